@@ -1,0 +1,111 @@
+"""Input checks shared by the network, training and the estimators: one clear error per problem."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _describe(a: np.ndarray) -> str:
+    return f"shape {a.shape}"
+
+
+def check_finite(name: str, a: np.ndarray) -> None:
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        value = a[tuple(bad)]
+        raise ValueError(
+            f"{name}: contains {value} at index ({where}); expected finite numbers — remove or "
+            f"impute missing values first"
+        )
+
+
+def check_inputs(x: object, n_features: int, dtype: np.dtype, name: str = "x") -> tuple[np.ndarray, bool]:
+    """Return (x as a 2-D array of ``dtype``, whether it was one 1-D sample)."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name}: could not be read as an array of numbers ({exc})") from None
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected numbers, got an array of dtype {a.dtype}")
+    single = a.ndim == 1
+    if single:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ValueError(
+            f"{name}: expected shape (N, {n_features}) or ({n_features},), got {_describe(np.asarray(x))}"
+        )
+    if a.shape[1] != n_features:
+        raise ValueError(
+            f"{name}: expected {n_features} features per sample (shape (N, {n_features})), "
+            f"got {_describe(np.asarray(x))}"
+        )
+    if a.shape[0] == 0:
+        raise ValueError(f"{name}: expected at least one sample, got {_describe(a)}")
+    check_finite(name, a)
+    return np.ascontiguousarray(a, dtype=dtype), single
+
+
+def check_targets(d: object, n_rows: int, n_out: int, kind: str, dtype: np.dtype) -> np.ndarray:
+    """Validate targets for ``n_rows`` samples and a layer of ``n_out`` outputs.
+
+    ``kind`` is the output activation: "identity" (any finite numbers), "sigmoid" (values in [0, 1])
+    or "softmax" (one-hot rows, or integer labels 0..n_out-1). Returns a float array of shape
+    (n_rows, n_out), or for softmax labels an integer array of shape (n_rows,).
+    """
+    if isinstance(d, (str, bytes)):
+        raise TypeError(f"d: expected an array of numbers, got {type(d).__name__}")
+    a = np.asarray(d)
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"d: expected numbers, got an array of dtype {a.dtype}")
+    check_finite("d", a)
+    expected = f"({n_rows}, {n_out})"
+    if kind == "softmax":
+        if a.ndim == 2 and a.shape == (n_rows, n_out):
+            return np.ascontiguousarray(a, dtype=dtype)
+        if a.ndim == 0 and n_rows == 1:
+            a = a.reshape(1)
+        if a.ndim == 1 and n_rows == 1 and a.shape[0] == n_out and n_out > 1:
+            return np.ascontiguousarray(a[None, :], dtype=dtype)
+        if a.ndim == 1 and a.shape[0] == n_rows:
+            if a.dtype.kind == "f" and not np.all(np.mod(a, 1) == 0):
+                raise ValueError(
+                    f"d: class labels must be whole numbers 0..{n_out - 1}, got fractional values "
+                    f"(e.g. {a[np.mod(a, 1) != 0][0]})"
+                )
+            if a.size and (a.min() < 0 or a.max() >= n_out):
+                raise ValueError(
+                    f"d: class labels must lie in 0..{n_out - 1} for {n_out} outputs, got values "
+                    f"from {a.min():g} to {a.max():g}"
+                )
+            return a.astype(np.intp)
+        raise ValueError(
+            f"d: expected one-hot targets of shape {expected} or integer labels of shape "
+            f"({n_rows},), got shape {a.shape}"
+        )
+    if a.ndim == 0 and n_rows == 1 and n_out == 1:
+        a = a.reshape(1, 1)
+    elif a.ndim == 1 and n_rows == 1 and a.shape[0] == n_out:
+        a = a[None, :]
+    elif a.ndim == 1 and n_out == 1 and a.shape[0] == n_rows:
+        a = a[:, None]
+    if a.shape != (n_rows, n_out):
+        raise ValueError(f"d: expected targets of shape {expected} to match the output, got shape {a.shape}")
+    if kind == "sigmoid" and a.size and (a.min() < 0 or a.max() > 1):
+        raise ValueError(
+            f"d: a sigmoid output needs targets in [0, 1] (0/1 labels), got values from "
+            f"{a.min():g} to {a.max():g}"
+        )
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def check_positive(name: str, value: object, integer: bool = False) -> None:
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) and not isinstance(value, np.number):
+        raise TypeError(f"{name}: expected a positive {'integer' if integer else 'number'}, got {value!r}")
+    if integer and isinstance(value, (float, np.floating)):
+        raise TypeError(f"{name}: expected a positive integer, got {value!r}")
+    if not value > 0 or not np.isfinite(value):
+        raise ValueError(f"{name}: expected a positive {'integer' if integer else 'number'}, got {value!r}")

@@ -1,0 +1,303 @@
+"""Pure math of the course: activation functions (活性化関数), their derivatives, losses (誤差関数) and
+the numerical gradient (数値微分).
+
+Conventions (see DESIGN.md):
+
+- rows are samples; a 1-D array is one sample;
+- every ``d_*`` activation derivative takes the **pre-activation** (総入力) ``u``, not the output ``z``;
+- losses take the target first, ``(d, y)``, and are the mean over rows of the per-sample loss;
+  loss derivatives are derivatives of that mean, so they carry the ``1/N``;
+- float32 stays float32 and float64 stays float64; integer input computes in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nnscratch._backend import float_dtype_of
+
+__all__ = [
+    "identity",
+    "step_function",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "tanh",
+    "softmax",
+    "d_identity",
+    "d_step_function",
+    "d_sigmoid",
+    "d_relu",
+    "d_leaky_relu",
+    "d_tanh",
+    "mean_squared_error",
+    "d_mean_squared_error",
+    "cross_entropy_error",
+    "binary_cross_entropy",
+    "softmax_with_loss",
+    "sigmoid_with_loss",
+    "d_softmax_with_loss",
+    "d_sigmoid_with_loss",
+    "numerical_gradient",
+    "to_one_hot",
+]
+
+
+def _float(x: object) -> np.ndarray:
+    a = np.asarray(x)
+    return a.astype(float_dtype_of(a), copy=False)
+
+
+# ---------------------------------------------------------------- activations (活性化関数)
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    """恒等関数 f(u) = u."""
+    return _float(x)
+
+
+def step_function(x: np.ndarray) -> np.ndarray:
+    """ステップ関数 f(u) = 1 if u > 0 else 0."""
+    a = _float(x)
+    return (a > 0).astype(a.dtype)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """シグモイド関数 f(u) = 1 / (1 + exp(-u)).
+
+    Computed from exp(-|u|) so that no exponent overflows: for u >= 0 it is 1 / (1 + e), for u < 0
+    it is e / (1 + e), with e = exp(-|u|) in (0, 1].
+    """
+    a = _float(x)
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """ReLU関数 f(u) = max(0, u)."""
+    a = _float(x)
+    return np.maximum(a, 0)
+
+
+def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    """Leaky ReLU f(u) = u if u > 0 else alpha·u."""
+    a = _float(x)
+    return np.where(a > 0, a, a * a.dtype.type(alpha))
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """双曲線正接関数 f(u) = tanh(u)."""
+    return np.tanh(_float(x))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """ソフトマックス関数 y_k = exp(u_k) / Σ_j exp(u_j), over the last axis.
+
+    The row maximum is subtracted first (the course's overflow guard); the result is unchanged
+    because the common factor exp(-max) cancels.
+    """
+    a = _float(x)
+    shifted = a - np.max(a, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------- derivatives f'(u)
+
+
+def d_identity(u: np.ndarray) -> np.ndarray:
+    """f'(u) = 1 for the identity."""
+    return np.ones_like(_float(u))
+
+
+def d_step_function(u: np.ndarray) -> np.ndarray:
+    """f'(u) = 0 for the step function (wherever it exists), so no gradient flows through it."""
+    return np.zeros_like(_float(u))
+
+
+def d_sigmoid(u: np.ndarray) -> np.ndarray:
+    """f'(u) = σ(u)·(1 − σ(u)), taking the pre-activation u (the course applies it to z by mistake)."""
+    s = sigmoid(u)
+    return s * (1 - s)
+
+
+def d_relu(u: np.ndarray) -> np.ndarray:
+    """f'(u) = 1 if u > 0 else 0."""
+    a = _float(u)
+    return (a > 0).astype(a.dtype)
+
+
+def d_leaky_relu(u: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    """f'(u) = 1 if u > 0 else alpha."""
+    a = _float(u)
+    return np.where(a > 0, a.dtype.type(1), a.dtype.type(alpha))
+
+
+def d_tanh(u: np.ndarray) -> np.ndarray:
+    """f'(u) = 1 − tanh(u)²."""
+    t = np.tanh(_float(u))
+    return 1 - t * t
+
+
+# ---------------------------------------------------------------- losses (誤差関数)
+
+
+def _rows(d: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """View a pair as 2-D rows: a 1-D pair is one row (one sample)."""
+    y = _float(y)
+    d = np.asarray(d)
+    if y.ndim == 1:
+        y = y[None, :]
+        d = d[None, ...] if d.ndim >= 1 else d.reshape(1)
+    return d, y
+
+
+def _log_clipped(p: np.ndarray) -> np.ndarray:
+    # log of the smallest positive normal number instead of log(0) = -inf: exact wherever p > tiny,
+    # finite at p = 0 (where the course adds 1e-7, which biases every value and derivative).
+    return np.log(np.maximum(p, np.finfo(p.dtype).tiny))
+
+
+def _labels_if_integer(d: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Integer class labels (one per row) are returned as indices; one-hot/soft targets give None."""
+    if d.shape == y.shape:
+        return None
+    if d.shape == y.shape[:1] and (np.issubdtype(d.dtype, np.integer) or _is_whole(d)):
+        labels = d.astype(np.intp)
+        if labels.size and (labels.min() < 0 or labels.max() >= y.shape[1]):
+            raise ValueError(
+                f"d: class labels must lie in 0..{y.shape[1] - 1}, got values from "
+                f"{labels.min()} to {labels.max()}"
+            )
+        return labels
+    raise ValueError(
+        f"d: expected one-hot targets of shape {y.shape} or integer labels of shape {y.shape[:1]}, "
+        f"got shape {d.shape}"
+    )
+
+
+def _is_whole(d: np.ndarray) -> bool:
+    return bool(np.issubdtype(d.dtype, np.floating) and np.all(np.mod(d, 1) == 0))
+
+
+def to_one_hot(labels: np.ndarray, n_classes: int, dtype: object = np.float64) -> np.ndarray:
+    """One-hot encoding (one-hot表現): row i has a 1 in column labels[i]."""
+    labels = np.asarray(labels).astype(np.intp).reshape(-1)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in 0..{n_classes - 1}, got values from {labels.min()} to {labels.max()}"
+        )
+    out = np.zeros((labels.size, n_classes), dtype=dtype)
+    out[np.arange(labels.size), labels] = 1
+    return out
+
+
+def mean_squared_error(d: np.ndarray, y: np.ndarray) -> float:
+    """二乗誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows (the ½ cancels the 2 of the derivative)."""
+    d, y = _rows(d, y)
+    diff = y - d.reshape(y.shape)
+    return float(0.5 * np.sum(diff * diff) / y.shape[0])
+
+
+def d_mean_squared_error(d: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂E/∂y = (y − d) / N for the batch-mean squared error."""
+    y_arr = _float(y)
+    d2, y2 = _rows(d, y_arr)
+    return ((y2 - d2.reshape(y2.shape)) / y2.shape[0]).reshape(y_arr.shape).astype(y_arr.dtype)
+
+
+def cross_entropy_error(d: np.ndarray, y: np.ndarray) -> float:
+    """交差エントロピー誤差 E = −Σ_k d_k log y_k, averaged over rows.
+
+    ``d`` is one-hot (the shape of y) or integer labels (one per row). Finite where y has zeros.
+    """
+    d, y = _rows(d, y)
+    labels = _labels_if_integer(d, y)
+    n = y.shape[0]
+    if labels is not None:
+        return float(-np.sum(_log_clipped(y[np.arange(n), labels])) / n)
+    return float(-np.sum(d * _log_clipped(y)) / n)
+
+
+def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
+    """二値交差エントロピー E = −Σ_k [d log y + (1 − d) log(1 − y)], averaged over rows.
+
+    Finite at y ∈ {0, 1}.
+    """
+    d, y = _rows(d, y)
+    d = d.reshape(y.shape)
+    total = d * _log_clipped(y) + (1 - d) * _log_clipped(1 - y)
+    return float(-np.sum(total) / y.shape[0])
+
+
+def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
+    """Cross entropy of softmax(u), from the pre-activation u through log-softmax (no log(0))."""
+    d, u = _rows(d, u)
+    shifted = u - np.max(u, axis=-1, keepdims=True)
+    log_y = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    labels = _labels_if_integer(d, u)
+    n = u.shape[0]
+    if labels is not None:
+        return float(-np.sum(log_y[np.arange(n), labels]) / n)
+    return float(-np.sum(d * log_y) / n)
+
+
+def sigmoid_with_loss(d: np.ndarray, u: np.ndarray) -> float:
+    """Binary cross entropy of sigmoid(u), from u: Σ [max(u, 0) − u·d + log(1 + exp(−|u|))] / N."""
+    d, u = _rows(d, u)
+    d = d.reshape(u.shape)
+    per = np.maximum(u, 0) - u * d + np.log1p(np.exp(-np.abs(u)))
+    return float(np.sum(per) / u.shape[0])
+
+
+def d_softmax_with_loss(d: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂E/∂u = (y − d) / N for softmax + cross entropy; ``y`` is the softmax output."""
+    y_arr = _float(y)
+    d2, y2 = _rows(d, y_arr)
+    labels = _labels_if_integer(d2, y2)
+    n = y2.shape[0]
+    if labels is not None:
+        delta = y2.copy()
+        delta[np.arange(n), labels] -= 1
+    else:
+        delta = y2 - d2
+    return (delta / n).reshape(y_arr.shape).astype(y_arr.dtype, copy=False)
+
+
+def d_sigmoid_with_loss(d: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂E/∂u = (y − d) / N for sigmoid + binary cross entropy; ``y`` is the sigmoid output."""
+    y_arr = _float(y)
+    d2, y2 = _rows(d, y_arr)
+    return ((y2 - d2.reshape(y2.shape)) / y2.shape[0]).reshape(y_arr.shape).astype(y_arr.dtype)
+
+
+# ---------------------------------------------------------------- numerical gradient (数値微分)
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """中心差分 ∂f/∂x_i ≈ (f(x + h·e_i) − f(x − h·e_i)) / 2h for every element of ``x`` (any shape).
+
+    ``f`` is called with ``x`` itself, changed in place one element at a time; every element is put
+    back exactly as it was, also when ``f`` raises.
+    """
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"x: numerical_gradient needs a float numpy array it can change in place, got "
+            f"{type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}"
+        )
+    grad = np.zeros(x.shape, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    for _ in it:
+        idx = it.multi_index
+        original = x[idx].copy()
+        try:
+            x[idx] = original + h
+            f_plus = float(f(x))
+            x[idx] = original - h
+            f_minus = float(f(x))
+        finally:
+            x[idx] = original
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad.astype(x.dtype, copy=False)

@@ -1,0 +1,438 @@
+"""Layers: each has ``forward`` and ``backward`` and keeps what its backward pass needs.
+
+- :class:`Affine` — 総入力 u = x·W + b; backward gives ∂E/∂W = xᵀ·δ, ∂E/∂b = Σ_rows δ, ∂E/∂x = δ·Wᵀ.
+- activation layers (:class:`ReLU`, :class:`Sigmoid`, …) — z = f(u); backward gives δ = ∂E/∂z ⊙ f'(u).
+- output layers (:class:`SoftmaxCrossEntropy`, …) — an activation paired with its loss (誤差関数);
+  ``forward(u)`` gives the output y, ``loss(d)`` the batch-mean error E and ``backward(d)`` the output
+  delta ∂E/∂u, which already carries the 1/N of the mean.
+
+The deltas are what back-propagation (誤差逆伝播法) reuses (the course's P79): each layer keeps its own
+output and its delta, so the layer below gets ∂E/∂u without recomputing anything above it.
+
+Layers write into buffers they own, grown to the largest batch seen and viewed at the current batch
+size, so that a training step allocates (almost) nothing. The arrays a layer returns are therefore
+overwritten by its next call; :class:`nnscratch.Network` copies what it hands to users.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnscratch import _backend as B
+
+
+class _Workspace:
+    """A buffer that grows to the largest row count asked for and is viewed at the current one."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self) -> None:
+        self._buf: np.ndarray | None = None
+
+    def get(self, n: int, cols: int, dtype: np.dtype) -> np.ndarray:
+        buf = self._buf
+        if buf is None or buf.shape[0] < n or buf.shape[1] != cols or buf.dtype != dtype:
+            buf = self._buf = B.empty((n, cols), dtype)
+        return buf[:n]
+
+
+# ---------------------------------------------------------------- affine (全結合)
+
+
+class Affine:
+    """Fully connected layer u = x·W + b, reading W and b from ``params`` at every call.
+
+    Reading them by key (not holding the arrays) lets a user replace ``params["W1"]`` or update it
+    in place, as the course's loop does, and the layer always sees the current values.
+    """
+
+    def __init__(self, params: dict, w_key: str, b_key: str, need_dx: bool = True) -> None:
+        self.params = params
+        self.w_key = w_key
+        self.b_key = b_key
+        self.need_dx = need_dx  # the first layer's input gradient is never used: skip its matmul
+        self.x: np.ndarray | None = None
+        self.u: np.ndarray | None = None
+        self.dx: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+        self._u = _Workspace()
+        self._dx = _Workspace()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W = self.params[self.w_key]
+        u = self._u.get(x.shape[0], W.shape[1], W.dtype)
+        np.matmul(x, W, out=u)
+        u += self.params[self.b_key]
+        self.x = x
+        self.u = u
+        return u
+
+    def backward(self, delta: np.ndarray) -> np.ndarray | None:
+        if self.x is None:
+            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
+        W = self.params[self.w_key]
+        if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
+            self.dW = B.empty(W.shape, W.dtype)
+            self.db = B.empty(W.shape[1:], W.dtype)
+        np.matmul(self.x.T, delta, out=self.dW)
+        np.sum(delta, axis=0, out=self.db)
+        if not self.need_dx:
+            self.dx = None
+            return None
+        dx = self._dx.get(delta.shape[0], W.shape[0], W.dtype)
+        np.matmul(delta, W.T, out=dx)
+        self.dx = dx
+        return dx
+
+
+# ---------------------------------------------------------------- activations (活性化関数)
+
+
+class Activation:
+    """z = f(u). Subclasses give ``_f(u, out)`` and ``_grad(dz)`` (dz ⊙ f'(u), in place on dz).
+
+    Each derivative is written in terms of what forward kept (u or z), so backward never
+    recomputes f.
+    """
+
+    name = ""
+    differentiable = True
+
+    def __init__(self) -> None:
+        self.u: np.ndarray | None = None
+        self.z: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
+        self._z = _Workspace()
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        z = self._z.get(u.shape[0], u.shape[1], u.dtype)
+        self._f(u, z)
+        self.u = u
+        self.z = z
+        return z
+
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        if self.z is None:
+            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
+        self.delta = self._grad(dz)
+        return self.delta
+
+    def _f(self, u: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _grad(self, dz: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Identity(Activation):
+    """恒等関数 z = u; f'(u) = 1."""
+
+    name = "identity"
+
+    def _f(self, u, out):
+        np.copyto(out, u)
+
+    def _grad(self, dz):
+        return dz
+
+
+class Step(Activation):
+    """ステップ関数 z = [u > 0]. Its derivative is 0 wherever it exists: nothing can be learned through it."""
+
+    name = "step"
+    differentiable = False
+
+    def _f(self, u, out):
+        np.greater(u, 0, out=out)
+
+    def _grad(self, dz):
+        raise ValueError(
+            "hidden: a step activation has no usable gradient (its derivative is 0 everywhere it "
+            "exists); train with 'sigmoid', 'relu' or 'tanh' instead"
+        )
+
+
+class Sigmoid(Activation):
+    """シグモイド z = 1 / (1 + exp(−u)); f'(u) = z(1 − z)."""
+
+    name = "sigmoid"
+
+    def _f(self, u, out):
+        _sigmoid_into(u, out)
+
+    def _grad(self, dz):
+        z = self.z
+        dz *= z
+        dz *= 1 - z
+        return dz
+
+
+class Tanh(Activation):
+    """tanh z = tanh(u); f'(u) = 1 − z²."""
+
+    name = "tanh"
+
+    def _f(self, u, out):
+        np.tanh(u, out=out)
+
+    def _grad(self, dz):
+        z = self.z
+        dz *= 1 - z * z
+        return dz
+
+
+class ReLU(Activation):
+    """ReLU z = max(0, u); f'(u) = [u > 0]."""
+
+    name = "relu"
+
+    def _f(self, u, out):
+        np.maximum(u, 0, out=out)
+
+    def _grad(self, dz):
+        dz *= self.z > 0
+        return dz
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU z = u if u > 0 else α·u; f'(u) = 1 if u > 0 else α."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def _f(self, u, out):
+        np.multiply(u, self.alpha, out=out)
+        np.maximum(u, out, out=out)  # for 0 < α < 1, max(u, αu) is u above 0 and αu below
+
+    def _grad(self, dz):
+        np.multiply(dz, np.where(self.u > 0, 1, self.alpha).astype(dz.dtype, copy=False), out=dz)
+        return dz
+
+
+def _sigmoid_into(u: np.ndarray, out: np.ndarray) -> None:
+    """σ(u) into ``out`` with no overflow: exp(−|u|) ∈ (0, 1], then 1/(1+e) or e/(1+e) by sign."""
+    e = np.exp(-np.abs(u))
+    np.divide(1, 1 + e, out=out)
+    neg = u < 0
+    out[neg] = e[neg] * out[neg]
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU)
+}
+
+
+# ---------------------------------------------------------------- output layers (出力層 + 誤差関数)
+
+
+class OutputLayer:
+    """Output activation y = f(u) paired with a loss. Targets ``d`` come validated from the network:
+    a float array of y's shape, or (softmax only) integer labels of shape (N,)."""
+
+    activation = ""
+    loss_name = ""
+
+    def __init__(self) -> None:
+        self.u: np.ndarray | None = None
+        self.y: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
+        self._y = _Workspace()
+        self._delta = _Workspace()
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        y = self._y.get(u.shape[0], u.shape[1], u.dtype)
+        self._f(u, y)
+        self.u = u
+        self.y = y
+        return y
+
+    def _check(self) -> None:
+        if self.y is None:
+            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
+
+    def _delta_buffer(self) -> np.ndarray:
+        return self._delta.get(self.y.shape[0], self.y.shape[1], self.y.dtype)
+
+    def loss(self, d: np.ndarray) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, d: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class IdentityMSE(OutputLayer):
+    """恒等写像 + 二乗誤差 (regression): E = ½ Σ (y − d)² / N, δ = (y − d) / N."""
+
+    activation = "identity"
+    loss_name = "mse"
+
+    def _f(self, u, out):
+        np.copyto(out, u)
+
+    def loss(self, d):
+        self._check()
+        diff = self.y - d
+        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+
+    def backward(self, d):
+        self._check()
+        delta = self._delta_buffer()
+        np.subtract(self.y, d, out=delta)
+        delta *= delta.dtype.type(1.0 / self.y.shape[0])
+        self.delta = delta
+        return delta
+
+
+class SigmoidBinaryCrossEntropy(OutputLayer):
+    """シグモイド + 二値交差エントロピー: E = −Σ[d log y + (1−d) log(1−y)] / N, δ = (y − d) / N.
+
+    The loss is computed from u as Σ[max(u,0) − u·d + log(1 + e^−|u|)], exact where y rounds to 0 or 1.
+    """
+
+    activation = "sigmoid"
+    loss_name = "binary_cross_entropy"
+
+    def _f(self, u, out):
+        _sigmoid_into(u, out)
+
+    def loss(self, d):
+        self._check()
+        u = self.u
+        per = np.maximum(u, 0) - u * d + np.log1p(np.exp(-np.abs(u)))
+        return float(np.sum(per, dtype=np.float64) / u.shape[0])
+
+    def backward(self, d):
+        self._check()
+        delta = self._delta_buffer()
+        np.subtract(self.y, d, out=delta)
+        delta *= delta.dtype.type(1.0 / self.y.shape[0])
+        self.delta = delta
+        return delta
+
+
+class SoftmaxCrossEntropy(OutputLayer):
+    """ソフトマックス + 交差エントロピー: E = −Σ d log y / N, δ = (y − d) / N.
+
+    Forward keeps each row's max m and Σ exp(u − m) = s, so log y = u − m − log s is exact and the
+    loss never takes log(0).
+    """
+
+    activation = "softmax"
+    loss_name = "cross_entropy"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._m = _Workspace()
+        self._s = _Workspace()
+        self.row_max: np.ndarray | None = None
+        self.row_sum: np.ndarray | None = None
+
+    def _f(self, u, out):
+        n = u.shape[0]
+        m = self._m.get(n, 1, u.dtype)
+        s = self._s.get(n, 1, u.dtype)
+        np.max(u, axis=1, keepdims=True, out=m)
+        np.subtract(u, m, out=out)
+        np.exp(out, out=out)
+        np.sum(out, axis=1, keepdims=True, out=s)
+        out /= s
+        self.row_max, self.row_sum = m, s
+
+    def loss(self, d):
+        self._check()
+        n = self.u.shape[0]
+        log_norm = self.row_max[:, 0] + np.log(self.row_sum[:, 0])  # log Σ exp(u)
+        if d.ndim == 1:
+            picked = self.u[np.arange(n), d]
+            return float(np.sum(log_norm - picked, dtype=np.float64) / n)
+        log_y = self.u - log_norm[:, None]
+        return float(-np.sum(d * log_y, dtype=np.float64) / n)
+
+    def backward(self, d):
+        self._check()
+        n = self.y.shape[0]
+        delta = self._delta_buffer()
+        if d.ndim == 1:
+            np.copyto(delta, self.y)
+            delta[np.arange(n), d] -= 1
+        else:
+            np.subtract(self.y, d, out=delta)
+        delta *= delta.dtype.type(1.0 / n)
+        self.delta = delta
+        return delta
+
+
+class SigmoidMSE(OutputLayer):
+    """シグモイド + 二乗誤差: δ = (y − d)/N ⊙ y(1 − y)."""
+
+    activation = "sigmoid"
+    loss_name = "mse"
+
+    def _f(self, u, out):
+        _sigmoid_into(u, out)
+
+    def loss(self, d):
+        self._check()
+        diff = self.y - d
+        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+
+    def backward(self, d):
+        self._check()
+        y = self.y
+        delta = self._delta_buffer()
+        np.subtract(y, d, out=delta)
+        delta *= delta.dtype.type(1.0 / y.shape[0])
+        delta *= y
+        delta *= 1 - y
+        self.delta = delta
+        return delta
+
+
+class SoftmaxMSE(OutputLayer):
+    """ソフトマックス + 二乗誤差: with g = (y − d)/N, δ_k = y_k (g_k − Σ_j g_j y_j) (softmax's Jacobian)."""
+
+    activation = "softmax"
+    loss_name = "mse"
+
+    _f = SoftmaxCrossEntropy._f
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._m = _Workspace()
+        self._s = _Workspace()
+
+    def _dense(self, d):
+        if d.ndim == 1:  # integer labels → one-hot rows
+            onehot = np.zeros_like(self.y)
+            onehot[np.arange(d.shape[0]), d] = 1
+            return onehot
+        return d
+
+    def loss(self, d):
+        self._check()
+        diff = self.y - self._dense(d)
+        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+
+    def backward(self, d):
+        self._check()
+        y = self.y
+        g = (y - self._dense(d)) * y.dtype.type(1.0 / y.shape[0])
+        delta = self._delta_buffer()
+        np.multiply(y, g - np.sum(g * y, axis=1, keepdims=True), out=delta)
+        self.delta = delta
+        return delta
+
+
+# (output activation, loss) → layer class; the first loss listed for an activation is its default.
+OUTPUTS: dict[tuple[str, str], type[OutputLayer]] = {
+    ("identity", "mse"): IdentityMSE,
+    ("sigmoid", "binary_cross_entropy"): SigmoidBinaryCrossEntropy,
+    ("sigmoid", "mse"): SigmoidMSE,
+    ("softmax", "cross_entropy"): SoftmaxCrossEntropy,
+    ("softmax", "mse"): SoftmaxMSE,
+}
+DEFAULT_LOSS = {"identity": "mse", "sigmoid": "binary_cross_entropy", "softmax": "cross_entropy"}

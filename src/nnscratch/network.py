@@ -1,0 +1,346 @@
+"""The multilayer network: built from layer sizes, parameters in the course's dict, forward/backward.
+
+Layer l computes the total input (総入力) u_l = z_{l−1}·W_l + b_l and its output (中間層出力)
+z_l = f(u_l); the output layer pairs its activation with the loss. Back-propagation (誤差逆伝播法)
+walks the layers in reverse, each reusing the delta the layer above handed down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnscratch import _backend as B
+from nnscratch._validation import check_inputs, check_targets
+from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS, Activation, Affine, OutputLayer
+
+_LOSS_ALIASES = {
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "squared_error": "mse",
+    "binary_cross_entropy": "binary_cross_entropy",
+    "bce": "binary_cross_entropy",
+    "cross_entropy": "cross_entropy",
+    "cross_entropy_error": "cross_entropy",
+}
+
+
+def parse_sizes(sizes: object) -> list[int]:
+    """``[2, 3, 3, 1]`` or ``"2-3-3-1"`` → ``[2, 3, 3, 1]``, each a positive integer, at least two."""
+    if isinstance(sizes, str):
+        parts = sizes.replace(",", "-").split("-")
+        try:
+            out = [int(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"sizes: expected layer sizes like '2-3-3-1', got {sizes!r}") from None
+    elif isinstance(sizes, Sequence) or isinstance(sizes, np.ndarray):
+        out = []
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+                raise TypeError(f"sizes: expected integers like [2, 3, 3, 1], got {list(sizes)!r}")
+            out.append(int(s))
+    else:
+        raise TypeError(f"sizes: expected a list of layer sizes or a string like '2-3-3-1', got {sizes!r}")
+    if len(out) < 2 or any(s <= 0 for s in out):
+        raise ValueError(
+            f"sizes: expected at least an input and an output size, all positive (e.g. [2, 3, 3, 1]), "
+            f"got {out}"
+        )
+    return out
+
+
+def _check_name(argument: str, value: object, known: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in known:
+        raise ValueError(f"{argument}: unknown name {value!r}; expected one of {', '.join(map(repr, known))}")
+    return value
+
+
+class Network:
+    """A fully connected network (多層パーセプトロン).
+
+    >>> net = Network([2, 3, 3, 1], hidden="relu", output="identity", seed=0)
+    >>> sorted(net.params)
+    ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int] | str,
+        hidden: str | Sequence[str] = "relu",
+        output: str = "identity",
+        loss: str | None = None,
+        init: str | float = "he",
+        seed: int | np.random.Generator | None = None,
+        dtype: str = "float32",
+    ) -> None:
+        self.sizes = parse_sizes(sizes)
+        self.dtype = B.resolve_dtype(dtype)
+        n_hidden = len(self.sizes) - 2
+        if isinstance(hidden, str):
+            hidden_list = [hidden] * n_hidden
+        elif isinstance(hidden, Sequence):
+            hidden_list = list(hidden)
+            if len(hidden_list) != n_hidden:
+                raise ValueError(
+                    f"hidden: expected one activation name or a list of {n_hidden} (one per hidden "
+                    f"layer), got {len(hidden_list)} names"
+                )
+        else:
+            raise TypeError(f"hidden: expected an activation name or a list of names, got {hidden!r}")
+        self.hidden = [_check_name("hidden", h, list(ACTIVATIONS)) for h in hidden_list]
+        self.output = _check_name("output", output, list(DEFAULT_LOSS))
+        if loss is None:
+            loss = DEFAULT_LOSS[self.output]
+        elif not isinstance(loss, str) or loss not in _LOSS_ALIASES:
+            raise ValueError(
+                f"loss: unknown name {loss!r}; expected one of 'mse', 'binary_cross_entropy', 'cross_entropy'"
+            )
+        self.loss_name = _LOSS_ALIASES[loss]
+        if (self.output, self.loss_name) not in OUTPUTS:
+            allowed = [f"{o}+{ls}" for o, ls in OUTPUTS]
+            raise ValueError(
+                f"loss: {self.loss_name!r} does not pair with output {self.output!r}; "
+                f"expected one of {', '.join(allowed)}"
+            )
+        self.init = init
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.params: dict[str, np.ndarray] = {}
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+            std = _init_std(init, n_in)
+            self.params[f"W{i}"] = (std * self.rng.standard_normal((n_in, n_out))).astype(self.dtype)
+            self.params[f"b{i}"] = B.zeros((n_out,), self.dtype)
+        self._build_layers()
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def from_params(
+        cls,
+        params: dict[str, np.ndarray],
+        hidden: str | Sequence[str] = "relu",
+        output: str = "identity",
+        loss: str | None = None,
+        dtype: str | None = None,
+    ) -> Network:
+        """Build a network around given arrays ``W1, b1, W2, b2, …`` (copied into the network's dtype).
+
+        With ``dtype=None`` float64 arrays give a float64 network and anything else float32.
+        """
+        if not isinstance(params, dict):
+            raise TypeError(f"params: expected a dict of arrays with keys W1, b1, …, got {type(params).__name__}")
+        n_layers = sum(1 for k in params if k.startswith("W"))
+        expected = {f"{p}{i}" for i in range(1, n_layers + 1) for p in "Wb"}
+        if n_layers == 0 or set(params) != expected:
+            raise ValueError(
+                f"params: expected keys W1, b1, …, W{max(n_layers, 1)}, b{max(n_layers, 1)}, got "
+                f"{sorted(params)}"
+            )
+        arrays = {k: np.asarray(v) for k, v in params.items()}
+        if dtype is None:
+            dtype = "float64" if all(a.dtype == np.float64 for a in arrays.values()) else "float32"
+        sizes = []
+        for i in range(1, n_layers + 1):
+            W, b = arrays[f"W{i}"], arrays[f"b{i}"]
+            if W.ndim != 2:
+                raise ValueError(f"params: W{i} must be 2-D (n_in, n_out), got shape {W.shape}")
+            if i == 1:
+                sizes.append(W.shape[0])
+            elif W.shape[0] != sizes[-1]:
+                raise ValueError(
+                    f"params: W{i} has {W.shape[0]} rows but layer {i - 1} has {sizes[-1]} outputs; "
+                    f"expected shape ({sizes[-1]}, n_out)"
+                )
+            if b.reshape(-1).shape != (W.shape[1],):
+                raise ValueError(f"params: b{i} must have shape ({W.shape[1]},) to match W{i}, got {b.shape}")
+            sizes.append(W.shape[1])
+        net = cls(sizes, hidden=hidden, output=output, loss=loss, init=0.0, seed=0, dtype=dtype)
+        for key, a in arrays.items():
+            value = a.reshape(-1) if key.startswith("b") else a
+            if not np.isfinite(value).all():
+                raise ValueError(f"params: {key} contains NaN or inf; expected finite numbers")
+            net.params[key] = np.array(value, dtype=net.dtype)
+        return net
+
+    def _build_layers(self) -> None:
+        self.affines = [
+            Affine(self.params, f"W{i}", f"b{i}", need_dx=i > 1) for i in range(1, len(self.sizes))
+        ]
+        self.activations: list[Activation] = [ACTIVATIONS[h]() for h in self.hidden]
+        self.output_layer: OutputLayer = OUTPUTS[(self.output, self.loss_name)]()
+        self._forwarded = False
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (W1 … Wn)."""
+        return len(self.sizes) - 1
+
+    @property
+    def differentiable(self) -> bool:
+        return all(a.differentiable for a in self.activations)
+
+    # ------------------------------------------------------------ the passes (no validation inside)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """Forward pass on a validated 2-D array of the network's dtype; returns the output buffer."""
+        z = x
+        for affine, act in zip(self.affines, self.activations):
+            z = act.forward(affine.forward(z))
+        y = self.output_layer.forward(self.affines[-1].forward(z))
+        self._forwarded = True
+        return y
+
+    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+        """Backward pass for validated targets; returns the gradient buffers (overwritten next call)."""
+        if not self.differentiable:
+            bad = [h for h, a in zip(self.hidden, self.activations) if not a.differentiable]
+            raise ValueError(
+                f"hidden: {bad[0]!r} activation has no usable gradient (its derivative is 0 wherever "
+                f"it exists), so this network cannot be trained; use 'sigmoid', 'relu' or 'tanh'"
+            )
+        delta = self.output_layer.backward(d)
+        for i in range(len(self.affines) - 1, -1, -1):
+            dz = self.affines[i].backward(delta)
+            if i > 0:
+                delta = self.activations[i - 1].backward(dz)
+        return self._grads
+
+    @property
+    def _grads(self) -> dict[str, np.ndarray]:
+        grads = {}
+        for i, affine in enumerate(self.affines, start=1):
+            grads[f"W{i}"] = affine.dW
+            grads[f"b{i}"] = affine.db
+        return grads
+
+    # ------------------------------------------------------------ validation
+
+    def check_x(self, x: object) -> tuple[np.ndarray, bool]:
+        """Validated 2-D input of the network's dtype, and whether it was a single 1-D sample."""
+        return check_inputs(x, self.sizes[0], self.dtype)
+
+    def check_d(self, d: object, n_rows: int) -> np.ndarray:
+        """Validated targets for ``n_rows`` samples (float rows, or integer labels for softmax)."""
+        return check_targets(d, n_rows, self.sizes[-1], self.output, self.dtype)
+
+    # ------------------------------------------------------------ public API
+
+    def forward(self, x: object) -> np.ndarray:
+        """順伝播: y for input x of shape (N, n_in) or (n_in,); keeps what backward needs."""
+        x2, single = self.check_x(x)
+        y = self._forward(x2).copy()
+        self._n_rows = x2.shape[0]
+        return y[0] if single else y
+
+    def backward(self, d: object) -> dict[str, np.ndarray]:
+        """逆伝播: gradients {W1, b1, …} of the batch-mean loss for targets d of the last forward."""
+        if not self._forwarded:
+            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
+        dd = self.check_d(d, self._n_rows)
+        return {k: g.copy() for k, g in self._backward(dd).items()}
+
+    def gradient(self, x: object, d: object) -> dict[str, np.ndarray]:
+        """Forward then backward: the gradient of the batch-mean loss, keyed like ``params``."""
+        self.forward(x)
+        return self.backward(d)
+
+    def loss(self, x: object, d: object) -> float:
+        """誤差 E: the batch-mean loss of the network on (x, d)."""
+        x2, _ = self.check_x(x)
+        dd = self.check_d(d, x2.shape[0])
+        self._forward(x2)
+        self._n_rows = x2.shape[0]
+        return self.output_layer.loss(dd)
+
+    def predict(self, x: object) -> np.ndarray:
+        """The network's output y (probabilities for sigmoid/softmax outputs)."""
+        return self.forward(x)
+
+    def predict_classes(self, x: object) -> np.ndarray:
+        """Class labels: argmax of a softmax output, y ≥ 0.5 for a sigmoid output."""
+        y = np.atleast_2d(self.forward(x))
+        return self._classes_from(y)
+
+    def _classes_from(self, y: np.ndarray) -> np.ndarray:
+        if self.output == "softmax":
+            return np.argmax(y, axis=1)
+        if self.output == "sigmoid":
+            labels = (y >= 0.5).astype(np.intp)
+            return labels[:, 0] if labels.shape[1] == 1 else labels
+        raise ValueError(
+            "output: class predictions need a classification output ('sigmoid' or 'softmax'), "
+            "this network's output is 'identity' (regression)"
+        )
+
+    def accuracy(self, x: object, d: object) -> float:
+        """正解率: the fraction of samples whose predicted class equals the target class."""
+        x2, _ = self.check_x(x)
+        if self.output == "identity":
+            self._classes_from(np.empty((0, 1)))  # raises the clear error
+        dd = self.check_d(d, x2.shape[0])
+        pred = self._classes_from(self._forward(x2))
+        if self.output == "softmax":
+            truth = dd if dd.ndim == 1 else np.argmax(dd, axis=1)
+        else:
+            truth = (dd >= 0.5).astype(np.intp)
+            truth = truth[:, 0] if truth.shape[1] == 1 else truth
+        return float(np.mean(pred == truth))
+
+    def summary(self) -> str:
+        """A table of layers: shapes, activations and parameter counts."""
+        rows = [("layer", "shape", "activation", "params")]
+        total = 0
+        for i, affine in enumerate(self.affines, start=1):
+            W = self.params[affine.w_key]
+            act = self.hidden[i - 1] if i <= len(self.hidden) else f"{self.output} + {self.loss_name}"
+            count = W.size + self.params[affine.b_key].size
+            total += count
+            rows.append((f"W{i}, b{i}", f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = [f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"]
+        for j, r in enumerate(rows):
+            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
+            if j == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        lines.append(f"total parameters: {total:,}")
+        return "\n".join(lines)
+
+    def architecture(self) -> dict:
+        """What defines the network besides its parameters (used by files and copies)."""
+        return {
+            "sizes": list(self.sizes),
+            "hidden": list(self.hidden),
+            "output": self.output,
+            "loss": self.loss_name,
+            "dtype": self.dtype.name,
+        }
+
+    def copy(self, dtype: str | None = None) -> Network:
+        """An independent network with the same architecture and (copied) parameters."""
+        return Network.from_params(
+            {k: v.copy() for k, v in self.params.items()},
+            hidden=self.hidden,
+            output=self.output,
+            loss=self.loss_name,
+            dtype=dtype or self.dtype.name,
+        )
+
+    def __repr__(self) -> str:
+        hidden = self.hidden[0] if len(set(self.hidden)) == 1 else self.hidden
+        return (
+            f"Network({'-'.join(map(str, self.sizes))!r}, hidden={hidden!r}, output={self.output!r}, "
+            f"loss={self.loss_name!r}, dtype={self.dtype.name!r})"
+        )
+
+
+def _init_std(init: object, n_in: int) -> float:
+    """Standard deviation of the initial weights: He √(2/n_in), Xavier √(1/n_in), or a number."""
+    if isinstance(init, str):
+        if init == "he":
+            return float(np.sqrt(2.0 / n_in))
+        if init == "xavier":
+            return float(np.sqrt(1.0 / n_in))
+        raise ValueError(f"init: unknown name {init!r}; expected 'he', 'xavier' or a standard deviation")
+    if isinstance(init, bool) or not isinstance(init, (int, float, np.number)) or not init >= 0:
+        raise ValueError(f"init: expected 'he', 'xavier' or a non-negative standard deviation, got {init!r}")
+    return float(init)
