@@ -325,6 +325,12 @@ class Network:
             dtype=dtype or self.dtype.name,
         )
 
+    def save(self, path: str) -> None:
+        """Write the network to ``path`` (.npz arrays + JSON metadata, never pickle); see nnscratch.io."""
+        from nnscratch.io import save  # files sit above the network; imported only when used
+
+        save(self, path)
+
     def __repr__(self) -> str:
         hidden = self.hidden[0] if len(set(self.hidden)) == 1 else self.hidden
         return (
