@@ -106,7 +106,7 @@ class Network:
         self.init = init
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
-        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
             std = _init_std(init, n_in)
             self.params[f"W{i}"] = (std * self.rng.standard_normal((n_in, n_out))).astype(self.dtype)
             self.params[f"b{i}"] = B.zeros((n_out,), self.dtype)
@@ -128,7 +128,9 @@ class Network:
         With ``dtype=None`` float64 arrays give a float64 network and anything else float32.
         """
         if not isinstance(params, dict):
-            raise TypeError(f"params: expected a dict of arrays with keys W1, b1, …, got {type(params).__name__}")
+            raise TypeError(
+                f"params: expected a dict of arrays with keys W1, b1, …, got {type(params).__name__}"
+            )
         n_layers = sum(1 for k in params if k.startswith("W"))
         expected = {f"{p}{i}" for i in range(1, n_layers + 1) for p in "Wb"}
         if n_layers == 0 or set(params) != expected:
@@ -184,7 +186,7 @@ class Network:
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """Forward pass on a validated 2-D array of the network's dtype; returns the output buffer."""
         z = x
-        for affine, act in zip(self.affines, self.activations):
+        for affine, act in zip(self.affines, self.activations, strict=False):  # output affine: after
             z = act.forward(affine.forward(z))
         y = self.output_layer.forward(self.affines[-1].forward(z))
         self._forwarded = True
@@ -193,7 +195,7 @@ class Network:
     def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
         """Backward pass for validated targets; returns the gradient buffers (overwritten next call)."""
         if not self.differentiable:
-            bad = [h for h, a in zip(self.hidden, self.activations) if not a.differentiable]
+            bad = [h for h, a in zip(self.hidden, self.activations, strict=True) if not a.differentiable]
             raise ValueError(
                 f"hidden: {bad[0]!r} activation has no usable gradient (its derivative is 0 wherever "
                 f"it exists), so this network cannot be trained; use 'sigmoid', 'relu' or 'tanh'"
@@ -279,6 +281,7 @@ class Network:
             self._classes_from(np.empty((0, 1)))  # raises the clear error
         dd = self.check_d(d, x2.shape[0])
         pred = self._classes_from(self._forward(x2))
+        self._n_rows = x2.shape[0]  # a later backward(d) refers to this pass
         if self.output == "softmax":
             truth = dd if dd.ndim == 1 else np.argmax(dd, axis=1)
         else:
@@ -299,7 +302,8 @@ class Network:
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = [f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"]
         for j, r in enumerate(rows):
-            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
+            cells = enumerate(zip(r, widths, strict=True))
+            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in cells))
             if j == 0:
                 lines.append("  ".join("-" * w for w in widths))
         lines.append(f"total parameters: {total:,}")
