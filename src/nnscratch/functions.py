@@ -99,7 +99,8 @@ def softmax(x: np.ndarray) -> np.ndarray:
     because the common factor exp(-max) cancels.
     """
     a = _float(x)
-    shifted = a - np.max(a, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # u_k − max below −float max is −inf, whose exp is the exact 0
+        shifted = a - np.max(a, axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)
 
@@ -217,8 +218,8 @@ def cross_entropy_error(d: np.ndarray, y: np.ndarray) -> float:
     labels = _labels_if_integer(d, y)
     n = y.shape[0]
     if labels is not None:
-        return float(-np.sum(_log_clipped(y[np.arange(n), labels])) / n)
-    return float(-np.sum(d * _log_clipped(y)) / n)
+        return float(-np.sum(_log_clipped(y[np.arange(n), labels])) / n) + 0.0  # + 0.0: no −0.0
+    return float(-np.sum(d * _log_clipped(y)) / n) + 0.0
 
 
 def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
@@ -229,7 +230,7 @@ def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
     d, y = _rows(d, y)
     d = d.reshape(y.shape)
     total = d * _log_clipped(y) + (1 - d) * _log_clipped(1 - y)
-    return float(-np.sum(total) / y.shape[0])
+    return float(-np.sum(total) / y.shape[0]) + 0.0  # + 0.0 turns −0.0 into 0.0
 
 
 def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
@@ -240,8 +241,8 @@ def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
     labels = _labels_if_integer(d, u)
     n = u.shape[0]
     if labels is not None:
-        return float(-np.sum(log_y[np.arange(n), labels]) / n)
-    return float(-np.sum(d * log_y) / n)
+        return float(-np.sum(log_y[np.arange(n), labels]) / n) + 0.0  # + 0.0: no −0.0
+    return float(-np.sum(d * log_y) / n) + 0.0
 
 
 def sigmoid_with_loss(d: np.ndarray, u: np.ndarray) -> float:
