@@ -1,0 +1,1 @@
+"""The learning lab: the step-by-step trace, the plots and the course's exercises."""

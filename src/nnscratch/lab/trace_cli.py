@@ -1,0 +1,218 @@
+"""``nnscratch trace``: print every number of one step, for the course's scenarios or any network.
+
+``register(subparsers)`` adds the sub-command to the CLI's parser; the command's ``func(args)``
+prints the trace (or its JSON) and returns the exit status. Bad input raises ``ValueError``, which
+the CLI prints as one line (exit status 2).
+
+Examples::
+
+    nnscratch trace --example backprop            # the course's one back-propagation step
+    nnscratch trace --example multiclass --lang en
+    nnscratch trace --layers 2-3-2 --x 1,5 --d 0,1 --lr 0.01 --hidden relu --output softmax --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnscratch.lab.trace import LANGS, Trace, trace, trace_layer
+from nnscratch.network import Network
+
+# ---------------------------------------------------------------- the course's weights (COURSE.md)
+
+_W1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]
+_B1 = [0.1, 0.2, 0.3]
+_W2 = [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]
+_B2 = [0.1, 0.2]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One of the course's exercises: its parameters, input, targets and learning rate."""
+
+    description: str
+    params: dict = field(default_factory=dict)
+    hidden: str = "relu"
+    output: str = "identity"
+    x: object = None
+    d: object = None
+    lr: float | None = None
+    layer_activation: str | None = None  # a lone layer (the course's single-unit / single-layer exercises)
+
+    def network(self) -> Network:
+        """The preset's network, float64 like the course's NumPy arrays."""
+        params = {k: np.array(v, dtype=np.float64) for k, v in self.params.items()}
+        return Network.from_params(params, hidden=self.hidden, output=self.output)
+
+
+PRESETS: dict[str, Preset] = {
+    "single-unit": Preset(
+        "single unit (単層・単ユニット): W = [[0.1], [0.2]], b = 0.5, x = [2, 3], ReLU",
+        params={"W": [[0.1], [0.2]], "b": 0.5},
+        x=[2.0, 3.0],
+        layer_activation="relu",
+    ),
+    "single-layer": Preset(
+        "single layer, several units (単層・複数ユニット): 4 inputs, 3 units, sigmoid",
+        params={
+            "W": [[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5], [0.4, 0.5, 0.6]],
+            "b": [0.1, 0.2, 0.3],
+        },
+        x=[1.0, 5.0, 2.0, -1.0],
+        layer_activation="sigmoid",
+    ),
+    "three-layer": Preset(
+        "three layers (3層・複数ユニット) 2-3-2-2: ReLU, ReLU, identity",
+        params={"W1": _W1, "b1": _B1, "W2": _W2, "b2": _B2, "W3": [[0.1, 0.3], [0.2, 0.4]], "b3": [1.0, 2.0]},
+        x=[1.0, 2.0],
+    ),
+    "multiclass": Preset(
+        "multiclass classification (多クラス分類) 2-3-4: ReLU, softmax, cross entropy",
+        params={
+            "W1": _W1,
+            "b1": _B1,
+            "W2": [[0.1, 0.4, 0.7, 1.0], [0.2, 0.5, 0.8, 1.1], [0.3, 0.6, 0.9, 1.2]],
+            "b2": [0.1, 0.2, 0.3, 0.4],
+        },
+        output="softmax",
+        x=[1.0, 2.0],
+        d=[0, 0, 0, 1],
+    ),
+    "regression": Preset(
+        "regression (回帰) 2-3-2: ReLU, identity, squared error",
+        params={"W1": _W1, "b1": _B1, "W2": _W2, "b2": _B2},
+        x=[1.0, 2.0],
+        d=[2.0, 4.0],
+    ),
+    "binary": Preset(
+        "binary classification (2値分類) 2-3-1: ReLU, sigmoid, binary cross entropy",
+        params={"W1": _W1, "b1": _B1, "W2": [[0.2], [0.4], [0.6]], "b2": [0.1]},
+        output="sigmoid",
+        x=[1.0, 2.0],
+        d=[1.0],
+    ),
+    "backprop": Preset(
+        "one back-propagation step (誤差逆伝播法) 2-3-2: ReLU, softmax, cross entropy, lr 0.01",
+        params={"W1": _W1, "b1": _B1, "W2": _W2, "b2": _B2},
+        output="softmax",
+        x=[[1.0, 5.0]],
+        d=[[0.0, 1.0]],
+        lr=0.01,
+    ),
+}
+
+
+def parse_array(text: str, name: str) -> np.ndarray:
+    """``"1,5"`` → one sample ``[1., 5.]``; ``"1,5;2,3"`` or JSON ``"[[1,5]]"`` → rows."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{name}: expected numbers like '1,5' (rows separated by ';'), got {text!r}")
+    s = text.strip()
+    try:
+        if s.startswith("["):
+            value = json.loads(s)
+        elif ";" in s:
+            value = [[float(v) for v in row.split(",")] for row in s.split(";")]
+        else:
+            value = [float(v) for v in s.split(",")]
+        arr = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{name}: expected numbers like '1,5' (rows separated by ';' or JSON like [[1,5]]), got {text!r}"
+        ) from None
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        raise ValueError(f"{name}: expected one sample (1-D) or rows of samples (2-D), got shape {arr.shape}")
+    return arr
+
+
+def run_preset(name: str, lang: str = "ja", x: object = None, d: object = None, lr: object = ...) -> Trace:
+    """Trace the course's scenario ``name``; ``x``, ``d`` and ``lr`` override the preset's values."""
+    if name not in PRESETS:
+        raise ValueError(f"example: unknown name {name!r}; expected one of {', '.join(PRESETS)}")
+    p = PRESETS[name]
+    x = p.x if x is None else x
+    if p.layer_activation is not None:
+        if d is not None or (lr is not ... and lr is not None):
+            raise ValueError(
+                f"example: {name!r} is a lone layer with no output layer; it takes no --d or --lr"
+            )
+        return trace_layer(p.params["W"], p.params["b"], x, p.layer_activation, lang=lang)
+    d = p.d if d is None else d
+    lr = p.lr if lr is ... else lr
+    return trace(p.network(), x, d=d, lr=lr, lang=lang)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The sub-command: build the trace from the arguments, print it (or its JSON), return 0."""
+    x = parse_array(args.x, "x") if args.x is not None else None
+    d = parse_array(args.d, "d") if args.d is not None else None
+    lr_given = args.lr is not None
+    if args.layers is not None:
+        if args.example is not None:
+            raise ValueError("example: give either --example or --layers, not both")
+        if x is None:
+            raise ValueError("x: --layers needs an input, e.g. --x 1,5")
+        init: object = args.init
+        try:
+            init = float(args.init)
+        except ValueError:
+            pass
+        net = Network(args.layers, hidden=args.hidden, output=args.output, init=init, seed=args.seed,
+                      dtype=args.dtype)
+        record = trace(net, x, d=d, lr=args.lr, lang=args.lang)
+    else:
+        record = run_preset(args.example or "backprop", lang=args.lang, x=x, d=d,
+                            lr=args.lr if lr_given else ...)
+    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``trace`` to the CLI's sub-commands; the parser sets ``func`` to :func:`run`."""
+    examples = ", ".join(PRESETS)
+    parser = subparsers.add_parser(
+        "trace",
+        help="print every number of one forward/backward step (the course's print_vec layout)",
+        description=(
+            "Trace one step of a network: total inputs (総入力), layer outputs (中間層出力), output (出力), "
+            "error (誤差), deltas, gradients (偏微分) and the updated parameters (更新後パラメータ). "
+            f"Use --example for the course's scenarios ({examples}; default backprop) or --layers for "
+            "any network."
+        ),
+    )
+    parser.add_argument("--example", choices=list(PRESETS), help="one of the course's scenarios")
+    parser.add_argument("--layers", help="layer sizes like 2-3-2 (a network with random weights from --seed)")
+    parser.add_argument("--x", help="input: '1,5' (one sample), '1,5;2,3' or JSON '[[1,5]]' (rows)")
+    parser.add_argument("--d", help="targets (正解値): '0,1' (one-hot or values), class labels, or rows")
+    parser.add_argument("--lr", type=float, help="learning rate: also apply one gradient-descent update")
+    parser.add_argument("--hidden", default="relu", help="hidden activation with --layers (default relu)")
+    parser.add_argument("--output", default="softmax", help="output activation with --layers")
+    parser.add_argument("--init", default="he", help="weight init with --layers: he, xavier or a std")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    parser.add_argument("--dtype", default="float64", help="float64 (default, like the course) or float32")
+    parser.add_argument("--lang", choices=list(LANGS), default="ja", help="labels: Japanese or English")
+    parser.add_argument("--json", action="store_true", help="print the record as JSON instead")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "nnscratch") -> int:
+    """Run the sub-command on its own (``python -m nnscratch.lab.trace_cli …``)."""
+    parser = argparse.ArgumentParser(prog=prog)
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(["trace", *(argv or [])])
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except (ValueError, TypeError) as exc:
+        parser.exit(2, f"nnscratch trace: error: {exc}\n")
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(__import__("sys").argv[1:]))
