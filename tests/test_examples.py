@@ -1,0 +1,274 @@
+"""Every script in examples/ runs, and the numbers it prints are right (computed here independently)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+W1 = np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]])
+B1 = np.array([0.1, 0.2, 0.3])
+W2 = np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]])
+B2 = np.array([0.1, 0.2])
+
+
+def relu(u):
+    return np.maximum(u, 0)
+
+
+def sigmoid(u):
+    return 1 / (1 + np.exp(-u))
+
+
+def softmax(u):
+    e = np.exp(u - np.max(u, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def no_mnist(tmp_path_factory) -> Path:
+    """An empty data directory, so that the MNIST example never finds (or downloads) MNIST."""
+    return tmp_path_factory.mktemp("nnscratch-data")
+
+
+def run(name: str, *args: str, data_dir: Path | None = None) -> str:
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "Agg"
+    if data_dir is not None:
+        env["NNSCRATCH_DATA"] = str(data_dir)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}"
+    assert "False" not in proc.stdout, f"{name} reports a mismatch:\n{proc.stdout}"
+    assert "Warning" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def labels(out: str) -> list[str]:
+    return [ln[4:-4] for ln in out.splitlines() if ln.startswith("*** ") and ln.endswith(" ***")]
+
+
+def value(out: str, label: str, index: int = 0) -> np.ndarray:
+    """The ``index``-th value printed under ``*** label ***``, as a flat float array."""
+    blocks = out.split(f"*** {label} ***\n")[1:]
+    assert len(blocks) > index, f"no block {label!r} (#{index}) in:\n{out}"
+    body = blocks[index].split("\n\n", 1)[0]
+    return np.array(body.replace("[", " ").replace("]", " ").split(), dtype=float)
+
+
+def close(actual: np.ndarray, expected: object, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Printed values carry numpy's 8 significant digits."""
+    np.testing.assert_allclose(actual, np.ravel(expected), rtol=rtol, atol=atol)
+
+
+def test_every_script_is_listed_in_the_index_and_tested():
+    scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
+    index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert len(scripts) == 17
+    tests = Path(__file__).read_text(encoding="utf-8")
+    for name in scripts:
+        assert f"({name})" in index, f"{name} missing from examples/README.md"
+        assert re.search(rf"def test_{re.escape(name[:2])}_", tests), f"{name} has no test"
+
+
+def test_01_single_unit():
+    out = run("01_single_unit.py")
+    assert labels(out) == ["重み", "バイアス", "入力", "総入力", "中間層出力"]
+    u = 0.1 * 2 + 0.2 * 3 + 0.5
+    close(value(out, "総入力"), [u])
+    close(value(out, "中間層出力"), [max(u, 0.0)])
+
+
+def test_02_single_layer():
+    out = run("02_single_layer.py")
+    W = np.array([[0.1, 0.2, 0.3], [0.2, 0.3, 0.4], [0.3, 0.4, 0.5], [0.4, 0.5, 0.6]])
+    u = np.array([1.0, 5.0, 2.0, -1.0]) @ W + [0.1, 0.2, 0.3]
+    close(value(out, "総入力"), u)
+    close(value(out, "中間層出力"), sigmoid(u))
+
+
+def test_03_three_layer():
+    out = run("03_three_layer.py")
+    x = np.array([1.0, 2.0])
+    u1 = x @ W1 + B1
+    u2 = relu(u1) @ W2 + B2
+    u3 = relu(u2) @ np.array([[0.1, 0.3], [0.2, 0.4]]) + [1.0, 2.0]
+    expected = {"総入力1": u1, "中間層出力1": relu(u1), "総入力2": u2, "中間層出力2": relu(u2)}
+    expected.update({"総入力3": u3, "出力": u3})
+    for label, v in expected.items():
+        close(value(out, label), v)
+    close(value(out, "出力合計"), [u3.sum()])
+
+
+def test_04_multiclass():
+    out = run("04_multiclass.py")
+    W2m = np.array([[0.1, 0.4, 0.7, 1.0], [0.2, 0.5, 0.8, 1.1], [0.3, 0.6, 0.9, 1.2]])
+    y = softmax(relu(np.array([1.0, 2.0]) @ W1 + B1) @ W2m + [0.1, 0.2, 0.3, 0.4])
+    close(value(out, "出力"), y)
+    close(value(out, "出力合計"), [1.0])
+    close(value(out, "交差エントロピー誤差"), [-np.log(y[3])])
+
+
+def test_05_regression():
+    out = run("05_regression.py")
+    y = relu(np.array([1.0, 2.0]) @ W1 + B1) @ W2 + B2
+    close(value(out, "出力"), y)
+    close(value(out, "二乗誤差"), [0.5 * np.sum((y - [2.0, 4.0]) ** 2)])
+
+
+def test_06_binary():
+    out = run("06_binary.py")
+    y = sigmoid(relu(np.array([1.0, 2.0]) @ W1 + B1) @ [0.2, 0.4, 0.6] + 0.1)
+    close(value(out, "出力"), [y])
+    close(value(out, "交差エントロピー誤差"), [-np.log(y)])
+
+
+def test_07_backprop_step():
+    out = run("07_backprop_step.py")
+    x, d, lr = np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]]), 0.01
+    u1 = x @ W1 + B1
+    z1 = relu(u1)
+    y = softmax(z1 @ W2 + B2)
+    delta2 = y - d
+    delta1 = delta2 @ W2.T * (u1 > 0)
+    grads = {"W1": x.T @ delta1, "W2": z1.T @ delta2, "b1": delta1.sum(0), "b2": delta2.sum(0)}
+    close(value(out, "出力1"), y)
+    close(value(out, "誤差"), [-np.log(y[0, 1])])
+    close(value(out, "偏微分_dE/du2"), delta2)
+    close(value(out, "偏微分_dE/du1"), delta1)
+    names = {"W1": "重み1", "W2": "重み2", "b1": "バイアス1", "b2": "バイアス2"}
+    start = {"W1": W1, "W2": W2, "b1": B1, "b2": B2}
+    for key, name in names.items():
+        close(value(out, "偏微分_" + name), grads[key])
+        close(value(out, name, index=1), start[key] - lr * grads[key])  # index 1: after the update
+    assert "更新後パラメータ" in out and "nnscratch.trace の一歩と一致: True" in out
+
+
+def test_08_online_sgd(tmp_path):
+    plot = tmp_path / "loss.png"
+    out = run("08_online_sgd.py", "--quick", "--plot", str(plot))
+    x = value(out, "確認の入力").reshape(-1, 2)
+    close(value(out, "正解 3·x0 + 2·x1"), 3 * x[:, 0] + 2 * x[:, 1])
+    prediction = value(out, "ネットワークの予測")
+    assert np.max(np.abs(prediction - (3 * x[:, 0] + 2 * x[:, 1]))) < 0.4
+    before, after = value(out, "誤差 (学習前, 全データ)")[0], value(out, "誤差 (学習後, 全データ)")[0]
+    assert after < before / 100
+    assert value(out, "誤差 (最後の100回の平均)")[0] < value(out, "誤差 (最初の100回の平均)")[0] / 10
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_09_mnist_minibatch_falls_back_to_digits(no_mnist):
+    out = run("09_mnist_minibatch.py", "--quick", data_dir=no_mnist)
+    assert "MNIST がキャッシュにありません" in out and "digits" in out
+    train = [float(v) for v in re.findall(r"正答率\(トレーニング\) = ([0-9.]+)", out)]
+    test = [float(v) for v in re.findall(r"正答率\(テスト\) = ([0-9.]+)", out)]
+    assert len(train) == len(test) == 200 // 10
+    assert all(0 <= a <= 1 for a in train + test)
+    # a batch of 100 and a test set of 360: accuracies are multiples of 1/100 and 1/360
+    assert all(abs(a * 100 - round(a * 100)) < 1e-9 for a in train)
+    assert all(abs(a * 360 - round(a * 360)) < 1e-6 or abs(a * 359 - round(a * 359)) < 1e-6 for a in test)
+    assert test[-1] > test[0] and value(out, "正答率(テスト)")[0] > 0.5
+
+
+def test_10_logistic_regression_matches_scikit_learn():
+    out = run("10_logistic_regression.py", "--quick")
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from nnscratch import datasets
+
+    data = load_breast_cancer()
+    x = data.data.astype(np.float32)
+    x_tr, x_te, d_tr, d_te = datasets.train_test_split(x, data.target, test_size=0.25, seed=0)
+    mean, std = x_tr.mean(0), x_tr.std(0)
+    x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
+    sk = LogisticRegression(max_iter=5000).fit(x_tr, d_tr).score(x_te, d_te)
+    printed = value(out, "scikit-learn LogisticRegression: テスト正解率 (test accuracy)")[0]
+    assert printed == pytest.approx(sk, abs=0.01)
+    for label in ("nnscratch [30, 1] sigmoid: テスト正解率 (test accuracy)",
+                  "nnscratch [30, 2] softmax: テスト正解率 (test accuracy)"):  # fmt: skip
+        acc = value(out, label)[0]
+        assert acc > 0.93 and acc >= sk - 0.03
+        assert abs(acc * len(d_te) - round(acc * len(d_te))) < 1e-6
+
+
+def test_11_p22_total_input():
+    out = run("11_p22_total_input.py")
+    close(value(out, "総入力1"), np.array([1.0, 2.0]) @ W1 + B1)
+    close(value(out, "総入力1 (Σ_i x_i w_ij + b_j)"), [0.6, 1.3, 2.0])
+
+
+def test_12_p34_activation():
+    out = run("12_p34_activation.py")
+    u = np.array([1.0, -2.0]) @ W1 + B1
+    close(value(out, "中間層出力1"), relu(u))
+    close(value(out, "シグモイドなら (sigmoid instead)"), sigmoid(u))
+    assert "活性化層: ReLU" in out
+
+
+def test_13_p52_softmax():
+    out = run("13_p52_softmax.py")
+    u = np.array([1.02, 2.29, 3.56, 4.83])
+    numerator = np.exp(u - u.max())
+    close(value(out, "np.exp(u - np.max(u)) — 分子 exp(u_i)"), numerator)
+    close(value(out, "np.sum(np.exp(u - np.max(u))) — 分母 Σ_k exp(u_k)"), [numerator.sum()])
+    close(value(out, "softmax(u) = 分子 / 分母"), np.exp(u) / np.exp(u).sum())
+    close(value(out, "u + 1000 を functions.softmax で"), np.exp(u) / np.exp(u).sum())
+
+
+def test_14_p53_cross_entropy():
+    out = run("14_p53_cross_entropy.py")
+    u = np.array([1.02, 2.29, 3.56, 4.83])
+    y3 = np.exp(u[3]) / np.exp(u).sum()
+    close(value(out, "-np.sum(…) / batch_size — 交差エントロピー誤差"), [-np.log(y3 + 1e-7)])
+    close(value(out, "Σ_i -d_i log y_i"), [-np.log(y3)])
+    close(value(out, "functions.cross_entropy_error(d, y)"), [-np.log(y3)])
+
+
+def test_15_p56_gradient_descent():
+    out = run("15_p56_gradient_descent.py")
+    x, d = np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]])
+    z1 = relu(x @ W1 + B1)
+    y = softmax(z1 @ W2 + B2)
+    grad_w2 = z1.T @ (y - d)
+    close(value(out, "偏微分_重み2"), grad_w2)
+    close(value(out, "重み2 (更新後) = 重み2 − 学習率 × 偏微分_重み2"), W2 - 0.01 * grad_w2)
+    assert value(out, "誤差 (更新後)")[0] < value(out, "誤差 (更新前)")[0]
+    close(value(out, "誤差 (更新前)"), [-np.log(y[0, 1])])
+
+
+def test_16_p79_reused_deltas():
+    out = run("16_p79_reused_deltas.py")
+    x, d = np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]])
+    u1 = x @ W1 + B1
+    delta2 = softmax(relu(u1) @ W2 + B2) - d
+    delta1 = delta2 @ W2.T * (u1 > 0)
+    close(value(out, "偏微分_dE/du2 (delta2)"), delta2)
+    close(value(out, "偏微分_dE/du1 (delta1)"), delta1)
+    close(value(out, "net.output_layer.delta (kept by the output layer)"), delta2)
+    close(value(out, "net.activations[0].delta (kept by the hidden layer)"), delta1)
+
+
+def test_17_p84_chain_rule():
+    out = run("17_p84_chain_rule.py")
+    x, d = np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]])
+    z1 = relu(x @ W1 + B1)
+    delta2 = softmax(z1 @ W2 + B2) - d
+    close(value(out, "delta2 = ∂E/∂y·∂y/∂u = (y − d) / N"), delta2)
+    close(value(out, "grad['W2'] = z1.T · delta2"), z1.T @ delta2)
+    close(value(out, "数値微分 ∂E/∂W2 (numerical)"), z1.T @ delta2, rtol=1e-5)
+    assert value(out, "最大の差 (max difference)")[0] < 1e-6
