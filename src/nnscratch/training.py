@@ -203,7 +203,8 @@ class Trainer:
         """
         x2, _ = self.net.check_x(x)
         d2 = self.net.check_d(d, x2.shape[0])
-        loss = self._step(x2, d2)
+        with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported, not warned about
+            loss = self._step(x2, d2)
         if not math.isfinite(loss):
             lr = self.optimizer.lr
             raise DivergenceError(
@@ -656,82 +657,86 @@ def train(
     take = np.take
     ref_loss = history.loss[0] if history.loss else None
 
-    for epoch in range(start + 1, epochs + 1):
-        for cb in cbs:
-            cb.on_epoch_begin(epoch, trainer)
-        lr_used = trainer.optimizer.lr
-        t0 = time.perf_counter()
-        total = 0.0
-        correct = 0
-        loss = 0.0
-        if online:
-            for i in rng.permutation(n).tolist():
-                loss = step(x2[i : i + 1], d2[i : i + 1])
-                if not isfinite(loss):
-                    break
-                total += loss
-                if track_acc:
-                    correct += count(out_layer.y, truth[i : i + 1])
-        elif gather:
-            order = rng.permutation(n)
-            for s in range(0, n, bs):
-                idx = order[s : s + bs]
-                m = idx.shape[0]
-                xb = take(x2, idx, axis=0, out=xbuf[:m], mode="clip")
-                db = take(d2, idx, axis=0, out=dbuf[:m], mode="clip")
-                loss = step(xb, db)
-                if not isfinite(loss):
-                    break
-                total += loss * m
-                if track_acc:
-                    tb = db if tbuf is None else take(truth, idx, axis=0, out=tbuf[:m], mode="clip")
-                    correct += count(out_layer.y, tb)
-        else:
-            for s in range(0, n, bs):
-                e = s + bs if s + bs < n else n
-                loss = step(x2[s:e], d2[s:e])
-                if not isfinite(loss):
-                    break
-                total += loss * (e - s)
-                if track_acc:
-                    correct += count(out_layer.y, truth[s:e])
-        if not isfinite(loss):
-            _diverge(trainer, snapshot, epoch, loss, lr_used, "the loss became")
-        epoch_loss = total / n
-        if ref_loss is None:
-            ref_loss = epoch_loss
-        if ref_loss > 0 and epoch_loss > divergence_factor * ref_loss:
-            what = f"the loss exploded (above {divergence_factor:g} × the first epoch's {ref_loss:.4g}) to"
-            _diverge(trainer, snapshot, epoch, epoch_loss, lr_used, what)
-        if not all(np.isfinite(p).all() for p in params.values()):
-            _diverge(trainer, snapshot, epoch, math.inf, lr_used, "the parameters overflowed, the loss")
+    # divergence is detected and reported below; NumPy's overflow warnings on the way would only be noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(start + 1, epochs + 1):
+            for cb in cbs:
+                cb.on_epoch_begin(epoch, trainer)
+            lr_used = trainer.optimizer.lr
+            t0 = time.perf_counter()
+            total = 0.0
+            correct = 0
+            loss = 0.0
+            if online:
+                for i in rng.permutation(n).tolist():
+                    loss = step(x2[i : i + 1], d2[i : i + 1])
+                    if not isfinite(loss):
+                        break
+                    total += loss
+                    if track_acc:
+                        correct += count(out_layer.y, truth[i : i + 1])
+            elif gather:
+                order = rng.permutation(n)
+                for s in range(0, n, bs):
+                    idx = order[s : s + bs]
+                    m = idx.shape[0]
+                    xb = take(x2, idx, axis=0, out=xbuf[:m], mode="clip")
+                    db = take(d2, idx, axis=0, out=dbuf[:m], mode="clip")
+                    loss = step(xb, db)
+                    if not isfinite(loss):
+                        break
+                    total += loss * m
+                    if track_acc:
+                        tb = db if tbuf is None else take(truth, idx, axis=0, out=tbuf[:m], mode="clip")
+                        correct += count(out_layer.y, tb)
+            else:
+                for s in range(0, n, bs):
+                    e = s + bs if s + bs < n else n
+                    loss = step(x2[s:e], d2[s:e])
+                    if not isfinite(loss):
+                        break
+                    total += loss * (e - s)
+                    if track_acc:
+                        correct += count(out_layer.y, truth[s:e])
+            if not isfinite(loss):
+                _diverge(trainer, snapshot, epoch, loss, lr_used, "the loss became")
+            epoch_loss = total / n
+            if ref_loss is None:
+                ref_loss = epoch_loss
+            if ref_loss > 0 and epoch_loss > divergence_factor * ref_loss:
+                what = (
+                    f"the loss exploded (above {divergence_factor:g} × the first epoch's {ref_loss:.4g}) to"
+                )
+                _diverge(trainer, snapshot, epoch, epoch_loss, lr_used, what)
+            if not all(np.isfinite(p).all() for p in params.values()):
+                _diverge(trainer, snapshot, epoch, math.inf, lr_used, "the parameters overflowed, the loss")
 
-        logs = {"loss": epoch_loss}
-        history.loss.append(epoch_loss)
-        if track_acc:
-            logs["accuracy"] = correct / (n * units)
-            history.accuracy.append(logs["accuracy"])
-        if xv is not None:
-            val_loss, val_acc = _evaluate(net, xv, dv, truth_v, count, units)
-            logs["val_loss"] = val_loss
-            history.val_loss.append(val_loss)
+            logs = {"loss": epoch_loss}
+            history.loss.append(epoch_loss)
             if track_acc:
-                logs["val_accuracy"] = val_acc
-                history.val_accuracy.append(val_acc)
-        logs["lr"] = lr_used
-        history.lr.append(lr_used)
-        history.steps = trainer.steps
-        history.epoch_time.append(time.perf_counter() - t0)
+                logs["accuracy"] = correct / (n * units)
+                history.accuracy.append(logs["accuracy"])
+            if xv is not None:
+                val_loss, val_acc = _evaluate(net, xv, dv, truth_v, count, units)
+                logs["val_loss"] = val_loss
+                history.val_loss.append(val_loss)
+                if track_acc:
+                    logs["val_accuracy"] = val_acc
+                    history.val_accuracy.append(val_acc)
+            logs["lr"] = lr_used
+            history.lr.append(lr_used)
+            history.steps = trainer.steps
+            history.epoch_time.append(time.perf_counter() - t0)
 
-        for cb in cbs:
-            cb.on_epoch_end(epoch, logs, trainer)
-        for k, p in params.items():
-            np.copyto(snapshot[k], p)
-        if checkpoint is not None:
-            _write_checkpoint(checkpoint, trainer, epoch, rng, cbs, batch_size, shuffle, n)
-        if trainer.stop_training:
-            history.stopped_epoch = epoch
-            break
+            for cb in cbs:
+                cb.on_epoch_end(epoch, logs, trainer)
+            for k, p in params.items():
+                np.copyto(snapshot[k], p)
+            if checkpoint is not None:
+                _write_checkpoint(checkpoint, trainer, epoch, rng, cbs, batch_size, shuffle, n)
+            if trainer.stop_training:
+                history.stopped_epoch = epoch
+                break
 
     for cb in cbs:
         cb.on_train_end(trainer)
