@@ -107,8 +107,8 @@ def _json_default(value: Any) -> Any:
 def _write(path, net: Network, kind: str, state: dict, extra: dict, metadata: dict | None) -> None:
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata: expected a dict or None, got {type(metadata).__name__}")
-    params = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
-    extra = {k: np.ascontiguousarray(v) for k, v in extra.items()}
+    params = {k: np.asarray(v, order="C") for k, v in net.params.items()}
+    extra = {k: np.asarray(v, order="C") for k, v in extra.items()}
     for name, a in {**params, **extra}.items():
         if a.dtype.kind not in "biuf":
             raise TypeError(f"arrays: {name!r} has dtype {a.dtype}; only numeric arrays are stored")
@@ -176,7 +176,7 @@ _UMASK = _read_umask()
 
 
 def _refuse(path: str, problem: str, fix: str) -> ValueError:
-    return ValueError(f"{path!r}: {problem}; {fix}")
+    return ValueError(f"path: cannot load {path!r}: {problem}; {fix}")
 
 
 _NOT_OURS = "save models with net.save(path) or nnscratch.io.save(net, path)"
@@ -190,14 +190,14 @@ def _read(path, kinds: tuple[str, ...]) -> tuple[Network, dict, dict[str, np.nda
         obj = np.load(p, allow_pickle=False)
     except ValueError as exc:
         if "pickle" in str(exc):
-            raise _refuse(p, "is not an .npz archive (it would need pickle to read, which nnscratch never "
+            raise _refuse(p, "it is not an .npz archive (it would need pickle to read, which nnscratch never "
                              "uses because unpickling can run code)", _NOT_OURS) from None
-        raise _refuse(p, f"is not a readable .npz archive ({exc})", _NOT_OURS) from None
+        raise _refuse(p, f"it is not a readable .npz archive ({exc})", _NOT_OURS) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise _refuse(p, f"is truncated or corrupt ({type(exc).__name__}: {exc})",
+        raise _refuse(p, f"it is truncated or corrupt ({type(exc).__name__}: {exc})",
                       "write it again, e.g. from a checkpoint or by re-training") from None
     if not isinstance(obj, np.lib.npyio.NpzFile):
-        raise _refuse(p, "holds a single .npy array, not an nnscratch .npz model file", _NOT_OURS)
+        raise _refuse(p, "it holds a single .npy array, not an nnscratch .npz model file", _NOT_OURS)
     with obj as z:
         meta = _read_meta(p, z)
         arrays = {}
@@ -218,13 +218,13 @@ def _read_array(p: str, z, name: str) -> np.ndarray:
                           "only load model files you or nnscratch wrote; re-save the model") from None
         raise _refuse(p, f"array {name!r} is corrupt ({exc})", "write the file again") from None
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise _refuse(p, f"is truncated or corrupt (reading {name!r}: {type(exc).__name__}: {exc})",
+        raise _refuse(p, f"it is truncated or corrupt (reading {name!r}: {type(exc).__name__}: {exc})",
                       "write it again, e.g. from a checkpoint or by re-training") from None
 
 
 def _read_meta(p: str, z) -> dict:
     if META_KEY not in z.files:
-        raise _refuse(p, f"has no {META_KEY!r} entry, so it is an .npz archive not written by nnscratch",
+        raise _refuse(p, f"it has no {META_KEY!r} entry, so it is an .npz archive not written by nnscratch",
                       _NOT_OURS)
     raw = _read_array(p, z, META_KEY)
     if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -240,7 +240,7 @@ def _read_meta(p: str, z) -> dict:
         raise _refuse(p, "its metadata does not describe an nnscratch file", _NOT_OURS)
     version = meta.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
-        raise _refuse(p, f"has format version {version!r}, which this nnscratch does not know (it reads "
+        raise _refuse(p, f"it has format version {version!r}, which this nnscratch does not know (it reads "
                          f"version {FORMAT_VERSION})", "upgrade nnscratch to read files from a newer version")
     return meta
 
@@ -249,9 +249,9 @@ def _validate(p: str, meta: dict, arrays: dict[str, np.ndarray], kinds) -> tuple
     kind = meta.get("kind")
     if kind not in kinds:
         if kind == "network" and kinds == ("checkpoint",):
-            raise _refuse(p, "is a saved network, not a training checkpoint",
+            raise _refuse(p, "it is a saved network, not a training checkpoint",
                           "pass a file written by train(..., checkpoint=path) to resume")
-        raise _refuse(p, f"has an unknown kind {kind!r}; expected one of {', '.join(kinds)}", _NOT_OURS)
+        raise _refuse(p, f"it has an unknown kind {kind!r}; expected one of {', '.join(kinds)}", _NOT_OURS)
     arch = meta.get("architecture")
     manifest = meta.get("arrays")
     if not isinstance(arch, dict) or not isinstance(manifest, dict):
@@ -266,7 +266,7 @@ def _validate(p: str, meta: dict, arrays: dict[str, np.ndarray], kinds) -> tuple
         raise _refuse(p, f"its architecture has dtype {dtype!r}, expected 'float32' or 'float64'",
                       "write the file again")
     if kind == "checkpoint" and not isinstance(meta.get("checkpoint"), dict):
-        raise _refuse(p, "is a checkpoint without its training state", "write the file again")
+        raise _refuse(p, "it is a checkpoint without its training state", "write the file again")
 
     # every array present is listed, every listed array is present, with the listed shape and dtype
     missing = sorted(set(manifest) - set(arrays))
@@ -277,7 +277,7 @@ def _validate(p: str, meta: dict, arrays: dict[str, np.ndarray], kinds) -> tuple
             parts.append(f"missing arrays {missing}")
         if extra:
             parts.append(f"unlisted arrays {extra}")
-        raise _refuse(p, f"does not match its metadata: {'; '.join(parts)}", "write the file again")
+        raise _refuse(p, f"it does not match its metadata: {'; '.join(parts)}", "write the file again")
     for name, a in arrays.items():
         spec = manifest[name]
         listed = [spec.get("shape"), spec.get("dtype")] if isinstance(spec, dict) else None
@@ -293,7 +293,7 @@ def _validate(p: str, meta: dict, arrays: dict[str, np.ndarray], kinds) -> tuple
         for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],))):
             a = arrays.get(key)
             if a is None:
-                raise _refuse(p, f"lacks parameter {key!r} of a {'-'.join(map(str, sizes))} network",
+                raise _refuse(p, f"it lacks parameter {key!r} of a {'-'.join(map(str, sizes))} network",
                               "write the file again")
             if a.shape != shape or a.dtype.name != dtype:
                 raise _refuse(p, f"parameter {key!r} has shape {a.shape} and dtype {a.dtype}, but the "
@@ -304,9 +304,9 @@ def _validate(p: str, meta: dict, arrays: dict[str, np.ndarray], kinds) -> tuple
             params, hidden=arch.get("hidden"), output=arch.get("output"), loss=arch.get("loss"), dtype=dtype
         )
     except (ValueError, TypeError) as exc:
-        problem = f"describes a network nnscratch cannot build ({exc})"
+        problem = f"it describes a network nnscratch cannot build ({exc})"
         raise _refuse(p, problem, "write the file again") from None
     others = {k: v for k, v in arrays.items() if k not in params}
     if kind == "network" and others:
-        raise _refuse(p, f"a network file with extra arrays {sorted(others)}", "write the file again")
+        raise _refuse(p, f"it is a network file with extra arrays {sorted(others)}", "write the file again")
     return net, meta, others
