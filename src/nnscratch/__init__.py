@@ -21,7 +21,7 @@ _LAZY = {
     "Trainer": ("nnscratch.training", "Trainer"),
     "History": ("nnscratch.training", "History"),
     "DivergenceError": ("nnscratch.training", "DivergenceError"),
-    "callbacks": ("nnscratch.training", None),
+    "callbacks": ("nnscratch.callbacks", None),
     "load": ("nnscratch.io", "load"),
     "datasets": ("nnscratch.datasets", None),
     "trace": ("nnscratch.lab.trace", "trace"),

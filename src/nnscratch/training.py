@@ -6,8 +6,9 @@
   (バッチ勾配降下法, one step per epoch), ``1`` online SGD (確率的勾配降下法), ``k`` mini-batch gradient
   descent (ミニバッチ勾配降下法, the standard method). With ``shuffle`` each epoch (エポック) walks a
   fresh permutation, so every sample is used exactly once; the last, smaller batch is used too.
-- callbacks (this module is also ``nnscratch.callbacks``): :class:`EarlyStopping` and the learning-rate
-  schedules :class:`StepDecay`, :class:`ExponentialDecay`, :class:`CosineDecay`, :class:`LambdaSchedule`.
+- callbacks (in :mod:`nnscratch.callbacks`, re-exported here): :class:`EarlyStopping` and the
+  learning-rate schedules :class:`StepDecay`, :class:`ExponentialDecay`, :class:`CosineDecay`,
+  :class:`LambdaSchedule`.
 - :class:`DivergenceError` — raised when the loss becomes NaN/inf or explodes (学習率が大きすぎる).
 
 The loss of an epoch is the sample-weighted mean of its batch losses, each recorded before that batch's
@@ -26,6 +27,16 @@ import numpy as np
 
 from nnscratch import optim
 from nnscratch._validation import check_inputs
+from nnscratch.callbacks import (
+    Callback,
+    CosineDecay,
+    EarlyStopping,
+    ExponentialDecay,
+    LambdaSchedule,
+    LRSchedule,
+    StepDecay,
+    _EpochFunction,
+)
 from nnscratch.network import Network
 
 __all__ = [
@@ -258,202 +269,6 @@ class Trainer:
 
 
 # ================================================================ callbacks
-
-
-class Callback:
-    """Base class: hooks called once per training run or per epoch (never inside the step loop).
-
-    ``epoch`` numbers start at 1. ``logs`` holds the epoch's ``loss``, ``lr`` and, when measured,
-    ``accuracy``, ``val_loss``, ``val_accuracy``. Set ``trainer.stop_training = True`` to stop after
-    the current epoch. ``state_dict`` / ``load_state_dict`` let checkpoints carry a callback's state.
-    """
-
-    def on_train_begin(self, trainer: Trainer) -> None:
-        pass
-
-    def on_epoch_begin(self, epoch: int, trainer: Trainer) -> None:
-        pass
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float], trainer: Trainer) -> None:
-        pass
-
-    def on_train_end(self, trainer: Trainer) -> None:
-        pass
-
-    def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """(JSON-ready values, arrays) needed to continue after a resume; empty if stateless."""
-        return {}, {}
-
-    def load_state_dict(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
-        pass
-
-
-class _EpochFunction(Callback):
-    """Wraps a plain function ``f(epoch, logs)`` as an ``on_epoch_end`` callback."""
-
-    def __init__(self, fn: Callable[[int, dict], object]) -> None:
-        self.fn = fn
-
-    def on_epoch_end(self, epoch, logs, trainer):
-        self.fn(epoch, logs)
-
-
-class EarlyStopping(Callback):
-    """早期終了: stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
-
-    ``monitor="auto"`` watches ``val_loss`` when there is validation data, else ``loss``; names ending in
-    ``accuracy`` are maximised, the others minimised. With ``restore_best=True`` the network ends with
-    the parameters of its best epoch (recorded in ``history.best_epoch``).
-    """
-
-    def __init__(
-        self, patience: int = 5, monitor: str = "auto", min_delta: float = 0.0, restore_best: bool = True
-    ) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"patience: expected a positive number of epochs, got {patience!r}")
-        allowed = ("auto", "loss", "val_loss", "accuracy", "val_accuracy")
-        if monitor not in allowed:
-            raise ValueError(f"monitor: unknown metric {monitor!r}; expected one of {', '.join(allowed)}")
-        if not isinstance(min_delta, (int, float)) or not min_delta >= 0:
-            raise ValueError(f"min_delta: expected a non-negative number, got {min_delta!r}")
-        self.patience = int(patience)
-        self.monitor = monitor
-        self.min_delta = float(min_delta)
-        self.restore_best = bool(restore_best)
-        self._reset()
-        self._resumed = False
-
-    def _reset(self) -> None:
-        self.best: float | None = None
-        self.best_epoch: int | None = None
-        self.wait = 0
-        self.stopped_epoch: int | None = None
-        self.best_params: dict[str, np.ndarray] = {}
-
-    def on_train_begin(self, trainer):
-        if not self._resumed:
-            self._reset()
-        self._resumed = False
-        if self.monitor == "auto":
-            self._metric = "val_loss" if trainer.has_validation else "loss"
-        else:
-            self._metric = self.monitor
-
-    def on_epoch_end(self, epoch, logs, trainer):
-        if self._metric not in logs:
-            raise ValueError(
-                f"monitor: EarlyStopping watches {self._metric!r} but this run records only "
-                f"{', '.join(sorted(logs))}; pass validation_data or choose another metric"
-            )
-        value = logs[self._metric]
-        maximise = self._metric.endswith("accuracy")
-        if self.best is None:
-            improved = True
-        elif maximise:
-            improved = value > self.best + self.min_delta
-        else:
-            improved = value < self.best - self.min_delta
-        if improved:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                for key, p in trainer.net.params.items():
-                    buf = self.best_params.get(key)
-                    if buf is None or buf.shape != p.shape or buf.dtype != p.dtype:
-                        self.best_params[key] = p.copy()
-                    else:
-                        np.copyto(buf, p)
-        else:
-            self.wait += 1
-            if self.wait >= self.patience:
-                self.stopped_epoch = epoch
-                trainer.stop_training = True
-
-    def on_train_end(self, trainer):
-        trainer.history.best_epoch = self.best_epoch
-        if self.restore_best and self.best_params and self.best_epoch != trainer.history.epochs:
-            for key, p in trainer.net.params.items():
-                np.copyto(p, self.best_params[key])
-
-    def state_dict(self):
-        meta = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
-        return meta, {f"best.{k}": v for k, v in self.best_params.items()}
-
-    def load_state_dict(self, meta, arrays):
-        self._reset()
-        self.best = meta.get("best")
-        self.best_epoch = meta.get("best_epoch")
-        self.wait = int(meta.get("wait", 0))
-        self.best_params = {k.partition(".")[2]: np.array(v) for k, v in arrays.items()}
-        self._resumed = True
-
-
-class LRSchedule(Callback):
-    """A learning-rate schedule (学習率スケジューリング): before epoch e (from 1) it sets
-    lr = ``lr_at(e, base_lr)``, where ``base_lr`` is the learning rate training started with."""
-
-    def lr_at(self, epoch: int, base_lr: float) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def on_epoch_begin(self, epoch, trainer):
-        trainer.lr = self.lr_at(epoch, trainer.base_lr)
-
-
-def _positive(name: str, value: object, integer: bool = False) -> float:
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not (math.isfinite(value) and value > 0):
-        kind = "positive integer" if integer else "positive number"
-        raise ValueError(f"{name}: expected a {kind}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
-class StepDecay(LRSchedule):
-    """Step decay: lr_e = lr₀ · γ^⌊(e − 1) / step_size⌋ — multiply by γ every ``step_size`` epochs."""
-
-    def __init__(self, step_size: int, gamma: float = 0.5) -> None:
-        self.step_size = int(_positive("step_size", step_size, integer=True))
-        self.gamma = _positive("gamma", gamma)
-
-    def lr_at(self, epoch, base_lr):
-        return base_lr * self.gamma ** ((epoch - 1) // self.step_size)
-
-
-class ExponentialDecay(LRSchedule):
-    """Exponential decay: lr_e = lr₀ · γ^(e − 1)."""
-
-    def __init__(self, gamma: float) -> None:
-        self.gamma = _positive("gamma", gamma)
-
-    def lr_at(self, epoch, base_lr):
-        return base_lr * self.gamma ** (epoch - 1)
-
-
-class CosineDecay(LRSchedule):
-    """Cosine annealing: lr_e = lr_min + (lr₀ − lr_min)·(1 + cos(π·(e − 1)/T))/2, then lr_min after T.
-
-    ``T`` is ``epochs``, so epoch 1 uses lr₀ and the rate falls smoothly towards ``min_lr``.
-    """
-
-    def __init__(self, epochs: int, min_lr: float = 0.0) -> None:
-        self.epochs = int(_positive("epochs", epochs, integer=True))
-        if not isinstance(min_lr, (int, float)) or not min_lr >= 0:
-            raise ValueError(f"min_lr: expected a non-negative number, got {min_lr!r}")
-        self.min_lr = float(min_lr)
-
-    def lr_at(self, epoch, base_lr):
-        t = min(epoch - 1, self.epochs)
-        return self.min_lr + (base_lr - self.min_lr) * (1.0 + math.cos(math.pi * t / self.epochs)) / 2.0
-
-
-class LambdaSchedule(LRSchedule):
-    """Any schedule: ``fn(epoch)`` (epoch from 1) returns the learning rate for that epoch."""
-
-    def __init__(self, fn: Callable[[int], float]) -> None:
-        if not callable(fn):
-            raise TypeError(f"fn: expected a function epoch -> learning rate, got {fn!r}")
-        self.fn = fn
-
-    def lr_at(self, epoch, base_lr):
-        return float(self.fn(epoch))
 
 
 class _Printer(Callback):
