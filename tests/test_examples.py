@@ -272,3 +272,59 @@ def test_17_p84_chain_rule():
     close(value(out, "grad['W2'] = z1.T · delta2"), z1.T @ delta2)
     close(value(out, "数値微分 ∂E/∂W2 (numerical)"), z1.T @ delta2, rtol=1e-5)
     assert value(out, "最大の差 (max difference)")[0] < 1e-6
+
+
+# ---------------------------------------------------------------- the tutorials
+
+DOCS = ROOT / "docs"
+TUTORIALS = [DOCS / "ja" / "tutorial.md", DOCS / "en" / "tutorial.md"]
+CONFIRMATION_TESTS = ["P11", "P13", "P20", "P22", "P24", "P27", "P34", "P45", "P52", "P53", "P56", "P66",
+                      "P69", "P79", "P84"]  # fmt: skip
+PLOT_KINDS = ["activations", "linear_vs_nonlinear", "network", "training_curves", "learning_rates",
+              "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost"]  # fmt: skip
+
+
+def python_blocks(path: Path) -> list[tuple[int, str]]:
+    """(line number, code) of every ```python block, in order."""
+    blocks, code, start = [], None, 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if code is None and line.strip() == "```python":
+            code, start = [], number + 1
+        elif code is not None and line.strip() == "```":
+            blocks.append((start, "\n".join(code) + "\n"))
+            code = None
+        elif code is not None:
+            code.append(line)
+    assert code is None, f"{path.name}: unclosed code block from line {start}"
+    return blocks
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.parent.name)
+def test_tutorial_python_blocks_run_in_order(path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    blocks = python_blocks(path)
+    assert len(blocks) >= 20
+    namespace: dict = {"__name__": "__tutorial__"}
+    for line, code in blocks:
+        try:
+            exec(compile(code, f"{path.relative_to(ROOT)}:{line}", "exec"), namespace)
+        except Exception as exc:  # name the block that broke
+            raise AssertionError(f"{path.relative_to(ROOT)}, block at line {line} failed: {exc!r}") from exc
+    out = capsys.readouterr().out
+    assert "*** 偏微分_dE/du2 ***" in out or "*** delta dE/du2 ***" in out
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.parent.name)
+def test_tutorial_answers_every_confirmation_test_and_links_the_figures(path):
+    text = path.read_text(encoding="utf-8")
+    lang = path.parent.name
+    headings = [ln for ln in text.splitlines() if ln.startswith("#")]
+    for test in CONFIRMATION_TESTS:
+        assert any(h.startswith(f"### {test}:") for h in headings), f"{test} has no section in {path}"
+    for section in range(6):
+        assert any(h.startswith(f"## Section {section}:") for h in headings), f"Section {section} missing"
+    for kind in PLOT_KINDS:
+        assert f"(../images/{kind}.{lang}.png)" in text, f"{kind} figure not linked in {path}"
+    assert "(../course-differences.md)" in text
+    other = "en" if lang == "ja" else "ja"
+    assert f"(../{other}/tutorial.md)" in text
