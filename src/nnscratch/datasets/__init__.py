@@ -28,7 +28,7 @@ from nnscratch.datasets.idx import fashion_mnist, load_mnist, mnist
 from nnscratch.datasets.preprocessing import Standardizer, one_hot, train_test_split, train_val_test_split
 
 __all__ = [
-    "Dataset", "DatasetInfo", "load", "names", "info", "REGISTRY",
+    "Dataset", "DatasetInfo", "load", "names", "info", "is_named", "REGISTRY",
     "linear", "xor", "moons", "circles", "spiral", "blobs", "animals",
     "iris", "wine", "breast_cancer", "digits", "diabetes",
     "mnist", "fashion_mnist", "load_mnist",
@@ -89,6 +89,11 @@ def names() -> list[str]:
 
 def _key(name: str) -> str:
     return name.strip().lower().replace("-", "_")
+
+
+def is_named(name: object) -> bool:
+    """Whether ``name`` is one of the named data sets (not a file)."""
+    return isinstance(name, str) and _key(name) in REGISTRY
 
 
 def info(name: str) -> DatasetInfo:

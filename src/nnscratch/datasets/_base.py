@@ -18,7 +18,8 @@ class Dataset:
     - ``y``: for classification integer labels 0..K−1 of shape (N,) (``target_names[k]`` is the
       name of label k); for regression float32 targets of shape (N,) or (N, n_targets);
     - ``task``: ``"classification"`` (分類) or ``"regression"`` (回帰);
-    - ``test``: an official held-out test split when the data set has one (MNIST), else ``None``.
+    - ``test``: an official held-out test split when the data set has one (MNIST), else ``None``;
+    - ``image_shape``: (rows, cols) when each row of ``x`` is an image's pixels (digits, MNIST).
 
     ``x, y = dataset`` unpacks the two arrays.
     """
@@ -33,6 +34,7 @@ class Dataset:
     description: str = ""
     source: str = ""
     test: Dataset | None = None
+    image_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

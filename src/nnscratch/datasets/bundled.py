@@ -25,7 +25,7 @@ def _sklearn_datasets():
     return datasets
 
 
-def _classification(name: str, bunch, description: str) -> Dataset:
+def _classification(name: str, bunch, description: str, image_shape=None) -> Dataset:
     return Dataset(
         np.asarray(bunch.data, dtype=np.float32),
         np.asarray(bunch.target, dtype=np.intp),
@@ -36,6 +36,7 @@ def _classification(name: str, bunch, description: str) -> Dataset:
         target="class",
         description=description,
         source=SOURCE,
+        image_shape=image_shape,
     )
 
 
@@ -60,7 +61,7 @@ def digits() -> Dataset:
     """1,797 handwritten digits as 8×8 images of grey levels 0–16 (64 features), classes 0–9."""
     bunch = _sklearn_datasets().load_digits()
     bunch.feature_names = [f"pixel_{r}_{c}" for r in range(8) for c in range(8)]
-    return _classification("digits", bunch, "8×8 handwritten digits 0–9 (UCI optical digits)")
+    return _classification("digits", bunch, "8×8 handwritten digits 0–9 (UCI optical digits)", (8, 8))
 
 
 def diabetes() -> Dataset:

@@ -297,6 +297,7 @@ def _dataset(name: str, **kwargs) -> Dataset:
     common = dict(
         task="classification", name=key, feature_names=features, target_names=list(source["classes"]),
         target="label", source=f"download ({source['mirrors'][0]}), cached in {data_home(key)}",
+        image_shape=(rows, cols),
     )
     test = Dataset(xte, tte, description=f"{source['title']} official test set", **common)
     return Dataset(
