@@ -388,3 +388,23 @@ def test_cli_bad_input_raises_value_error(argv, match):
     args = parser.parse_args(["trace", *argv])
     with pytest.raises(ValueError, match=match):
         args.func(args)
+
+
+def test_through_the_nnscratch_command_line(capsys):
+    from nnscratch import cli
+
+    assert cli.main(["trace", "--example", "backprop"]) == 0
+    out = capsys.readouterr().out
+    assert _blocks(out)[1] == JA_BACKPROP
+    assert cli.main(["trace", "--layers", "2-3", "--x", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x: expected 2 features" in err
+
+
+def test_module_runs_as_a_script():
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnscratch.lab.trace_cli", "--example", "single-unit", "--lang", "en"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    expected = ["weight W", "bias b", "input x", "total input u", "hidden-layer output z"]
+    assert _blocks(proc.stdout)[1] == expected
