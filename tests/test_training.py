@@ -162,10 +162,11 @@ def test_two_moons_held_out_accuracy():
     )
     acc = net.accuracy(x_test, y_test)
     assert acc == h.val_accuracy[-1]
+    # The bar. Caution: noise 0.2 puts the best possible (Bayes) accuracy itself at about 97.1 %
+    # on average, so 97 % holds on this first draw (1,940 of 2,000) but not on every draw, and a change
+    # in rounding can move a point or two. The checks against the Bayes-optimal rule on the same points
+    # below are the robust ones: the network agrees with that rule almost everywhere and is as accurate.
     assert acc >= 0.97
-    # Noise 0.2 puts the best possible (Bayes) accuracy itself near 97 % (about 97.1 % on average), so
-    # the robust check is against the Bayes-optimal rule on the same points: the network agrees with it
-    # almost everywhere and is as accurate.
     bayes = _moons_bayes(x_test, noise)
     assert np.mean(net.predict_classes(x_test) == bayes) >= 0.99
     assert acc >= np.mean(bayes == y_test) - 0.005
