@@ -90,9 +90,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "input_layer": ("入力層", "input layer"),
     "hidden_layer": ("中間層 {l}", "hidden layer {l}"),
     "output_layer": ("出力層", "output layer"),
-    "bias": ("バイアス", "bias"),
+    "bias": ("バイアス (点線)", "bias (dotted)"),
     "weight": ("重み w, バイアス b", "weight w, bias b"),
-    "units": ("{n} ノード", "{n} nodes"),
+    "units": ("{n} ノード", "{n} node{s}"),
     "network_title": ("ネットワーク {sizes}", "network {sizes}"),
     "loss": ("誤差 E", "loss E"),
     "accuracy": ("正解率", "accuracy"),
@@ -449,6 +449,8 @@ def network(
             ax.add_patch(Rectangle((px - 0.2, py - 0.2), 0.4, 0.4, facecolor="#eeeeee", edgecolor="0.3",
                                    lw=0.8, zorder=3))
             ax.text(px, py, "1", ha="center", va="center", fontsize=8, zorder=4)
+        px, py = bias_pos[0]
+        ax.text(px, py + 0.3, _t("bias", lang), ha="center", va="bottom", fontsize=7, color="0.3")
 
         bottom = min(py for (_, py) in pos.values()) - 0.6
         for layer, n in enumerate(sizes):
@@ -467,7 +469,8 @@ def network(
                 prev = "x" if layer == 1 else f"z^{{({layer - 1})}}"
                 formula = f"$u^{{({layer})}} = {prev}W^{{({layer})}} + b^{{({layer})}}$\n" \
                           f"$z^{{({layer})}} = {_math_name(f_name)}(u^{{({layer})}})$"
-            caption = f"{head}\n{_t('units', lang, n=n)}\n{formula}"
+            units = _t("units", lang, n=n, s="" if n == 1 else "s")
+            caption = f"{head}\n{units}\n{formula}"
             ax.text(layer * 2.0, bottom, caption, ha="center", va="top", fontsize=8, linespacing=1.35)
         if weights is not None:
             sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -862,7 +865,8 @@ def vanishing_gradients(
     with He initial weights (each activation with its usual initialisation). Back-propagation multiplies
     the delta by f'(u) at every layer; sigmoid's f'(u) ≤ 0.25 makes the gradient shrink geometrically
     towards the input, ReLU's f'(u) ∈ {0, 1} keeps it. ``fig.data["norms"]["sigmoid"|"relu"]`` lists the
-    Frobenius norms for layers 1 … n_layers (computed in float64).
+    Frobenius norms for layers 1 … n_layers (computed in float64); ``params``, ``x`` and ``d`` are the
+    networks' initial parameters and the batch.
     """
     for name, value, low in (("n_layers", n_layers, 2), ("width", width, 1), ("n_samples", n_samples, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -874,10 +878,12 @@ def vanishing_gradients(
     sizes = [n_in] + [width] * (n_layers - 1) + [n_classes]
     setups = {"sigmoid": "xavier", "relu": "he"}
     norms: dict[str, np.ndarray] = {}
+    params: dict[str, dict[str, np.ndarray]] = {}
     for hidden, init in setups.items():
         net = Network(sizes, hidden=hidden, output="softmax", init=init, seed=rng, dtype="float64")
         grads = net.gradient(x, d)
         norms[hidden] = np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(1, n_layers + 1)])
+        params[hidden] = {k: v.copy() for k, v in net.params.items()}
     layers = np.arange(1, n_layers + 1)
 
     def draw(lang: str) -> tuple[Figure, dict]:
@@ -895,7 +901,8 @@ def vanishing_gradients(
         ax.set_ylabel(_t("grad_norm", lang))
         ax.set_title(_t("vanish_title", lang, n=n_layers))
         ax.legend(loc="lower right")
-        return fig, {"layers": layers, "norms": norms, "sizes": sizes, "init": setups}
+        return fig, {"layers": layers, "norms": norms, "sizes": sizes, "init": setups, "params": params,
+                     "x": x, "d": d}
 
     return _render(lang, out, dpi, draw)
 
