@@ -184,6 +184,31 @@ def test_09_mnist_minibatch_falls_back_to_digits(no_mnist):
     assert test[-1] > test[0] and value(out, "正答率(テスト)")[0] > 0.5
 
 
+def test_09_mnist_minibatch_on_mnist_shaped_data(monkeypatch, capsys):
+    """The MNIST branch (784-40-10) with a stand-in for the cached files: 784 features, a test split."""
+    import runpy
+
+    from nnscratch import datasets
+
+    rng = np.random.default_rng(0)
+    teacher = rng.standard_normal((784, 10))
+
+    def fake_mnist(download: bool = False) -> datasets.Dataset:
+        assert download is False  # the example never downloads unless asked
+        x = rng.random((700, 784)).astype(np.float32)
+        y = np.argmax(x @ teacher, axis=1)
+        test = datasets.Dataset(x[600:], y[600:], "classification", name="mnist")
+        return datasets.Dataset(x[:600], y[:600], "classification", name="mnist", test=test)
+
+    monkeypatch.setattr(datasets, "mnist", fake_mnist)
+    monkeypatch.setattr(sys, "argv", ["09_mnist_minibatch.py", "--quick"])
+    namespace = runpy.run_path(str(EXAMPLES / "09_mnist_minibatch.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "データ: MNIST (600, 784) (100, 784)" in out and "キャッシュにありません" not in out
+    assert namespace["net"].sizes == [784, 40, 10]
+    assert len(re.findall(r"正答率\(テスト\) = ", out)) == 200 // 10
+
+
 def test_10_logistic_regression_matches_scikit_learn():
     out = run("10_logistic_regression.py", "--quick")
     from sklearn.datasets import load_breast_cancer
