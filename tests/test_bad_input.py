@@ -128,7 +128,7 @@ def test_unknown_names():
         Network("2-3-1", output="identity", loss="cross_entropy")
     with expect(ValueError, "init", "unknown name 'glorot'", "expected 'he', 'xavier'"):
         Network("2-3-1", init="glorot")
-    with pytest.raises(ValueError, match=r"^dtype must be 'float32' or 'float64', got 'int8'"):
+    with pytest.raises(ValueError, match=r"^dtype: expected 'float32' or 'float64', got 'int8'"):
         Network("2-3-1", dtype="int8")
 
 

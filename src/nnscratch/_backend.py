@@ -22,7 +22,7 @@ def resolve_dtype(dtype: object) -> np.dtype:
     except TypeError:
         resolved = None
     if resolved is None or resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     return resolved
 
 

@@ -135,8 +135,8 @@ class Network:
         expected = {f"{p}{i}" for i in range(1, n_layers + 1) for p in "Wb"}
         if n_layers == 0 or set(params) != expected:
             raise ValueError(
-                f"params: expected keys W1, b1, …, W{max(n_layers, 1)}, b{max(n_layers, 1)}, got "
-                f"{sorted(params)}"
+                f"params: expected keys W1, b1, W2, b2, … (one W and one b per layer, numbered from 1), "
+                f"got {sorted(params)}"
             )
         arrays = {k: np.asarray(v) for k, v in params.items()}
         if dtype is None:
