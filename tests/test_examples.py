@@ -350,6 +350,8 @@ def test_tutorial_answers_every_confirmation_test_and_links_the_figures(path):
         assert any(h.startswith(f"## Section {section}:") for h in headings), f"Section {section} missing"
     for kind in PLOT_KINDS:
         assert f"(../images/{kind}.{lang}.png)" in text, f"{kind} figure not linked in {path}"
+    for link in re.findall(r"\]\((\.\.?/[^)#]+)\)", text):  # every relative link and image resolves
+        assert (path.parent / link).resolve().exists(), f"{path.name}: broken link {link}"
     assert "(../course-differences.md)" in text
     other = "en" if lang == "ja" else "ja"
     assert f"(../{other}/tutorial.md)" in text
