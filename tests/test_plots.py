@@ -293,3 +293,24 @@ def test_cli_register_builds_the_plot_subcommand(tmp_path, capsys):
     bad = parser.parse_args(["plot", "nope", "--out", str(tmp_path / "n.png")])
     with pytest.raises(ValueError, match="kind: unknown plot 'nope'"):
         bad.func(bad)
+
+
+def test_nnscratch_plot_command_line(tmp_path):
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "nnscratch.cli", "plot", *argv], capture_output=True,
+                              text=True, cwd=tmp_path, timeout=120)
+
+    ok = run("network", "--out", "net.svg", "--lang", "ja", "--layers", "2-3-3-1", "--seed", "0")
+    assert ok.returncode == 0, ok.stderr
+    check_svg(tmp_path / "net.svg")
+    ok = run("vanishing_gradients", "--out", "vg.png", "--lang", "en", "--dpi", "50")
+    assert ok.returncode == 0, ok.stderr
+    check_png(tmp_path / "vg.png")
+
+    bad = run("histogram", "--out", "h.png")
+    assert bad.returncode == 2
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "histogram" in lines[0] and "decision_boundary" in lines[0]
+    bad = run("activations", "--out", "a.jpg")
+    assert bad.returncode == 2 and ".png or .svg" in bad.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.svg", "vg.png"]
