@@ -280,6 +280,13 @@ def test_draw_dispatches_and_rejects_bad_arguments(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+
+def test_missing_japanese_font_package_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib_fontja", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"nnscratch\[lab\].*lang='en'"):
+        plots.activations(lang="ja")
+    assert plots.activations(lang="en").data["u"].size
+
 def test_cli_register_builds_the_plot_subcommand(tmp_path, capsys):
     assert plot_cli.KINDS == plots.KINDS
     parser = argparse.ArgumentParser(prog="nnscratch")

@@ -170,13 +170,24 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 @contextlib.contextmanager
 def _style(lang: str) -> Iterator[None]:
     """rcParams for one figure: the Japanese font for ``lang="ja"``, restored afterwards."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(
+            "nnscratch.plot needs matplotlib: pip install 'nnscratch[lab]' (matplotlib, matplotlib-fontja)"
+        ) from None
 
     if lang == "ja":
         # importing matplotlib_fontja registers IPAex Gothic with the font manager and also sets the
         # global font family; the rc_context undoes the latter, the registration stays
         with matplotlib.rc_context():
-            import matplotlib_fontja  # noqa: F401
+            try:
+                import matplotlib_fontja  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "lang='ja' needs the Japanese font of matplotlib-fontja: pip install 'nnscratch[lab]' "
+                    "(or draw with lang='en')"
+                ) from None
         family = [_JA_FONT, _FALLBACK_FONT]
     else:
         family = [_FALLBACK_FONT]
