@@ -764,7 +764,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False))
         return EXIT_OK
     labels = {"train": "train", "validation": "validation", "test": "test"}
-    print()
+    if not args.quiet:
+        print()
     print(_format_table([(labels[k], v) for k, v in results.items()]))
     stopped = f", early stop at epoch {history.stopped_epoch}" if history.stopped_epoch else ""
     print(f"time {_seconds(seconds)} ({history.epochs} epochs, {history.steps:,} steps{stopped})")

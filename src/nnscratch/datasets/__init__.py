@@ -53,7 +53,7 @@ class DatasetInfo:
 
 _GEN = "generated"
 _SK = "scikit-learn (bundled)"
-_DL = "download (cached)"
+_DL = "download, cached"
 
 REGISTRY: dict[str, DatasetInfo] = {
     i.name: i
