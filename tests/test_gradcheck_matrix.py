@@ -195,3 +195,21 @@ if __name__ == "__main__":
         cells = [f"{err:.1e}" for h, _, err in table if h == hidden]
         print(f"| {hidden} | " + " | ".join(cells) + " |")
     print(f"worst overall: {max(err for *_, err in table):.1e} (threshold {TOL:g})")
+
+
+def test_gradcheck_warns_when_a_relu_input_sits_on_the_kink():
+    import warnings
+
+    import nnscratch
+
+    net = nnscratch.Network([2, 3, 3, 1], hidden="relu", output="identity", seed=0, dtype="float64")
+    x = np.array([[1.0, 2.0]])
+    net.params["W1"][...] = -1.0  # every unit of layer 1 is dead: layer 2 sees u = b2 = 0 exactly
+    with pytest.warns(RuntimeWarning, match="kink"):
+        nnscratch.gradcheck(net, x, [[1.0]])
+    net.params["W1"][...] = 1.0
+    net.params["b2"][...] = 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        errors = nnscratch.gradcheck(net, x, [[1.0]])
+    assert max(errors.values()) < 1e-7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from nnscratch.functions import numerical_gradient
@@ -22,10 +24,26 @@ def gradcheck(net: Network, x: object, d: object, h: float = 1e-5) -> dict[str, 
     """Relative error per parameter between ``net.gradient(x, d)`` and a central-difference gradient
     of ``net.loss(x, d)``, both computed on a float64 copy of ``net`` (``net`` itself is unchanged).
 
-    Errors below about 1e-7 mean the analytic gradient is right.
+    Errors below about 1e-7 mean the analytic gradient is right. A central difference across a kink
+    (ReLU / leaky ReLU at u = 0, e.g. a dead unit's zero output feeding the next layer) is not the
+    derivative, so the check warns when a pre-activation lies that close to a kink: a large error
+    there says nothing about back-propagation (use other inputs or non-zero biases).
     """
     net64 = net.copy(dtype="float64")
     analytic = net64.gradient(x, d)
+    near_kink = sum(
+        int(np.count_nonzero(np.abs(act.u) < 10 * h))
+        for act in net64.activations
+        if act.name in ("relu", "leaky_relu")
+    )
+    if near_kink:
+        warnings.warn(
+            f"gradcheck: {near_kink} ReLU pre-activation(s) lie within {10 * h:g} of the kink at 0, where "
+            f"the numerical gradient is not the derivative; errors there do not mean back-propagation "
+            f"is wrong — try other inputs or small non-zero biases",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     errors = {}
     for key, param in net64.params.items():
         numeric = numerical_gradient(lambda _p: net64.loss(x, d), param, h=h)
