@@ -73,6 +73,11 @@ class Optimizer:
                 st, s = self._init_key(key, p)
             self._apply(p, g, st, s)
 
+    def _update_buffers(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """:meth:`update` for gradients in scratch buffers that may be overwritten (the network's own,
+        as :class:`nnscratch.Trainer` passes them). The result is the same; SGD saves a pass."""
+        self.update(params, grads)
+
     def _begin(self) -> None:
         """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
 
@@ -141,6 +146,19 @@ class SGD(Optimizer):
     def _apply(self, p, g, st, s):
         np.multiply(g, self.lr, out=s)
         p -= s
+
+    def _update_buffers(self, params, grads):
+        cls = type(self)
+        if cls._apply is not SGD._apply or cls.update is not Optimizer.update:
+            self.update(params, grads)  # a subclass with its own rule: honour it
+            return
+        # η·g written over g itself: no scratch array to stream through the cache
+        self.t += 1
+        lr = self.lr
+        for key, p in params.items():
+            g = grads[key]
+            np.multiply(g, lr, out=g)
+            p -= g
 
 
 class Momentum(Optimizer):

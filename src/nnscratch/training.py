@@ -240,7 +240,7 @@ class Trainer:
             self._add_weight_decay(grads)
         if self.clip_norm is not None:
             self._clip(grads)
-        self.optimizer.update(net.params, grads)
+        self.optimizer._update_buffers(net.params, grads)  # grads are the network's scratch buffers
         self.steps += 1
         return loss
 
