@@ -192,8 +192,12 @@ class Network:
         self._forwarded = True
         return y
 
-    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
-        """Backward pass for validated targets; returns the gradient buffers (overwritten next call)."""
+    def _backward(self, d: np.ndarray, scale: float | None = None) -> dict[str, np.ndarray]:
+        """Backward pass for validated targets; returns the gradient buffers (overwritten next call).
+
+        With ``scale`` the output delta is multiplied by it first, so every gradient comes out
+        multiplied by it (the trainer folds SGD's learning rate in this way).
+        """
         if not self.differentiable:
             bad = [h for h, a in zip(self.hidden, self.activations, strict=True) if not a.differentiable]
             raise ValueError(
@@ -201,6 +205,8 @@ class Network:
                 f"it exists), so this network cannot be trained; use 'sigmoid', 'relu' or 'tanh'"
             )
         delta = self.output_layer.backward(d)
+        if scale is not None:
+            delta *= scale
         for i in range(len(self.affines) - 1, -1, -1):
             dz = self.affines[i].backward(delta)
             if i > 0:

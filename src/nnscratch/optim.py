@@ -78,6 +78,14 @@ class Optimizer:
         as :class:`nnscratch.Trainer` passes them). The result is the same; SGD saves a pass."""
         self.update(params, grads)
 
+    def _fold_rate(self) -> float | None:
+        """A factor the trainer may fold into back-propagation, so the gradients arrive already
+        multiplied by it (then :meth:`_update_folded` applies them); None when the rule is not linear."""
+        return None
+
+    def _update_folded(self, params: dict[str, np.ndarray], steps: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError  # pragma: no cover - only called when _fold_rate() is not None
+
     def _begin(self) -> None:
         """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
 
@@ -147,10 +155,13 @@ class SGD(Optimizer):
         np.multiply(g, self.lr, out=s)
         p -= s
 
+    def _plain(self) -> bool:
+        cls = type(self)  # a subclass with its own rule keeps it: no shortcut then
+        return cls._apply is SGD._apply and cls.update is Optimizer.update
+
     def _update_buffers(self, params, grads):
-        cls = type(self)
-        if cls._apply is not SGD._apply or cls.update is not Optimizer.update:
-            self.update(params, grads)  # a subclass with its own rule: honour it
+        if not self._plain():
+            self.update(params, grads)
             return
         # η·g written over g itself: no scratch array to stream through the cache
         self.t += 1
@@ -159,6 +170,16 @@ class SGD(Optimizer):
             g = grads[key]
             np.multiply(g, lr, out=g)
             p -= g
+
+    def _fold_rate(self):
+        # W ← W − η·g is linear in g: back-propagating η·δ gives η·g for every parameter at the
+        # cost of scaling the (small) output delta, and the update is then one subtraction
+        return self.lr if self._plain() else None
+
+    def _update_folded(self, params, steps):
+        self.t += 1
+        for key, p in params.items():
+            p -= steps[key]
 
 
 class Momentum(Optimizer):

@@ -235,12 +235,18 @@ class Trainer:
         loss = net.output_layer.loss(d)
         if not math.isfinite(loss):
             return loss
+        opt = self.optimizer
+        rate = None if self.weight_decay or self.clip_norm is not None else opt._fold_rate()
+        if rate is not None:  # plain SGD: back-propagation yields η·g, the update is W ← W − η·g
+            opt._update_folded(net.params, net._backward(d, scale=rate))
+            self.steps += 1
+            return loss
         grads = net._backward(d)
         if self.weight_decay:
             self._add_weight_decay(grads)
         if self.clip_norm is not None:
             self._clip(grads)
-        self.optimizer._update_buffers(net.params, grads)  # grads are the network's scratch buffers
+        opt._update_buffers(net.params, grads)  # grads are the network's scratch buffers
         self.steps += 1
         return loss
 
