@@ -28,19 +28,25 @@ class _Workspace:
     the ones that sum a batch); its users never write into it.
     """
 
-    __slots__ = ("_buf", "_fill")
+    __slots__ = ("_buf", "_fill", "_key", "_view")
 
     def __init__(self, fill: float | None = None) -> None:
         self._buf: np.ndarray | None = None
         self._fill = fill
+        self._key: tuple | None = None  # (n, cols, dtype) of the last view handed out, and the view
+        self._view: np.ndarray | None = None
 
     def get(self, n: int, cols: int, dtype: np.dtype) -> np.ndarray:
+        key = (n, cols, dtype)
+        if key == self._key:  # the common case in training: the same batch size as last time
+            return self._view
         buf = self._buf
         if buf is None or buf.shape[0] < n or buf.shape[1] != cols or buf.dtype != dtype:
             buf = self._buf = B.empty((n, cols), dtype)
             if self._fill is not None:
                 buf.fill(self._fill)
-        return buf[:n]
+        self._key, self._view = key, buf[:n]
+        return self._view
 
 
 # ---------------------------------------------------------------- affine (全結合)

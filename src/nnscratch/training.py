@@ -301,7 +301,7 @@ def _accuracy_setup(net: Network, d: np.ndarray):
         truth = d if d.ndim == 1 else np.argmax(d, axis=1)
 
         def count(y, t):
-            return int(np.count_nonzero(np.argmax(y, axis=1) == t))
+            return int(np.count_nonzero(y.argmax(axis=1) == t))  # the method: no wrapper per batch
 
         return truth, count, 1
     truth = d >= 0.5  # sigmoid: 0/1 labels, one column per label
@@ -476,6 +476,7 @@ def train(
     out_layer = net.output_layer
     isfinite = math.isfinite
     take = np.take
+    take_x, take_d = x2.take, d2.take
     ref_loss = history.loss[0] if history.loss else None
 
     # divergence is detected and reported below; NumPy's overflow warnings on the way would only be noise
@@ -501,8 +502,8 @@ def train(
                 for s in range(0, n, bs):
                     idx = order[s : s + bs]
                     m = idx.shape[0]
-                    xb = take(x2, idx, axis=0, out=xbuf[:m], mode="clip")
-                    db = take(d2, idx, axis=0, out=dbuf[:m], mode="clip")
+                    xb = take_x(idx, axis=0, out=xbuf[:m], mode="clip")  # ndarray.take: no wrapper
+                    db = take_d(idx, axis=0, out=dbuf[:m], mode="clip")
                     loss = step(xb, db)
                     if not isfinite(loss):
                         break
