@@ -459,6 +459,7 @@ def run(
         "epochs": epochs,
         "load_before": os.getloadavg()[0],
     }
+    cpu_start = _cpu_snapshot()
     t = time.perf_counter()
     data = make_data(n_train, n_test)
     log(f"  data {data[0].shape} built in {time.perf_counter() - t:.1f} s; nnscratch {nnscratch.__version__}")
@@ -472,7 +473,33 @@ def run(
     if memory_config is not None:
         result["memory"] = memory_probe(memory_config, n_train)
     result["load_after"] = os.getloadavg()[0]
+    result["cpu_share"] = _others_share(cpu_start, _cpu_snapshot())
     return result
+
+
+def _cpu_snapshot() -> tuple[float, float, float, float] | None:
+    """(wall clock, busy CPU seconds of the whole machine, of which steal, CPU seconds of this process
+    and its finished children) — from /proc/stat on Linux; None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    busy = (user + nice + system + irq + softirq) / hz
+    t = os.times()
+    return time.time(), busy, steal / hz, t.user + t.system + t.children_user + t.children_system
+
+
+def _others_share(start, end) -> dict | None:
+    """The share of the machine's CPU time that other processes (and the hypervisor) took meanwhile."""
+    if start is None or end is None:
+        return None
+    wall = end[0] - start[0]
+    cpus = os.cpu_count() or 1
+    others = (end[1] - start[1]) - (end[3] - start[3])
+    return {"other_processes": max(others, 0.0) / (wall * cpus), "steal": (end[2] - start[2]) / (wall * cpus)}
 
 
 def _versions() -> dict:
@@ -514,9 +541,14 @@ def render(result: dict) -> str:
     lines.append(
         f"Python {v['python']}, NumPy {v['numpy']} (OpenBLAS {v.get('numpy_openblas', '?')}), "
         f"PyTorch {v.get('torch')}, scikit-learn {v.get('sklearn')}; {_threads_text(result['threads'])}; "
-        f"median of {result['epochs']} alternated epochs after one warm-up epoch; load average "
-        f"{result['load_before']:.2f} before, {result['load_after']:.2f} after."
+        f"median of {result['epochs']} alternated epochs after one warm-up epoch."
     )
+    share = result.get("cpu_share")
+    if share is not None:
+        lines[-1] += (
+            f" While it ran, other processes took {100 * share['other_processes']:.0f}% of the CPU time "
+            f"and the hypervisor stole {100 * share['steal']:.0f}%."
+        )
     lines.append("")
     lines.append(
         "| config | contender | epoch (s, median) | samples/s | nnscratch speed-up | test acc. "
