@@ -1,7 +1,7 @@
 """MLP training speed: nnscratch.train against PyTorch CPU and scikit-learn, and against the machine's
 matrix-multiply ceiling.
 
-    python benchmarks/bench_mlp.py              # full run, both environment settings (about 10 min)
+    python benchmarks/bench_mlp.py              # full run, both environment settings (about 7 min)
     python benchmarks/bench_mlp.py --env asis   # only the environment as it is
     python benchmarks/bench_mlp.py --quick      # a tiny configuration, seconds (the smoke test runs this)
 
@@ -24,9 +24,10 @@ What it measures (one run, every contender in the same process, 2 threads each):
 - ``import`` times (fresh interpreters, median of several) and the peak memory (ru_maxrss) of a
   process that builds the training set and trains one epoch of (iii).
 
-``--env both`` (the default) runs everything twice in child processes: once with the environment as it
-is, once with ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` removed from the benchmark's own
-environment (set on some machines, they force OpenBLAS's AVX2 kernels). Nothing else is changed.
+``--env both`` (the default) runs everything twice in child processes: first with ``OPENBLAS_CORETYPE``
+and ``OPENBLAS_L2_SIZE`` removed from the benchmark's own environment (set on some machines, they force
+OpenBLAS's AVX2 kernels), then, after a pause (``--pause``), with the environment as it is. Nothing
+else is changed.
 """
 
 from __future__ import annotations
@@ -650,6 +651,13 @@ def main(argv: list[str] | None = None) -> int:
         help="tiny: 784-32-10 batch 64 on 2,000 samples, 2 epochs (a smoke test, not a measurement)",
     )
     ap.add_argument("--json", help="also write the results as JSON to this file")
+    ap.add_argument(
+        "--pause",
+        type=float,
+        default=60.0,
+        help="seconds of rest between the two runs of --env both (minutes of 2-core load slow some\n"
+        "virtual machines down; default 60)",
+    )
     ap.add_argument("--memory-probe", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
@@ -686,11 +694,15 @@ def main(argv: list[str] | None = None) -> int:
                 json.dump({"runs": [result]}, f, indent=1)
         return 0
 
-    settings = ["asis", "unset"] if a.env == "both" else [a.env]
+    # the targets are read with the variables unset: that run goes first, from a rested machine
+    settings = ["unset", "asis"] if a.env == "both" else [a.env]
     runs = []
     passthrough = [x for x in (argv if argv is not None else sys.argv[1:])]
-    passthrough = _strip_opts(passthrough, ("--env", "--json"))
+    passthrough = _strip_opts(passthrough, ("--env", "--json", "--pause"))
     for setting in settings:
+        if runs and a.pause > 0:
+            print(f"== pausing {a.pause:g} s before the next run", file=sys.stderr, flush=True)
+            time.sleep(a.pause)
         env = child_env(setting, a.threads)
         what = (
             "as it is"
