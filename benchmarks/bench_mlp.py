@@ -420,7 +420,7 @@ def _run_memory_probe(config: str, n_train: int) -> dict:
     n_params = sum(p.size for p in net.params.values())
     data_bytes = x.nbytes + y.nbytes
     batch_act = batch * sum(sizes) * 4
-    bound = data_bytes + 3 * n_params * 4 + 2 * batch_act + 100 * 2**20
+    bound = data_bytes + 3 * n_params * 4 + 2 * batch_act + 100 * 10**6
     return {
         "config": config,
         "peak_rss": peak,
@@ -597,15 +597,17 @@ def render(result: dict) -> str:
         if "error" in mem:
             lines.append(f"Peak memory probe failed: {mem['error']}")
         else:
-            mb = 2**20
+            mb = 10**6  # decimal megabytes, as the bound's 100 MB
+            parts = mem["data_bytes"] + 3 * mem["param_bytes"] + 2 * mem["batch_activation_bytes"]
+            bound = parts + 100 * mb
             lines.append(
                 f"Peak memory, one epoch of ({mem['config']}) in a fresh process: "
                 f"{mem['peak_rss'] / mb:.0f} MB "
                 f"(peak RSS; {mem['rss_before_training'] / mb:.0f} MB with the data built, before training). "
                 f"Bound: data set {mem['data_bytes'] / mb:.0f} MB + 3 × parameters "
                 f"{3 * mem['param_bytes'] / mb:.1f} MB + 2 batches of activations "
-                f"{2 * mem['batch_activation_bytes'] / mb:.1f} MB + 100 MB = {mem['bound'] / mb:.0f} MB: "
-                f"{'within' if mem['peak_rss'] <= mem['bound'] else 'OVER'}."
+                f"{2 * mem['batch_activation_bytes'] / mb:.1f} MB + 100 MB = {bound / mb:.0f} MB: "
+                f"{'within' if mem['peak_rss'] <= bound else 'OVER'}."
             )
     return "\n".join(lines)
 
@@ -658,9 +660,14 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds of rest between the two runs of --env both (minutes of 2-core load slow some\n"
         "virtual machines down; default 60)",
     )
+    ap.add_argument("--render", metavar="JSON", help="print the tables of a saved --json result and exit")
     ap.add_argument("--memory-probe", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
+    if a.render:
+        with open(a.render) as f:
+            print("\n\n".join(render(r) for r in json.load(f)["runs"]))
+        return 0
     if a.memory_probe:
         print(json.dumps(_run_memory_probe(a.memory_probe, a.n_train)))
         return 0

@@ -173,3 +173,7 @@ def test_command_line_quick_run(tmp_path):
     assert "environment as it is" in r.stderr
     runs = json.loads(out.read_text())["runs"]
     assert len(runs) == 1 and runs[0]["configs"][0]["rows"]["nnscratch"]["median_s"] > 0
+    again = subprocess.run(
+        [sys.executable, str(BENCH), "--render", str(out)], capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 0 and again.stdout.strip() == r.stdout.strip()  # the same tables again
