@@ -1,7 +1,7 @@
 """Regenerate every figure of the tutorial: ``docs/images/<kind>.<lang>.png`` for lang ja and en.
 
     python docs/make_figures.py                      # all kinds, both languages, into docs/images/
-    python docs/make_figures.py --kinds network,activations --lang en --out /tmp/figures
+    python docs/make_figures.py --kinds network,activations --lang en --out figures
 
 Each figure is drawn by ``nnscratch.plot.draw`` with its defaults (seeded, so the images are the same on
 every run except ``gradient_cost``, whose right panel shows measured times). Needs the ``lab`` extra.
