@@ -288,7 +288,6 @@ def test_missing_japanese_font_package_names_the_extra(monkeypatch):
     assert plots.activations(lang="en").data["u"].size
 
 def test_cli_register_builds_the_plot_subcommand(tmp_path, capsys):
-    assert plot_cli.KINDS == plots.KINDS
     parser = argparse.ArgumentParser(prog="nnscratch")
     plot_cli.register(parser.add_subparsers(dest="command"))
     out = tmp_path / "net.png"

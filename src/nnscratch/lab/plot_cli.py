@@ -7,19 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-# the kinds are listed here too (kept equal to nnscratch.lab.plots.KINDS by a test) so that building
-# the parser imports nothing heavy
-KINDS = (
-    "activations",
-    "linear_vs_nonlinear",
-    "network",
-    "training_curves",
-    "learning_rates",
-    "batch_modes",
-    "decision_boundary",
-    "vanishing_gradients",
-    "gradient_cost",
-)
+# plots imports no matplotlib at import time (only when drawing), so the parser can take the kinds from it
+from nnscratch.lab.plots import KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
