@@ -192,12 +192,8 @@ class Network:
         self._forwarded = True
         return y
 
-    def _backward(self, d: np.ndarray, scale: float | None = None) -> dict[str, np.ndarray]:
-        """Backward pass for validated targets; returns the gradient buffers (overwritten next call).
-
-        With ``scale`` the output delta is multiplied by it first, so every gradient comes out
-        multiplied by it (the trainer folds SGD's learning rate in this way).
-        """
+    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+        """Backward pass for validated targets; returns the gradient buffers (overwritten next call)."""
         if not self.differentiable:
             bad = [h for h, a in zip(self.hidden, self.activations, strict=True) if not a.differentiable]
             raise ValueError(
@@ -205,13 +201,25 @@ class Network:
                 f"it exists), so this network cannot be trained; use 'sigmoid', 'relu' or 'tanh'"
             )
         delta = self.output_layer.backward(d)
-        if scale is not None:
-            delta *= scale
         for i in range(len(self.affines) - 1, -1, -1):
             dz = self.affines[i].backward(delta)
             if i > 0:
                 delta = self.activations[i - 1].backward(dz)
         return self._grads
+
+    def _backward_sgd(self, d: np.ndarray, rate: float) -> None:
+        """Backward pass and plain SGD update in one: W ← W − rate·∂E/∂W for every layer.
+
+        The output delta is multiplied by ``rate`` once, so every layer's product already carries it,
+        and each layer updates its weights as soon as it has passed its delta down (a layer's input
+        gradient uses its weights before the update). No gradient dict is formed.
+        """
+        delta = self.output_layer.backward(d)
+        delta *= rate
+        for i in range(len(self.affines) - 1, -1, -1):
+            dz = self.affines[i].backward_sgd(delta)
+            if i > 0:
+                delta = self.activations[i - 1].backward(dz)
 
     @property
     def _grads(self) -> dict[str, np.ndarray]:

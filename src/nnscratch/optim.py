@@ -79,12 +79,10 @@ class Optimizer:
         self.update(params, grads)
 
     def _fold_rate(self) -> float | None:
-        """A factor the trainer may fold into back-propagation, so the gradients arrive already
-        multiplied by it (then :meth:`_update_folded` applies them); None when the rule is not linear."""
+        """η when the update is W ← W − η·g and nothing else: the trainer then folds η into
+        back-propagation and lets each layer subtract its own η·g (``Network._backward_sgd``), and
+        counts the step in ``t``. None for every other rule."""
         return None
-
-    def _update_folded(self, params: dict[str, np.ndarray], steps: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError  # pragma: no cover - only called when _fold_rate() is not None
 
     def _begin(self) -> None:
         """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
@@ -173,13 +171,8 @@ class SGD(Optimizer):
 
     def _fold_rate(self):
         # W ← W − η·g is linear in g: back-propagating η·δ gives η·g for every parameter at the
-        # cost of scaling the (small) output delta, and the update is then one subtraction
+        # cost of scaling the (small) output delta, and each layer's update is then one GEMM
         return self.lr if self._plain() else None
-
-    def _update_folded(self, params, steps):
-        self.t += 1
-        for key, p in params.items():
-            p -= steps[key]
 
 
 class Momentum(Optimizer):

@@ -237,8 +237,9 @@ class Trainer:
             return loss
         opt = self.optimizer
         rate = None if self.weight_decay or self.clip_norm is not None else opt._fold_rate()
-        if rate is not None:  # plain SGD: back-propagation yields η·g, the update is W ← W − η·g
-            opt._update_folded(net.params, net._backward(d, scale=rate))
+        if rate is not None:  # plain SGD: back-propagating η·δ updates each layer as it goes
+            net._backward_sgd(d, rate)
+            opt.t += 1
             self.steps += 1
             return loss
         grads = net._backward(d)
@@ -502,7 +503,9 @@ def train(
                 for s in range(0, n, bs):
                     idx = order[s : s + bs]
                     m = idx.shape[0]
-                    xb = take_x(idx, axis=0, out=xbuf[:m], mode="clip")  # ndarray.take: no wrapper
+                    # ndarray.take: no wrapper; a full batch lands in xbuf itself, the same object
+                    # every step, so the layers' BLAS calls reuse its address
+                    xb = take_x(idx, axis=0, out=xbuf if m == bs else xbuf[:m], mode="clip")
                     db = take_d(idx, axis=0, out=dbuf[:m], mode="clip")
                     loss = step(xb, db)
                     if not isfinite(loss):

@@ -1,0 +1,168 @@
+"""The BLAS fast path (nnscratch._blas): GEMM with α/β through NumPy's own OpenBLAS, and the fused
+SGD step built on it, agree with the plain NumPy reference path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch import _blas
+from nnscratch.layers import Affine, ReLU
+
+
+def _numpy_blas_is_scipy_openblas() -> bool:
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]
+    except Exception:  # noqa: BLE001 - an unusual NumPy build: then nothing is promised
+        return False
+    return deps.get("blas", {}).get("name") == "scipy-openblas"
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Force the reference path: gemm_for returns None, as with NNSCRATCH_BLAS=numpy."""
+    monkeypatch.setattr(_blas, "_cache", {"f": None, "d": None})
+
+
+@pytest.mark.skipif(not _numpy_blas_is_scipy_openblas(), reason="NumPy not built with its bundled OpenBLAS")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_is_found_for_numpys_bundled_openblas(dtype):
+    # the wheels on PyPI (what CI and users install) ship scipy-openblas: the fast path must be live
+    assert _blas.gemm_for(dtype) is not None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+def test_gemm_alpha_beta_and_transposes_match_numpy(dtype, trans_a, trans_b):
+    gemm = _blas.gemm_for(dtype)
+    if gemm is None:
+        pytest.skip("no BLAS GEMM reachable on this NumPy")
+    rng = np.random.default_rng(0)
+    m, n, k = 7, 5, 11
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
+    # C as a row slice of a wider array: its leading dimension (9) exceeds its width (5)
+    wide = rng.standard_normal((m, 9)).astype(dtype)
+    c = wide[:, 2:7]
+    c0 = c.copy()
+    _blas.gemm_arrays(gemm, a, b, c, -0.25, 2.0, trans_a, trans_b)
+    opa = a.T if trans_a else a
+    opb = b.T if trans_b else b
+    want = -0.25 * (opa.astype(np.float64) @ opb) + 2.0 * c0
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(c, want, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(wide[:, :2], wide[:, :2])  # untouched columns stay
+    assert c.dtype == dtype
+
+
+def test_fits_accepts_row_major_and_rejects_other_layouts():
+    a = np.zeros((4, 6), np.float32)
+    assert _blas.fits(a, a[1:3], a[:, 1:4])
+    assert not _blas.fits(np.asfortranarray(a))
+    assert not _blas.fits(a[:, ::2])
+    assert not _blas.fits(np.zeros(6, np.float32))
+    assert not _blas.fits(np.broadcast_to(np.zeros(6, np.float32), (4, 6)))
+
+
+def test_address_is_looked_up_again_for_a_new_array():
+    addr = _blas.Address()
+    a, b = np.zeros((2, 2)), np.zeros((2, 2))
+    assert addr.of(a) == a.ctypes.data
+    assert addr.of(b) == b.ctypes.data != a.ctypes.data
+    assert addr.of(a) == a.ctypes.data
+
+
+@pytest.mark.parametrize("need_dx", [True, False])
+def test_affine_backward_sgd_equals_backward_then_update(need_dx):
+    rng = np.random.default_rng(1)
+    params = {"W": rng.standard_normal((6, 4)), "b": rng.standard_normal(4)}
+    ref = {k: v.copy() for k, v in params.items()}
+    x = rng.standard_normal((5, 6))
+    delta = rng.standard_normal((5, 4)) * 0.1  # already carries η
+
+    fused = Affine(params, "W", "b", need_dx=need_dx)
+    plain = Affine(ref, "W", "b", need_dx=need_dx)
+    np.testing.assert_allclose(fused.forward(x), x @ params["W"] + params["b"], rtol=1e-13)
+    plain.forward(x)
+    dx_fused = fused.backward_sgd(delta)
+    dx_plain = plain.backward(delta)
+    ref["W"] -= plain.dW
+    ref["b"] -= plain.db
+    np.testing.assert_allclose(params["W"], ref["W"], rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(params["b"], ref["b"], rtol=1e-13, atol=1e-14)
+    if need_dx:
+        np.testing.assert_allclose(dx_fused, dx_plain, rtol=1e-13)
+    else:
+        assert dx_fused is None
+
+
+def test_affine_falls_back_for_a_fortran_order_input(numpy_only):
+    rng = np.random.default_rng(2)
+    params = {"W": rng.standard_normal((3, 2)), "b": np.ones(2)}
+    x = np.asfortranarray(rng.standard_normal((4, 3)))
+    np.testing.assert_allclose(Affine(params, "W", "b").forward(x), x @ params["W"] + 1.0)
+
+
+@pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "identity"])
+def test_training_with_blas_matches_the_numpy_reference_path(hidden, output, monkeypatch):
+    """Ten mini-batch epochs in float64: the fused BLAS step and the NumPy reference step end on the
+    same parameters (to rounding), for several activation/output pairs."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((120, 5))
+    if output == "identity":
+        d = x @ rng.standard_normal((5, 3))
+    elif output == "sigmoid":
+        d = (x[:, :3] > 0).astype(float)
+    else:
+        d = rng.integers(0, 3, 120)
+    net = nnscratch.Network([5, 8, 7, 3], hidden=hidden, output=output, dtype="float64", seed=0)
+    ref = net.copy()
+    nnscratch.train(net, x, d, optimizer="sgd", lr=0.05, epochs=10, batch_size=16, seed=4)
+    monkeypatch.setattr(_blas, "_cache", {"f": None, "d": None})
+    nnscratch.train(ref, x, d, optimizer="sgd", lr=0.05, epochs=10, batch_size=16, seed=4)
+    for key in net.params:
+        np.testing.assert_allclose(net.params[key], ref.params[key], rtol=1e-10, atol=1e-12)
+
+
+def test_fused_step_equals_gradient_then_sgd_update():
+    """One Trainer step (fused path) against the public gradient and W ← W − η·g by hand."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((9, 4))
+    d = rng.integers(0, 3, 9)
+    net = nnscratch.Network([4, 6, 3], hidden="relu", output="softmax", dtype="float64", seed=1)
+    want = {k: v - 0.3 * g for (k, v), g in zip(net.params.items(), net.gradient(x, d).values(), strict=True)}
+    nnscratch.Trainer(net, "sgd", lr=0.3).step(x, d)
+    for key in want:
+        np.testing.assert_allclose(net.params[key], want[key], rtol=1e-12, atol=1e-14)
+
+
+def test_user_replacing_a_weight_array_is_seen_by_the_fast_path():
+    net = nnscratch.Network([3, 4, 2], hidden="relu", output="identity", dtype="float64", seed=0)
+    x = np.ones((2, 3))
+    net.forward(x)
+    net.params["W1"] = np.zeros((3, 4))  # a new array object: its address must be looked up again
+    p = net.params
+    want = np.maximum(p["b1"], 0) @ p["W2"] + p["b2"]  # x·0 + b1, then the output layer
+    np.testing.assert_allclose(net.forward(x), np.broadcast_to(want, (2, 2)))
+
+
+def test_environment_variable_turns_the_fast_path_off():
+    code = "import numpy as np; from nnscratch import _blas; print(_blas.gemm_for(np.float32) is None)"
+    env = dict(os.environ, NNSCRATCH_BLAS="numpy")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+def test_relu_mask_is_reused_by_backward():
+    layer = ReLU()
+    u = np.array([[-1.0, 0.0, 2.0, np.inf]])
+    np.testing.assert_array_equal(layer.forward(u), [[0.0, 0.0, 2.0, np.inf]])
+    dz = np.array([[5.0, 6.0, 7.0, 8.0]])
+    np.testing.assert_array_equal(layer.backward(dz), [[0.0, 0.0, 7.0, 8.0]])
