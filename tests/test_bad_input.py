@@ -173,3 +173,31 @@ def test_training_through_a_step_activation_is_refused(hidden):
         net.gradient(x, d)
     with expect(ValueError, "hidden", *parts):
         nnscratch.gradcheck(net, x, d)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 7, 500])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+def test_train_rejects_non_finite_x_and_keeps_the_network_and_optimizer(batch_size, bad):
+    """Mini-batch training checks x batch by batch as it gathers it: steps on earlier batches are
+    undone, and the error names the first bad element, as the up-front check of the other paths does."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 2))
+    x[211, 0] = bad
+    x[250, 1] = bad
+    clean = np.nan_to_num(x, posinf=0, neginf=0, nan=0)
+    d = clean[:, :1] * 2.0
+    net = nnscratch.Network([2, 5, 1], hidden="relu", output="identity", seed=0)
+    opt = nnscratch.optim.Adam(lr=0.01)
+    nnscratch.train(net, clean, d, optimizer=opt, epochs=1, seed=0)  # the optimizer has state to keep
+    before = {k: v.copy() for k, v in net.params.items()}
+    meta, arrays = opt.state_dict()
+    arrays = {k: a.copy() for k, a in arrays.items()}
+    with expect(ValueError, "x", f"contains {bad} at index (211, 0)", "expected finite numbers"):
+        nnscratch.train(net, x, d, optimizer=opt, epochs=3, batch_size=batch_size, seed=1)
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, before[k])
+    assert opt.t == meta["t"]
+    new_meta, new_arrays = opt.state_dict()
+    assert new_meta == meta
+    for k, a in arrays.items():
+        np.testing.assert_array_equal(new_arrays[k], a)

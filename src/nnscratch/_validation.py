@@ -34,8 +34,14 @@ def check_finite(name: str, a: np.ndarray) -> None:
         )
 
 
-def check_inputs(x: object, n_features: int, dtype: np.dtype, name: str = "x") -> tuple[np.ndarray, bool]:
-    """Return (x as a 2-D array of ``dtype``, whether it was one 1-D sample)."""
+def check_inputs(
+    x: object, n_features: int, dtype: np.dtype, name: str = "x", finite: bool = True
+) -> tuple[np.ndarray, bool]:
+    """Return (x as a 2-D array of ``dtype``, whether it was one 1-D sample).
+
+    ``finite=False`` leaves the NaN/inf check to the caller (training checks each batch as it
+    gathers it, see :func:`nnscratch.train`).
+    """
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
     try:
@@ -58,7 +64,8 @@ def check_inputs(x: object, n_features: int, dtype: np.dtype, name: str = "x") -
         )
     if a.shape[0] == 0:
         raise ValueError(f"{name}: expected at least one sample, got {_describe(a)}")
-    check_finite(name, a)
+    if finite:
+        check_finite(name, a)
     return np.ascontiguousarray(a, dtype=dtype), single
 
 
