@@ -70,12 +70,20 @@ def test_fits_accepts_row_major_and_rejects_other_layouts():
     assert not _blas.fits(np.broadcast_to(np.zeros(6, np.float32), (4, 6)))
 
 
-def test_address_is_looked_up_again_for_a_new_array():
-    addr = _blas.Address()
-    a, b = np.zeros((2, 2)), np.zeros((2, 2))
-    assert addr.of(a) == a.ctypes.data
-    assert addr.of(b) == b.ctypes.data != a.ctypes.data
-    assert addr.of(a) == a.ctypes.data
+def test_product_prepares_again_for_new_arrays_and_declines_what_blas_cannot_take():
+    if _blas.gemm_for(np.float64) is None:
+        pytest.skip("no BLAS GEMM reachable on this NumPy")
+    prod = _blas.Product(1.0, 1.0)  # c ← a·b + c
+    a, b = np.eye(2), np.full((2, 2), 3.0)
+    c1, c2 = np.zeros((2, 2)), np.ones((2, 2))
+    assert prod(a, b, c1) and prod(a, b, c1)
+    np.testing.assert_array_equal(c1, 6.0)  # twice through the prepared call
+    assert prod(a, b, c2)  # a new output object: its address is looked up again
+    np.testing.assert_array_equal(c2, 4.0)
+    np.testing.assert_array_equal(c1, 6.0)
+    assert not prod(np.asfortranarray(a), b, c2)  # another layout: NumPy's turn, nothing written
+    assert not prod(a.astype(np.float32), b.astype(np.float32), c2)  # mixed dtypes likewise
+    np.testing.assert_array_equal(c2, 4.0)
 
 
 @pytest.mark.parametrize("need_dx", [True, False])
@@ -160,9 +168,10 @@ def test_environment_variable_turns_the_fast_path_off():
     assert out.stdout.strip() == "True"
 
 
-def test_relu_mask_is_reused_by_backward():
+def test_relu_layer_values_and_mask_including_infinities():
     layer = ReLU()
-    u = np.array([[-1.0, 0.0, 2.0, np.inf]])
-    np.testing.assert_array_equal(layer.forward(u), [[0.0, 0.0, 2.0, np.inf]])
-    dz = np.array([[5.0, 6.0, 7.0, 8.0]])
-    np.testing.assert_array_equal(layer.backward(dz), [[0.0, 0.0, 7.0, 8.0]])
+    u = np.array([[-1.0, 0.0, 2.0, np.inf, -np.inf]])
+    np.testing.assert_array_equal(layer.forward(u), [[0.0, 0.0, 2.0, np.inf, 0.0]])
+    dz = np.array([[5.0, 6.0, 7.0, 8.0, 9.0]])
+    np.testing.assert_array_equal(layer.backward(dz), [[0.0, 0.0, 7.0, 8.0, 0.0]])
+    assert np.isnan(layer.forward(np.array([[np.nan, 1.0]]))[0, 0])  # NaN is not hidden

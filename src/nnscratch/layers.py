@@ -73,21 +73,16 @@ class Affine:
         self._u = _Workspace()
         self._dx = _Workspace()
         self._ones = _Workspace(fill=1)  # Σ_rows δ as the matrix-vector product 1ᵀ·δ (BLAS, faster)
-        self._x_addr, self._w_addr, self._u_addr, self._d_addr = (_blas.Address() for _ in range(4))
+        self._forward_product = _blas.Product(1.0, 1.0)  # u ← x·W + u
+        self._update_product = _blas.Product(-1.0, 1.0, trans_a=True)  # W ← −xᵀ·δ + W
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.params[self.w_key]
         b = self.params[self.b_key]
         u = self._u.get(x.shape[0], W.shape[1], W.dtype)
-        gemm = _blas.gemm_for(W.dtype)
-        if gemm is not None and x.dtype == W.dtype and _blas.fits(x, W):
-            np.copyto(u, b)  # u = b, then u += x·W in the product itself (β = 1)
-            size = W.itemsize
-            gemm(_blas.ROW_MAJOR, _blas.NO_TRANS, _blas.NO_TRANS, x.shape[0], W.shape[1], x.shape[1], 1.0,
-                 self._x_addr.of(x), x.strides[0] // size, self._w_addr.of(W), W.strides[0] // size,
-                 1.0, self._u_addr.of(u), u.strides[0] // size)
-        else:
-            np.matmul(x, W, out=u)
+        np.copyto(u, b)  # u = b, then u += x·W in the product itself (β = 1)
+        if not self._forward_product(x, W, u):
+            np.matmul(x, W, out=u)  # NumPy's path: the product, then the bias
             u += b
         self.x = x
         self.u = u
@@ -127,13 +122,7 @@ class Affine:
             dx = self._dx.get(delta.shape[0], W.shape[0], W.dtype)
             np.matmul(delta, W.T, out=dx)  # before W changes
         self.dx = dx
-        gemm = _blas.gemm_for(W.dtype)
-        if gemm is not None and x.dtype == W.dtype and _blas.fits(x, delta, W):
-            size = W.itemsize  # W (k×n) ← −xᵀ·δ + W, x: m×k, δ: m×n
-            gemm(_blas.ROW_MAJOR, _blas.TRANS, _blas.NO_TRANS, W.shape[0], W.shape[1], x.shape[0], -1.0,
-                 self._x_addr.of(x), x.strides[0] // size, self._d_addr.of(delta), delta.strides[0] // size,
-                 1.0, self._w_addr.of(W), W.strides[0] // size)
-        else:
+        if not self._update_product(x, delta, W):  # W ← −xᵀ·δ + W
             if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
                 self.dW = B.empty(W.shape, W.dtype)
             np.matmul(x.T, delta, out=self.dW)
@@ -244,27 +233,26 @@ class Tanh(Activation):
 class ReLU(Activation):
     """ReLU z = max(0, u); f'(u) = [u > 0].
 
-    Forward computes the mask m = [u > 0] as 0.0/1.0 in u's dtype and z = u·m; backward reuses m,
-    δ = dz·m. Float-by-float products run several times faster in NumPy than ``maximum`` or a product
-    with a boolean array, and the mask is built once per step instead of twice. (An overflowed
-    u = −∞ gives z = NaN rather than 0; the loss then becomes NaN, which training reports.)
+    Forward is ``maximum`` against a row of zeros (NumPy's ``maximum`` with a scalar 0 runs about
+    2.5× slower than with an array operand). Backward builds the mask [z > 0] as 0.0/1.0 in the
+    activation's dtype and multiplies by it: a float-by-float product runs several times faster in
+    NumPy than a product with a boolean array.
     """
 
     name = "relu"
 
     def __init__(self) -> None:
         super().__init__()
-        self._mask = _Workspace()  # [u > 0] kept in a buffer: no temporary per step
-        self.mask: np.ndarray | None = None
+        self._zeros = _Workspace(fill=0)  # one row of zeros, broadcast over the batch
+        self._mask = _Workspace()  # [z > 0] kept in a buffer: no temporary per step
 
     def _f(self, u, out):
-        mask = self._mask.get(u.shape[0], u.shape[1], u.dtype)
-        np.greater(u, 0, out=mask, casting="unsafe")
-        np.multiply(u, mask, out=out)
-        self.mask = mask
+        np.maximum(u, self._zeros.get(1, u.shape[1], u.dtype), out=out)
 
     def _grad(self, dz):
-        np.multiply(dz, self.mask, out=dz)
+        mask = self._mask.get(dz.shape[0], dz.shape[1], dz.dtype)
+        np.greater(self.z, 0, out=mask, casting="unsafe")
+        np.multiply(dz, mask, out=dz)
         return dz
 
 
