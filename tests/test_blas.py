@@ -151,6 +151,22 @@ def test_fused_step_equals_gradient_then_sgd_update():
         np.testing.assert_allclose(net.params[key], want[key], rtol=1e-12, atol=1e-14)
 
 
+def test_user_replacing_parameter_arrays_between_steps_is_seen_by_the_fast_path():
+    """The prepared BLAS calls keep array objects: new arrays in params must be used (and updated)."""
+    rng = np.random.default_rng(6)
+    x, d = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
+    net = nnscratch.Network([3, 4, 2], hidden="relu", output="softmax", dtype="float64", seed=0)
+    trainer = nnscratch.Trainer(net, "sgd", lr=0.5)
+    trainer.step(x, d)
+    for key in ("W1", "b1", "W2", "b2"):
+        net.params[key] = net.params[key] * 0.5  # new objects, as a user's own update loop makes
+    ref = net.copy()
+    want = {k: v - 0.5 * g for (k, v), g in zip(ref.params.items(), ref.gradient(x, d).values(), strict=True)}
+    trainer.step(x, d)
+    for key in want:
+        np.testing.assert_allclose(net.params[key], want[key], rtol=1e-12, atol=1e-14)
+
+
 def test_user_replacing_a_weight_array_is_seen_by_the_fast_path():
     net = nnscratch.Network([3, 4, 2], hidden="relu", output="identity", dtype="float64", seed=0)
     x = np.ones((2, 3))

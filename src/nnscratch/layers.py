@@ -75,6 +75,10 @@ class Affine:
         self._ones = _Workspace(fill=1)  # Σ_rows δ as the matrix-vector product 1ᵀ·δ (BLAS, faster)
         self._forward_product = _blas.Product(1.0, 1.0)  # u ← x·W + u
         self._update_product = _blas.Product(-1.0, 1.0, trans_a=True)  # W ← −xᵀ·δ + W
+        self._dx_product = _blas.Product(1.0, 0.0, trans_b=True)  # dx ← δ·Wᵀ
+        self._bias_product = _blas.Product(-1.0, 1.0, trans_a=True)  # b ← −1ᵀ·δ + b, b as one row
+        self._b: np.ndarray | None = None
+        self._b_row: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.params[self.w_key]
@@ -111,26 +115,29 @@ class Affine:
 
         With NumPy's BLAS reachable (:mod:`nnscratch._blas`) the weight update is a single GEMM
         (α = −1, β = 1), so no gradient array is written; otherwise it is ``matmul`` then a subtraction.
-        ``dW`` is not kept by this path; ``db`` holds η·∂E/∂b.
+        ``dW`` and ``db`` are not kept by this path.
         """
         if self.x is None:
             raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
         W = self.params[self.w_key]
         x = self.x
         dx = None
-        if self.need_dx:
+        if self.need_dx:  # before W changes
             dx = self._dx.get(delta.shape[0], W.shape[0], W.dtype)
-            np.matmul(delta, W.T, out=dx)  # before W changes
+            if not self._dx_product(delta, W, dx):
+                np.matmul(delta, W.T, out=dx)
         self.dx = dx
         if not self._update_product(x, delta, W):  # W ← −xᵀ·δ + W
             if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
                 self.dW = B.empty(W.shape, W.dtype)
             np.matmul(x.T, delta, out=self.dW)
             W -= self.dW
-        if self.db is None or self.db.shape != W.shape[1:] or self.db.dtype != W.dtype:
-            self.db = B.empty(W.shape[1:], W.dtype)
-        np.matmul(self._ones.get(delta.shape[0], 1, delta.dtype)[:, 0], delta, out=self.db)
-        self.params[self.b_key] -= self.db
+        b = self.params[self.b_key]
+        if b is not self._b:  # a row view of b, kept while b is the same array
+            self._b, self._b_row = b, b[None, :]
+        ones = self._ones.get(delta.shape[0], 1, delta.dtype)
+        if not self._bias_product(ones, delta, self._b_row):  # b ← −1ᵀ·δ + b
+            b -= np.matmul(ones[:, 0], delta)
         return dx
 
 
