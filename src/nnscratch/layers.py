@@ -337,7 +337,9 @@ class OutputLayer:
     def loss(self, d: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def backward(self, d: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def backward(self, d: np.ndarray, factor: float = 1.0) -> np.ndarray:  # pragma: no cover - abstract
+        """The output delta ∂E/∂u, times ``factor`` (training passes the learning rate here, so that
+        the scaling costs no extra pass)."""
         raise NotImplementedError
 
 
@@ -355,11 +357,11 @@ class IdentityMSE(OutputLayer):
         diff = self.y - d
         return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
 
-    def backward(self, d):
+    def backward(self, d, factor=1.0):
         self._check()
         delta = self._delta_buffer()
         np.subtract(self.y, d, out=delta)
-        delta *= delta.dtype.type(1.0 / self.y.shape[0])
+        delta *= delta.dtype.type(factor / self.y.shape[0])
         self.delta = delta
         return delta
 
@@ -382,11 +384,11 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
         per = np.maximum(u, 0) - u * d + np.log1p(np.exp(-np.abs(u)))
         return float(np.sum(per, dtype=np.float64) / u.shape[0])
 
-    def backward(self, d):
+    def backward(self, d, factor=1.0):
         self._check()
         delta = self._delta_buffer()
         np.subtract(self.y, d, out=delta)
-        delta *= delta.dtype.type(1.0 / self.y.shape[0])
+        delta *= delta.dtype.type(factor / self.y.shape[0])
         self.delta = delta
         return delta
 
@@ -432,11 +434,11 @@ class SoftmaxCrossEntropy(OutputLayer):
         log_y = self.u - log_norm[:, None]
         return float(-np.sum(d * log_y, dtype=np.float64) / n)
 
-    def backward(self, d):
+    def backward(self, d, factor=1.0):
         self._check()
         n = self.y.shape[0]
         delta = self._delta_buffer()
-        scale = delta.dtype.type(1.0 / n)
+        scale = delta.dtype.type(factor / n)
         if d.ndim == 1:
             np.multiply(self.y, scale, out=delta)
             delta[_rows(self, n), d] -= scale
@@ -461,12 +463,12 @@ class SigmoidMSE(OutputLayer):
         diff = self.y - d
         return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
 
-    def backward(self, d):
+    def backward(self, d, factor=1.0):
         self._check()
         y = self.y
         delta = self._delta_buffer()
         np.subtract(y, d, out=delta)
-        delta *= delta.dtype.type(1.0 / y.shape[0])
+        delta *= delta.dtype.type(factor / y.shape[0])
         delta *= y
         delta *= 1 - y
         self.delta = delta
@@ -499,10 +501,10 @@ class SoftmaxMSE(OutputLayer):
         diff = self.y - self._dense(d)
         return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
 
-    def backward(self, d):
+    def backward(self, d, factor=1.0):
         self._check()
         y = self.y
-        g = (y - self._dense(d)) * y.dtype.type(1.0 / y.shape[0])
+        g = (y - self._dense(d)) * y.dtype.type(factor / y.shape[0])
         delta = self._delta_buffer()
         np.multiply(y, g - np.sum(g * y, axis=1, keepdims=True), out=delta)
         self.delta = delta

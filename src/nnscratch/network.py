@@ -210,12 +210,11 @@ class Network:
     def _backward_sgd(self, d: np.ndarray, rate: float) -> None:
         """Backward pass and plain SGD update in one: W ← W − rate·∂E/∂W for every layer.
 
-        The output delta is multiplied by ``rate`` once, so every layer's product already carries it,
+        The output delta carries ``rate`` (folded into its 1/N), so every layer's product carries it,
         and each layer updates its weights as soon as it has passed its delta down (a layer's input
         gradient uses its weights before the update). No gradient dict is formed.
         """
-        delta = self.output_layer.backward(d)
-        delta *= rate
+        delta = self.output_layer.backward(d, rate)
         for i in range(len(self.affines) - 1, -1, -1):
             dz = self.affines[i].backward_sgd(delta)
             if i > 0:

@@ -487,6 +487,7 @@ def train(
     out_layer = net.output_layer
     isfinite = math.isfinite
     take = np.take
+    dot = np.dot
     take_x, take_d = x2.take, d2.take
     ref_loss = history.loss[0] if history.loss else None
 
@@ -516,7 +517,8 @@ def train(
                     # ndarray.take: no wrapper; a full batch lands in xbuf itself, the same object
                     # every step, so the layers' BLAS calls reuse its address
                     xb = take_x(idx, axis=0, out=xbuf if m == bs else xbuf[:m], mode="clip")
-                    if verify_x and not _all_finite(xb):
+                    # Σ x² is finite only if every element is (the errstate is already set here)
+                    if verify_x and not (isfinite(dot(xb.reshape(-1), xb.reshape(-1))) or _all_finite(xb)):
                         _reject_x(trainer, snapshot, start_state, x2)
                     db = take_d(idx, axis=0, out=dbuf[:m], mode="clip")
                     loss = step(xb, db)
