@@ -191,3 +191,22 @@ def test_relu_layer_values_and_mask_including_infinities():
     dz = np.array([[5.0, 6.0, 7.0, 8.0, 9.0]])
     np.testing.assert_array_equal(layer.backward(dz), [[0.0, 0.0, 7.0, 8.0, 0.0]])
     assert np.isnan(layer.forward(np.array([[np.nan, 1.0]]))[0, 0])  # NaN is not hidden
+
+
+def test_a_trained_network_pickles_and_deep_copies_and_keeps_training():
+    """Prepared BLAS calls hold ctypes addresses: copies must start unprepared, not fail or share."""
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(7)
+    x, d = rng.standard_normal((40, 3)), rng.integers(0, 2, 40)
+    net = nnscratch.Network([3, 5, 2], hidden="relu", output="softmax", dtype="float64", seed=0)
+    nnscratch.train(net, x, d, epochs=2, batch_size=8, seed=0)
+    for twin in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        np.testing.assert_array_equal(twin.predict(x), net.predict(x))
+        nnscratch.train(twin, x, d, epochs=2, batch_size=8, seed=1)
+        ref = net.copy()
+        nnscratch.train(ref, x, d, epochs=2, batch_size=8, seed=1)
+        for key in ref.params:
+            np.testing.assert_allclose(twin.params[key], ref.params[key], rtol=1e-12)
+        assert not np.array_equal(twin.params["W1"], net.params["W1"])  # the original was not touched

@@ -160,6 +160,10 @@ class Product:
         self.fn: ctypes._CFuncPtr | None = None
         self.args: tuple | None = None
 
+    def __reduce__(self) -> tuple:
+        # a copy or a pickle starts unprepared: ctypes addresses mean nothing in another process
+        return (Product, (self.alpha, self.beta, self.trans_a, self.trans_b))
+
     def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> bool:
         if a is not self.a or b is not self.b or c is not self.c:
             self.fn = gemm_for(c.dtype)

@@ -80,6 +80,12 @@ class Affine:
         self._b: np.ndarray | None = None
         self._b_row: np.ndarray | None = None
 
+    def __getstate__(self) -> dict:
+        # a copy or a pickle must not keep the row view of b: it would become an array of its own
+        state = self.__dict__.copy()
+        state["_b"] = state["_b_row"] = None
+        return state
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.params[self.w_key]
         b = self.params[self.b_key]
