@@ -83,6 +83,10 @@ def test_product_prepares_again_for_new_arrays_and_declines_what_blas_cannot_tak
     np.testing.assert_array_equal(c1, 6.0)
     assert not prod(np.asfortranarray(a), b, c2)  # another layout: NumPy's turn, nothing written
     assert not prod(a.astype(np.float32), b.astype(np.float32), c2)  # mixed dtypes likewise
+    frozen = np.zeros((2, 2))
+    frozen.flags.writeable = False
+    assert not prod(a, b, frozen)  # BLAS would write through the flag: NumPy raises instead
+    assert not prod(c2, b, c2)  # an input overlapping the output likewise
     np.testing.assert_array_equal(c2, 4.0)
 
 
@@ -210,3 +214,15 @@ def test_a_trained_network_pickles_and_deep_copies_and_keeps_training():
         for key in ref.params:
             np.testing.assert_allclose(twin.params[key], ref.params[key], rtol=1e-12)
         assert not np.array_equal(twin.params["W1"], net.params["W1"])  # the original was not touched
+
+
+def test_training_a_network_with_read_only_weights_is_refused_before_any_step():
+    net = nnscratch.Network([2, 3, 1], hidden="relu", output="identity", dtype="float64", seed=0)
+    before = {k: v.copy() for k, v in net.params.items()}
+    net.params["W1"].flags.writeable = False  # as np.load(..., mmap_mode="r") gives
+    with pytest.raises(ValueError, match=r"params\['W1'\] is read-only .* net.params\['W1'\].copy\(\)"):
+        nnscratch.Trainer(net, "sgd", lr=0.1).step([[1.0, 2.0]], [[1.0]])
+    with pytest.raises(ValueError, match="read-only"):
+        nnscratch.train(net, [[1.0, 2.0]] * 4, [[1.0]] * 4, epochs=1, batch_size=2)
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, before[k])  # nothing was updated, W2 and b2 included

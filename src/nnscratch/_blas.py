@@ -64,8 +64,12 @@ def _find(letter: str) -> ctypes._CFuncPtr | None:
 
 def _arguments(a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float, beta: float,
                trans_a: bool, trans_b: bool) -> tuple | None:
-    """The cblas argument tuple for c ← α·op(a)·op(b) + β·c, or None when the arrays do not fit."""
-    if not (a.dtype == b.dtype == c.dtype) or not fits(a, b, c):
+    """The cblas argument tuple for c ← α·op(a)·op(b) + β·c, or None when BLAS should not take the
+    arrays: mixed dtypes, a layout :func:`fits` rejects, a read-only c (BLAS would write through the
+    flag; NumPy raises its error instead) or a c that may overlap a or b (NumPy copies then)."""
+    if not (a.dtype == b.dtype == c.dtype) or not fits(a, b, c) or not c.flags.writeable:
+        return None
+    if np.may_share_memory(a, c) or np.may_share_memory(b, c):
         return None
     m, n = c.shape
     k = a.shape[0] if trans_a else a.shape[1]

@@ -214,6 +214,7 @@ class Trainer:
         """
         x2, _ = self.net.check_x(x)
         d2 = self.net.check_d(d, x2.shape[0])
+        _check_writable(self.net)
         with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported, not warned about
             loss = self._step(x2, d2)
         if not math.isfinite(loss):
@@ -409,6 +410,7 @@ def train(
     ):
         raise ValueError(f"divergence_factor: expected a number greater than 1, got {divergence_factor!r}")
 
+    _check_writable(net)
     x2, _ = check_inputs(x, net.sizes[0], net.dtype, finite=False)  # NaN/inf: see verify_x below
     n = x2.shape[0]
     d2 = net.check_d(d, n)
@@ -581,6 +583,17 @@ def train(
     for cb in cbs:
         cb.on_train_end(trainer)
     return history
+
+
+def _check_writable(net: Network) -> None:
+    """Training updates the parameter arrays in place: a read-only one is refused before any step."""
+    for key, p in net.params.items():
+        if not p.flags.writeable:
+            raise ValueError(
+                f"params[{key!r}] is read-only (as np.load(..., mmap_mode='r') gives), and training "
+                f"updates the parameters in place; give the network writable copies first, e.g. "
+                f"net.params[{key!r}] = net.params[{key!r}].copy()"
+            )
 
 
 def _reject_x(trainer: Trainer, snapshot: dict, start_state: tuple, x: np.ndarray) -> None:
