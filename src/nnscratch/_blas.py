@@ -22,7 +22,6 @@ threadpoolctl), and ctypes releases the GIL during the call, as NumPy does.
 from __future__ import annotations
 
 import ctypes
-import glob
 import os
 
 import numpy as np
@@ -40,6 +39,8 @@ _cache: dict[str, ctypes._CFuncPtr | None] = {}
 def _libraries() -> list[str]:
     """Shared objects that may hold NumPy's BLAS: its extension module (whose lookup also searches
     the libraries it links) and, for platforms where that does not, the bundled OpenBLAS files."""
+    import glob  # only on the first use of the fast path, not at import
+
     core = getattr(np, "_core", None) or np.core
     paths = [core._multiarray_umath.__file__]
     base = os.path.dirname(os.path.dirname(np.__file__))
@@ -67,6 +68,8 @@ def _arguments(a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float, beta: 
     """The cblas argument tuple for c ← α·op(a)·op(b) + β·c, or None when BLAS should not take the
     arrays: mixed dtypes, a layout :func:`fits` rejects, a read-only c (BLAS would write through the
     flag; NumPy raises its error instead) or a c that may overlap a or b (NumPy copies then)."""
+    if not all(isinstance(arr, np.ndarray) for arr in (a, b, c)):  # e.g. device arrays: not ours to pass
+        return None
     if not (a.dtype == b.dtype == c.dtype) or not fits(a, b, c) or not c.flags.writeable:
         return None
     if np.may_share_memory(a, c) or np.may_share_memory(b, c):
