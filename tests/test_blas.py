@@ -81,6 +81,17 @@ def test_product_prepares_again_for_new_arrays_and_declines_what_blas_cannot_tak
     assert prod(a, b, c2)  # a new output object: its address is looked up again
     np.testing.assert_array_equal(c2, 4.0)
     np.testing.assert_array_equal(c1, 6.0)
+    a2 = np.array([[0.0, 1.0], [1.0, 0.0]])  # a new input of the same layout: only its address changes
+    assert prod(a2, b, c2)
+    np.testing.assert_array_equal(c2, 7.0)
+    assert prod(a2[::-1].copy(), b, c2)
+    np.testing.assert_array_equal(c2, 10.0)
+    assert not prod(c2[:, :], b, c2)  # the same layout but overlapping the output: declined
+    np.testing.assert_array_equal(c2, 10.0)
+    c2[...] = 4.0
+    assert prod(a, b, c2)
+    np.testing.assert_array_equal(c2, 7.0)
+    c2[...] = 4.0
     assert not prod(np.asfortranarray(a), b, c2)  # another layout: NumPy's turn, nothing written
     assert not prod(a.astype(np.float32), b.astype(np.float32), c2)  # mixed dtypes likewise
     frozen = np.zeros((2, 2))

@@ -173,12 +173,25 @@ class Product:
 
     def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> bool:
         if a is not self.a or b is not self.b or c is not self.c:
-            self.fn = gemm_for(c.dtype)
-            self.args = None
-            if self.fn is not None:
-                self.args = _arguments(a, b, c, self.alpha, self.beta, self.trans_a, self.trans_b)
-            self.a, self.b, self.c = a, b, c
+            self._prepare(a, b, c)
         if self.args is None:
             return False
         self.fn(*self.args)
         return True
+
+    def _prepare(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+        old = self.a
+        if (  # only a new input of the same layout, as each call of Trainer.step brings: patch its address
+            self.args is not None and b is self.b and c is self.c and type(a) is np.ndarray
+            and a.shape == old.shape and a.strides == old.strides and a.dtype == old.dtype
+            and not np.may_share_memory(a, c)
+        ):
+            args = list(self.args)
+            args[7] = ctypes.c_void_p(a.ctypes.data)
+            self.args, self.a = tuple(args), a
+            return
+        self.fn = gemm_for(c.dtype)
+        self.args = None
+        if self.fn is not None:
+            self.args = _arguments(a, b, c, self.alpha, self.beta, self.trans_a, self.trans_b)
+        self.a, self.b, self.c = a, b, c

@@ -469,6 +469,8 @@ def train(
     verify_x = gather and not online
     if not verify_x:
         check_finite("x", x2)
+    if online:
+        xrow = np.empty((1,) + x2.shape[1:], dtype=x2.dtype)
     if gather and not online:
         xbuf = np.empty((bs,) + x2.shape[1:], dtype=x2.dtype)
         dbuf = np.empty((bs,) + d2.shape[1:], dtype=d2.dtype)
@@ -505,7 +507,8 @@ def train(
             loss = 0.0
             if online:
                 for i in rng.permutation(n).tolist():
-                    loss = step(x2[i : i + 1], d2[i : i + 1])
+                    xrow[0] = x2[i]  # one buffer object for every step: the layers' BLAS calls stay prepared
+                    loss = step(xrow, d2[i : i + 1])
                     if not isfinite(loss):
                         break
                     total += loss
