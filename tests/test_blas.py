@@ -23,6 +23,12 @@ def _numpy_blas_is_scipy_openblas() -> bool:
     return deps.get("blas", {}).get("name") == "scipy-openblas"
 
 
+@pytest.fixture(autouse=True)
+def blas_for_small_products(monkeypatch):
+    """These tests use small arrays: let them through the BLAS path, which skips tiny products."""
+    monkeypatch.setattr(_blas, "_MIN_WORK", 0)
+
+
 @pytest.fixture
 def numpy_only(monkeypatch):
     """Force the reference path: gemm_for returns None, as with NNSCRATCH_BLAS=numpy."""
@@ -237,3 +243,30 @@ def test_training_a_network_with_read_only_weights_is_refused_before_any_step():
         nnscratch.train(net, [[1.0, 2.0]] * 4, [[1.0]] * 4, epochs=1, batch_size=2)
     for k, v in net.params.items():
         np.testing.assert_array_equal(v, before[k])  # nothing was updated, W2 and b2 included
+
+
+def test_tiny_products_stay_with_numpy_and_large_ones_go_to_blas(monkeypatch):
+    monkeypatch.setattr(_blas, "_MIN_WORK", 16384)
+    if _blas.gemm_for(np.float64) is None:
+        pytest.skip("no BLAS GEMM reachable on this NumPy")
+    prod = _blas.Product(1.0, 1.0)
+    small = (np.ones((1, 64)), np.ones((64, 30)), np.zeros((1, 30)))  # 1920 multiply-adds
+    assert not prod(*small)
+    np.testing.assert_array_equal(small[2], 0.0)
+    big = (np.ones((32, 64)), np.ones((64, 30)), np.zeros((32, 30)))  # 61,440
+    assert prod(*big)
+    np.testing.assert_array_equal(big[2], 64.0)
+
+
+@pytest.mark.parametrize("min_work", [0, 10**9], ids=["blas", "numpy"])
+def test_sgd_then_another_optimizer_on_the_same_network(min_work, monkeypatch):
+    """The fused SGD step keeps no gradient arrays; a later plain backward must make its own."""
+    monkeypatch.setattr(_blas, "_MIN_WORK", min_work)
+    rng = np.random.default_rng(8)
+    x, d = rng.standard_normal((64, 4)), rng.integers(0, 3, 64)
+    net = nnscratch.Network([4, 6, 3], hidden="relu", output="softmax", dtype="float64", seed=0)
+    nnscratch.train(net, x, d, optimizer="sgd", lr=0.1, epochs=2, batch_size=16, seed=0)
+    grads = net.gradient(x, d)
+    assert all(isinstance(g, np.ndarray) and g.shape == net.params[k].shape for k, g in grads.items())
+    history = nnscratch.train(net, x, d, optimizer="adam", lr=0.01, epochs=2, batch_size=16, seed=0)
+    assert np.isfinite(history.loss).all()

@@ -104,7 +104,8 @@ class Affine:
         W = self.params[self.w_key]
         if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
             self.dW = B.empty(W.shape, W.dtype)
-            self.db = B.empty(W.shape[1:], W.dtype)
+        if self.db is None or self.db.shape != W.shape[1:] or self.db.dtype != W.dtype:
+            self.db = B.empty(W.shape[1:], W.dtype)  # apart from dW: backward_sgd may have made dW alone
         np.matmul(self.x.T, delta, out=self.dW)
         np.matmul(self._ones.get(delta.shape[0], 1, delta.dtype)[:, 0], delta, out=self.db)
         if not self.need_dx:
