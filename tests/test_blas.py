@@ -36,6 +36,7 @@ def numpy_only(monkeypatch):
 
 
 @pytest.mark.skipif(not _numpy_blas_is_scipy_openblas(), reason="NumPy not built with its bundled OpenBLAS")
+@pytest.mark.skipif(os.environ.get("NNSCRATCH_BLAS", "").lower() == "numpy", reason="NNSCRATCH_BLAS=numpy")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gemm_is_found_for_numpys_bundled_openblas(dtype):
     # the wheels on PyPI (what CI and users install) ship scipy-openblas: the fast path must be live
@@ -270,3 +271,18 @@ def test_sgd_then_another_optimizer_on_the_same_network(min_work, monkeypatch):
     assert all(isinstance(g, np.ndarray) and g.shape == net.params[k].shape for k, g in grads.items())
     history = nnscratch.train(net, x, d, optimizer="adam", lr=0.01, epochs=2, batch_size=16, seed=0)
     assert np.isfinite(history.loss).all()
+
+
+def test_the_numpy_path_passes_the_engine_and_training_suites():
+    """Users whose NumPy has another BLAS (Accelerate, MKL) get the NumPy path: it must pass the same
+    network, training, optimizer, bad-input and gradient-check tests."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = ["network", "training", "optim", "bad_input", "gradcheck_matrix"]
+    paths = [os.path.join(here, f"test_{name}.py") for name in files]
+    env = dict(os.environ, NNSCRATCH_BLAS="numpy")
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+        env=env, capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout and "failed" not in out.stdout
