@@ -281,7 +281,7 @@ def test_the_numpy_path_passes_the_engine_and_training_suites():
     paths = [os.path.join(here, f"test_{name}.py") for name in files]
     env = dict(os.environ, NNSCRATCH_BLAS="numpy")
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths],
         env=env, capture_output=True, text=True,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
