@@ -109,7 +109,7 @@ def test_product_prepares_again_for_new_arrays_and_declines_what_blas_cannot_tak
 
 
 @pytest.mark.parametrize("need_dx", [True, False])
-def test_affine_backward_sgd_equals_backward_then_update(need_dx):
+def test_affine_backward_update_equals_backward_then_sgd(need_dx):
     rng = np.random.default_rng(1)
     params = {"W": rng.standard_normal((6, 4)), "b": rng.standard_normal(4)}
     ref = {k: v.copy() for k, v in params.items()}
@@ -120,7 +120,7 @@ def test_affine_backward_sgd_equals_backward_then_update(need_dx):
     plain = Affine(ref, "W", "b", need_dx=need_dx)
     np.testing.assert_allclose(fused.forward(x), x @ params["W"] + params["b"], rtol=1e-13)
     plain.forward(x)
-    dx_fused = fused.backward_sgd(delta)
+    dx_fused = fused.backward_update(delta)
     dx_plain = plain.backward(delta)
     ref["W"] -= plain.dW
     ref["b"] -= plain.db
@@ -286,3 +286,43 @@ def test_the_numpy_path_passes_the_engine_and_training_suites():
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert " passed" in out.stdout and "failed" not in out.stdout
+
+
+@pytest.mark.parametrize("min_work", [0, 10**9], ids=["blas", "numpy"])
+def test_fused_momentum_steps_equal_the_optimizers_own_update(min_work, monkeypatch):
+    """Trainer with plain Momentum folds η into back-propagation (v ← μ·v − xᵀ·ηδ as one product): the
+    parameters and the velocities match Momentum.update on the public gradient, step by step, also
+    when μ and η change between steps."""
+    monkeypatch.setattr(_blas, "_MIN_WORK", min_work)
+    rng = np.random.default_rng(9)
+    net = nnscratch.Network([4, 7, 5, 3], hidden="tanh", output="softmax", dtype="float64", seed=0)
+    ref = net.copy()
+    fused = nnscratch.optim.Momentum(lr=0.2, momentum=0.9)
+    plain = nnscratch.optim.Momentum(lr=0.2, momentum=0.9)
+    trainer = nnscratch.Trainer(net, fused)
+    for step in range(6):
+        if step == 3:
+            for opt in (fused, plain):
+                opt.momentum, opt.lr = 0.5, 0.05
+        x, d = rng.standard_normal((12, 4)), rng.integers(0, 3, 12)
+        plain.update(ref.params, ref.gradient(x, d))
+        trainer.step(x, d)
+        for key in ref.params:
+            np.testing.assert_allclose(net.params[key], ref.params[key], rtol=1e-11, atol=1e-13)
+            np.testing.assert_allclose(fused.state[key]["v"], plain.state[key]["v"], rtol=1e-11, atol=1e-13)
+    assert fused.t == plain.t == 6
+
+
+def test_a_momentum_subclass_with_its_own_rule_is_not_folded():
+    class Clipped(nnscratch.optim.Momentum):
+        def _apply(self, p, g, st, s):
+            super()._apply(p, np.clip(g, -0.01, 0.01), st, s)
+
+    rng = np.random.default_rng(10)
+    x, d = rng.standard_normal((12, 4)), rng.integers(0, 3, 12)
+    net = nnscratch.Network([4, 5, 3], hidden="relu", output="softmax", dtype="float64", seed=0)
+    ref = net.copy()
+    nnscratch.Trainer(net, Clipped(lr=0.5)).step(x, d)
+    Clipped(lr=0.5).update(ref.params, ref.gradient(x, d))
+    for key in ref.params:
+        np.testing.assert_allclose(net.params[key], ref.params[key], rtol=1e-12)

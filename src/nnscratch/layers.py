@@ -74,16 +74,16 @@ class Affine:
         self._dx = _Workspace()
         self._ones = _Workspace(fill=1)  # Σ_rows δ as the matrix-vector product 1ᵀ·δ (BLAS, faster)
         self._forward_product = _blas.Product(1.0, 1.0)  # u ← x·W + u
-        self._update_product = _blas.Product(-1.0, 1.0, trans_a=True)  # W ← −xᵀ·δ + W
         self._dx_product = _blas.Product(1.0, 0.0, trans_b=True)  # dx ← δ·Wᵀ
-        self._bias_product = _blas.Product(-1.0, 1.0, trans_a=True)  # b ← −1ᵀ·δ + b, b as one row
-        self._b: np.ndarray | None = None
-        self._b_row: np.ndarray | None = None
+        # target ← −xᵀ·δ + β·target for W (SGD, β = 1) or a velocity (momentum, β = μ), and the same
+        # with a column of ones for b; made when first needed, again when μ changes
+        self._update_products: dict[tuple[str, float], _blas.Product] = {}
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # "b"/"vb" -> (array, its row view)
 
     def __getstate__(self) -> dict:
-        # a copy or a pickle must not keep the row view of b: it would become an array of its own
+        # a copy or a pickle must not keep row views: each would become an array of its own
         state = self.__dict__.copy()
-        state["_b"] = state["_b_row"] = None
+        state["_rows"] = {}
         return state
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -105,7 +105,7 @@ class Affine:
         if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
             self.dW = B.empty(W.shape, W.dtype)
         if self.db is None or self.db.shape != W.shape[1:] or self.db.dtype != W.dtype:
-            self.db = B.empty(W.shape[1:], W.dtype)  # apart from dW: backward_sgd may have made dW alone
+            self.db = B.empty(W.shape[1:], W.dtype)  # apart from dW: backward_update may make dW alone
         np.matmul(self.x.T, delta, out=self.dW)
         np.matmul(self._ones.get(delta.shape[0], 1, delta.dtype)[:, 0], delta, out=self.db)
         if not self.need_dx:
@@ -116,17 +116,24 @@ class Affine:
         self.dx = dx
         return dx
 
-    def backward_sgd(self, delta: np.ndarray) -> np.ndarray | None:
-        """Back-propagate and apply plain SGD at once, for a delta that already carries η:
-        returns ∂E/∂x·η = δ·Wᵀ (with the old W), then W ← W − xᵀ·δ and b ← b − Σ_rows δ.
+    def backward_update(
+        self, delta: np.ndarray, velocity: tuple[np.ndarray, np.ndarray] | None = None, momentum: float = 0.0
+    ) -> np.ndarray | None:
+        """Back-propagate and update at once, for a delta that already carries η (学習率):
+        returns δ·Wᵀ (taken with the old W, = η·∂E/∂x), then
 
-        With NumPy's BLAS reachable (:mod:`nnscratch._blas`) the weight update is a single GEMM
-        (α = −1, β = 1), so no gradient array is written; otherwise it is ``matmul`` then a subtraction.
-        ``dW`` and ``db`` are not kept by this path.
+        - plain SGD (``velocity=None``): W ← W − xᵀ·δ and b ← b − Σ_rows δ;
+        - momentum (``velocity=(v_W, v_b)``, μ = ``momentum``): v ← μ·v − xᵀ·δ, W ← W + v, and the same
+          for b with Σ_rows δ.
+
+        With NumPy's BLAS reachable (:mod:`nnscratch._blas`) each ``v ← μ·v − xᵀ·δ`` (or W ← W − xᵀ·δ)
+        is one GEMM (α = −1, β = μ or 1): no gradient array is written and read back. Otherwise it is
+        ``matmul`` into ``dW`` and elementwise passes, with the same result up to rounding.
         """
         if self.x is None:
             raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
         W = self.params[self.w_key]
+        b = self.params[self.b_key]
         x = self.x
         dx = None
         if self.need_dx:  # before W changes
@@ -134,18 +141,44 @@ class Affine:
             if not self._dx_product(delta, W, dx):
                 np.matmul(delta, W.T, out=dx)
         self.dx = dx
-        if not self._update_product(x, delta, W):  # W ← −xᵀ·δ + W
-            if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
-                self.dW = B.empty(W.shape, W.dtype)
-            np.matmul(x.T, delta, out=self.dW)
-            W -= self.dW
-        b = self.params[self.b_key]
-        if b is not self._b:  # a row view of b, kept while b is the same array
-            self._b, self._b_row = b, b[None, :]
         ones = self._ones.get(delta.shape[0], 1, delta.dtype)
-        if not self._bias_product(ones, delta, self._b_row):  # b ← −1ᵀ·δ + b
-            b -= np.matmul(ones[:, 0], delta)
+        if velocity is None:
+            self._accumulate("W", 1.0, x, delta, W)
+            self._accumulate("b", 1.0, ones, delta, self._row("b", b))
+        else:
+            v_W, v_b = velocity
+            self._accumulate("W", momentum, x, delta, v_W)
+            W += v_W
+            self._accumulate("b", momentum, ones, delta, self._row("vb", v_b))
+            b += v_b
         return dx
+
+    def _row(self, name: str, a: np.ndarray) -> np.ndarray:
+        """``a[None, :]``, kept while ``a`` is the same array (a new view per step would make the
+        prepared BLAS call prepare again)."""
+        kept = self._rows.get(name)
+        if kept is None or kept[0] is not a:
+            kept = self._rows[name] = (a, a[None, :])
+        return kept[1]
+
+    def _accumulate(
+        self, which: str, beta: float, a: np.ndarray, delta: np.ndarray, target: np.ndarray
+    ) -> None:
+        """target ← −aᵀ·δ + β·target: through a prepared BLAS call, or NumPy when that declines."""
+        product = self._update_products.get((which, beta))
+        if product is None:
+            product = self._update_products[(which, beta)] = _blas.Product(-1.0, beta, trans_a=True)
+        if product(a, delta, target):
+            return
+        if which == "W":
+            if self.dW is None or self.dW.shape != target.shape or self.dW.dtype != target.dtype:
+                self.dW = B.empty(target.shape, target.dtype)
+            g = np.matmul(a.T, delta, out=self.dW)
+        else:
+            g = np.matmul(a[:, 0], delta)[None, :]
+        if beta != 1.0:
+            target *= beta
+        target -= g
 
 
 # ---------------------------------------------------------------- activations (活性化関数)

@@ -207,8 +207,15 @@ class Network:
                 delta = self.activations[i - 1].backward(dz)
         return self._grads
 
-    def _backward_sgd(self, d: np.ndarray, rate: float) -> None:
-        """Backward pass and plain SGD update in one: W ← W − rate·∂E/∂W for every layer.
+    def _backward_update(
+        self,
+        d: np.ndarray,
+        rate: float,
+        velocities: dict[str, np.ndarray] | None = None,
+        momentum: float = 0.0,
+    ) -> None:
+        """Backward pass and update in one, for every layer: plain SGD, W ← W − rate·∂E/∂W, or with
+        ``velocities`` (keyed like ``params``) momentum, v ← μ·v − rate·∂E/∂W and W ← W + v.
 
         The output delta carries ``rate`` (folded into its 1/N), so every layer's product carries it,
         and each layer updates its weights as soon as it has passed its delta down (a layer's input
@@ -216,7 +223,12 @@ class Network:
         """
         delta = self.output_layer.backward(d, rate)
         for i in range(len(self.affines) - 1, -1, -1):
-            dz = self.affines[i].backward_sgd(delta)
+            affine = self.affines[i]
+            if velocities is None:
+                dz = affine.backward_update(delta)
+            else:
+                pair = (velocities[affine.w_key], velocities[affine.b_key])
+                dz = affine.backward_update(delta, pair, momentum)
             if i > 0:
                 delta = self.activations[i - 1].backward(dz)
 

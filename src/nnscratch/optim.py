@@ -79,9 +79,14 @@ class Optimizer:
         self.update(params, grads)
 
     def _fold_rate(self) -> float | None:
-        """η when the update is W ← W − η·g and nothing else: the trainer then folds η into
-        back-propagation and lets each layer subtract its own η·g (``Network._backward_sgd``), and
-        counts the step in ``t``. None for every other rule."""
+        """η when the rule is linear in g — plain SGD, W ← W − η·g, or plain momentum, v ← μ·v − η·g,
+        W ← W + v: the trainer then folds η into back-propagation and lets each layer apply its own
+        update (``Network._backward_update``, with :meth:`_fold_velocities` for momentum), and counts
+        the step in ``t``. None for every other rule."""
+        return None
+
+    def _fold_velocities(self, params: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float] | None:
+        """For a folded momentum rule: (the velocity array of every key, μ); None for plain SGD."""
         return None
 
     def _begin(self) -> None:
@@ -194,6 +199,20 @@ class Momentum(Optimizer):
         v *= self.momentum
         v -= s
         p += v
+
+    def _fold_rate(self):
+        # v ← μ·v − η·g is linear in g: each layer computes it as one product (see Network._backward_update)
+        cls = type(self)
+        return self.lr if cls._apply is Momentum._apply and cls.update is Optimizer.update else None
+
+    def _fold_velocities(self, params):
+        velocities = {}
+        for key, p in params.items():
+            st = self.state.get(key)
+            if st is None or st["v"].shape != p.shape or st["v"].dtype != p.dtype:
+                st, _ = self._init_key(key, p)
+            velocities[key] = st["v"]
+        return velocities, self.momentum
 
 
 class Nesterov(Optimizer):

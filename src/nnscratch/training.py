@@ -238,8 +238,12 @@ class Trainer:
             return loss
         opt = self.optimizer
         rate = None if self.weight_decay or self.clip_norm is not None else opt._fold_rate()
-        if rate is not None:  # plain SGD: back-propagating η·δ updates each layer as it goes
-            net._backward_sgd(d, rate)
+        if rate is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
+            fold = opt._fold_velocities(net.params)
+            if fold is None:
+                net._backward_update(d, rate)
+            else:
+                net._backward_update(d, rate, fold[0], fold[1])
             opt.t += 1
             self.steps += 1
             return loss
