@@ -31,8 +31,10 @@ _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 _SCALAR = {"f": ctypes.c_float, "d": ctypes.c_double}
 # below this many multiply-adds (e.g. one sample through a small layer) NumPy's own call is as fast as
-# preparing a foreign call for new arrays, which is what such products usually come with
-_MIN_WORK = 16384
+# preparing a foreign call for new arrays, which is what such products usually come with. The choice is
+# by shape alone, never by what came before, so that a run and its resumed twin take the same path and
+# agree bit for bit.
+_MIN_WORK = 4096
 
 # dtype char -> cblas_?gemm(order, trans_a, trans_b, m, n, k, α, A, lda, B, ldb, β, C, ldc), called
 # with ctypes objects only (no argtypes: a prepared argument tuple then needs no conversion per call)
