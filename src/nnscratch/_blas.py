@@ -30,11 +30,6 @@ import numpy as np
 _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 _SCALAR = {"f": ctypes.c_float, "d": ctypes.c_double}
-# below this many multiply-adds (e.g. one sample through a small layer) NumPy's own call is as fast as
-# preparing a foreign call for new arrays, which is what such products usually come with. The choice is
-# by shape alone, never by what came before, so that a run and its resumed twin take the same path and
-# agree bit for bit.
-_MIN_WORK = 4096
 
 # dtype char -> cblas_?gemm(order, trans_a, trans_b, m, n, k, α, A, lda, B, ldb, β, C, ldc), called
 # with ctypes objects only (no argtypes: a prepared argument tuple then needs no conversion per call)
@@ -186,10 +181,6 @@ class Product:
 
     def _prepare(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         old = self.a
-        if a.size * c.shape[-1] < _MIN_WORK:  # m·k·n: a product this small is no faster through ctypes
-            self.args = None
-            self.a, self.b, self.c = a, b, c
-            return
         if (  # only a new input of the same layout, as each call of Trainer.step brings: patch its address
             self.args is not None and b is self.b and c is self.c and type(a) is np.ndarray
             and a.shape == old.shape and a.strides == old.strides and a.dtype == old.dtype
