@@ -311,13 +311,17 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         self.alpha = alpha
+        self._slope = _Workspace()  # f'(u) kept in a buffer: no temporary per step
 
     def _f(self, u, out):
         np.multiply(u, self.alpha, out=out)
         np.maximum(u, out, out=out)  # for 0 < α < 1, max(u, αu) is u above 0 and αu below
 
     def _grad(self, dz):
-        np.multiply(dz, np.where(self.u > 0, 1, self.alpha).astype(dz.dtype, copy=False), out=dz)
+        slope = self._slope.get(dz.shape[0], dz.shape[1], dz.dtype)
+        np.greater(self.u, 0, out=slope, casting="unsafe")  # [u > 0] as 0/1
+        np.maximum(slope, dz.dtype.type(self.alpha), out=slope)  # exactly 1 above 0, α below (0 < α < 1)
+        np.multiply(dz, slope, out=dz)
         return dz
 
 

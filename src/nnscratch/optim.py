@@ -89,6 +89,12 @@ class Optimizer:
         """For a folded momentum rule: (the velocity array of every key, μ); None for plain SGD."""
         return None
 
+    def _plain(self, rule: type[Optimizer]) -> bool:
+        """True when this optimizer applies ``rule``'s update unchanged; a subclass with its own
+        ``_apply`` or ``update`` keeps it, and the trainer takes no shortcut for it."""
+        cls = type(self)
+        return cls._apply is rule._apply and cls.update is Optimizer.update
+
     def _begin(self) -> None:
         """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
 
@@ -158,12 +164,8 @@ class SGD(Optimizer):
         np.multiply(g, self.lr, out=s)
         p -= s
 
-    def _plain(self) -> bool:
-        cls = type(self)  # a subclass with its own rule keeps it: no shortcut then
-        return cls._apply is SGD._apply and cls.update is Optimizer.update
-
     def _update_buffers(self, params, grads):
-        if not self._plain():
+        if not self._plain(SGD):
             self.update(params, grads)
             return
         # η·g written over g itself: no scratch array to stream through the cache
@@ -177,7 +179,7 @@ class SGD(Optimizer):
     def _fold_rate(self):
         # W ← W − η·g is linear in g: back-propagating η·δ gives η·g for every parameter at the
         # cost of scaling the (small) output delta, and each layer's update is then one GEMM
-        return self.lr if self._plain() else None
+        return self.lr if self._plain(SGD) else None
 
 
 class Momentum(Optimizer):
@@ -202,8 +204,7 @@ class Momentum(Optimizer):
 
     def _fold_rate(self):
         # v ← μ·v − η·g is linear in g: each layer computes it as one product (see Network._backward_update)
-        cls = type(self)
-        return self.lr if cls._apply is Momentum._apply and cls.update is Optimizer.update else None
+        return self.lr if self._plain(Momentum) else None
 
     def _fold_velocities(self, params):
         velocities = {}
