@@ -216,21 +216,14 @@ class Momentum(Optimizer):
         return velocities, self.momentum
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov の加速勾配法: v ← μ·v − η·g;  W ← W + μ·v − η·g (the look-ahead step, with the new v).
 
-    Equivalent to ゼロから作るDeep Learning's W ← W + μ²·v_old − (1 + μ)·η·g.
+    Equivalent to ゼロから作るDeep Learning's W ← W + μ²·v_old − (1 + μ)·η·g. Momentum's settings and
+    state, its own step (so the trainer's momentum shortcut does not apply to it).
     """
 
     name = "nesterov"
-    slots = ("v",)
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        super().__init__(lr)
-        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "momentum": self.momentum}
 
     def _apply(self, p, g, st, s):
         v = st["v"]
