@@ -28,7 +28,7 @@ from nnscratch.datasets.idx import fashion_mnist, load_mnist, mnist
 from nnscratch.datasets.preprocessing import Standardizer, one_hot, train_test_split, train_val_test_split
 
 __all__ = [
-    "Dataset", "DatasetInfo", "load", "names", "info", "is_named", "REGISTRY",
+    "Dataset", "DatasetInfo", "load", "names", "info", "is_named", "is_local", "REGISTRY",
     "linear", "xor", "moons", "circles", "spiral", "blobs", "animals",
     "iris", "wine", "breast_cancer", "digits", "diabetes",
     "mnist", "fashion_mnist", "load_mnist",
@@ -94,6 +94,12 @@ def _key(name: str) -> str:
 def is_named(name: object) -> bool:
     """Whether ``name`` is one of the named data sets (not a file)."""
     return isinstance(name, str) and _key(name) in REGISTRY
+
+
+def is_local(name: object) -> bool:
+    """Whether ``name`` is a named data set that needs no download (generated or bundled): the only
+    data a model file may name and have opened for it."""
+    return is_named(name) and REGISTRY[_key(name)].source != _DL
 
 
 def info(name: str) -> DatasetInfo:

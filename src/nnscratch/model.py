@@ -1,0 +1,343 @@
+"""Model: what a user trains, saves, loads and serves (学習済みモデル).
+
+A :class:`Model` is a :class:`~nnscratch.Network` together with everything needed to use it on raw
+rows: the feature scaling fitted on its training part, the target encoding (class names, or the
+regression target's scaling), the feature names, the :class:`~nnscratch.RunSpec` that made it, its final
+metrics, its history and where it came from (library version, date, a fingerprint of the data).
+
+>>> import nnscratch
+>>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30).fit()
+>>> model.predict([[0.2, 4, 3.0, 30]])          # raw rows in, class names out
+array(['cat'], dtype=object)
+>>> model.save("animals.npz"); same = nnscratch.load("animals.npz")   # doctest: +SKIP
+
+The file is the library's ``.npz`` + JSON (never pickle); its metadata is checked field by field on
+load (:mod:`nnscratch.modelfile`), so a file from someone else cannot make the program misbehave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnscratch import datasets
+from nnscratch import modelfile as _file
+from nnscratch.network import Network
+from nnscratch.preprocessing import Preprocessor, TargetEncoder, split
+from nnscratch.spec import RunSpec
+from nnscratch.training import Callback, EarlyStopping, History, train
+
+__all__ = ["Model", "load"]
+
+
+class Model:
+    """Preprocessing + :class:`~nnscratch.Network` + target encoding + metadata, made from a RunSpec.
+
+    ``Model(spec)`` or ``Model(**fields)`` (any :class:`RunSpec` field) is unfitted; :meth:`fit`
+    loads the spec's data (or takes given arrays), splits it, fits the scaling on the training part,
+    builds and trains the network, and records the metrics of every part.
+    """
+
+    def __init__(self, spec: RunSpec | dict | None = None, **fields: Any) -> None:
+        if spec is None:
+            spec = RunSpec(**fields)
+        elif isinstance(spec, dict):
+            spec = RunSpec.from_dict({**spec, **fields})
+        elif not isinstance(spec, RunSpec):
+            raise TypeError(f"spec: expected a RunSpec, a dict or keyword fields, got {type(spec).__name__}")
+        elif fields:
+            spec = spec.replace(**fields)
+        self.spec: RunSpec = spec
+        self.network: Network | None = None
+        self.task: str | None = None
+        self.feature_names: list[str] | None = None
+        self.target: str | None = None
+        self.preprocessor = Preprocessor("none")
+        self.encoder: TargetEncoder | None = None
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.history: History | None = None
+        self.training: dict[str, Any] = {}
+        self.provenance: dict[str, Any] = {}
+        self.image_shape: tuple[int, int] | None = None
+        self.stream: dict[str, Any] | None = None
+        self.parts: dict[str, int] = {}
+        self._held_out: tuple[np.ndarray, np.ndarray] | None = None  # the test part, while in memory
+
+    # ================================================================ training
+
+    def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
+            checkpoint: str | None = None, resume: bool = False, name: str = "arrays") -> Model:
+        """Train on the spec's data, or on given rows ``x`` and targets ``y`` (then ``name`` names
+        them); the validation and test parts are split off by the spec's fractions. Returns ``self``."""
+        data = self._data(x, y, name)
+        train_part, val_part, test_part = split(data, self.spec.val_split, self.spec.test_split,
+                                                self.spec.split_seed)
+        self._setup(data, train_part)
+        (xtr, ytr), (xva, yva), (xte, yte) = (self._prepare(p) for p in (train_part, val_part, test_part))
+        self.parts = {"train": len(xtr), "validation": len(xva), "test": len(xte)}
+        self._held_out = test_part if len(xte) else None
+        self.network = self._new_network(data)
+        cbs: list[Callback] = []
+        if self.spec.early_stopping:
+            cbs.append(EarlyStopping(patience=self.spec.early_stopping, monitor="val_loss"))
+        schedule = self.spec.make_schedule()
+        if schedule is not None:
+            cbs.append(schedule)
+        started = time.perf_counter()
+        history = train(
+            self.network, xtr, ytr, optimizer=self.spec.make_optimizer(), epochs=self.spec.epochs,
+            batch_size=self.spec.batch_size, shuffle=True, seed=self.spec.seed,
+            validation_data=(xva, yva) if len(xva) else None, callbacks=[*cbs, *callbacks],
+            weight_decay=self.spec.weight_decay, clip_norm=self.spec.clip_norm,
+            checkpoint=checkpoint, resume=checkpoint if resume else None,
+        )
+        seconds = time.perf_counter() - started
+        self.history = history
+        self.metrics = {"train": self._scores(xtr, ytr)}
+        if len(xva):
+            self.metrics["validation"] = self._scores(xva, yva)
+        if len(xte):
+            self.metrics["test"] = self._scores(xte, yte)
+        s = self.spec
+        self.training = {
+            "optimizer": s.optimizer, "lr": history.lr[0] if history.lr else s.learning_rate,
+            "epochs": history.epochs, "batch_size": s.batch_size, "weight_decay": s.weight_decay,
+            "seed": s.seed, "split_seed": s.split_seed, "val_split": s.val_split, "test_split": s.test_split,
+            "hidden": s.hidden if isinstance(s.hidden, str) else list(s.hidden),
+            "steps": history.steps, "seconds": round(seconds, 3), "best_epoch": history.best_epoch,
+        }
+        return self
+
+    def _data(self, x: object, y: object, name: str) -> datasets.Dataset:
+        if x is None:
+            if y is not None:
+                raise ValueError("x: given y but no x; pass both, or neither to use the spec's data")
+            data = datasets.load(self.spec.data, target=self.spec.target, task=self.spec.task)
+            source = self.spec.data if datasets.is_named(self.spec.data) else os.fspath(self.spec.data)
+        else:
+            data = _dataset(x, y, self.spec.task, name)
+            source = name
+            self.spec = self.spec.replace(data=name)
+        if self.spec.task != "auto" and data.task != self.spec.task:
+            raise ValueError(f"task: the data set {data.name!r} is {data.task}, not {self.spec.task}")
+        if data.task == "classification" and (data.n_classes or 0) < 2:
+            raise ValueError(f"data: {data.name!r} has only {data.n_classes} class; expected at least 2")
+        self.provenance = {"data": source, "data_source": data.source, "data_fingerprint": _fingerprint(data)}
+        return data
+
+    def _setup(self, data: datasets.Dataset, train_part: tuple[np.ndarray, np.ndarray]) -> None:
+        self.task = data.task
+        self.feature_names = list(data.feature_names)
+        self.target = data.target
+        self.image_shape = tuple(data.image_shape) if data.image_shape is not None else None
+        image = data.image_shape is not None
+        self.preprocessor = Preprocessor.fit(self.spec.preprocess, train_part[0], image)
+        self.encoder = TargetEncoder.fit(data, train_part[1])
+
+    def _prepare(self, part: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        x, y = part
+        xs = self.preprocessor.transform(x)
+        ys = np.asarray(y) if self.task == "classification" else self.encoder.encode(y)
+        if self.task == "classification" and self._output == "sigmoid":
+            ys = ys.astype(np.float32).reshape(-1, 1)
+        return xs, ys
+
+    @property
+    def _output(self) -> str:
+        if self.spec.output != "auto":
+            return self.spec.output
+        return "softmax" if self.task == "classification" else "identity"
+
+    def _new_network(self, data: datasets.Dataset) -> Network:
+        output = self._output
+        n_out = data.n_outputs
+        if output == "sigmoid" and self.task == "classification":
+            if n_out != 2:
+                raise ValueError(f"output: 'sigmoid' gives one yes/no output; {data.name!r} has {n_out} "
+                                 f"classes — use 'softmax'")
+            n_out = 1
+        if output == "identity" and self.task == "classification":
+            raise ValueError("output: 'identity' is for regression; classes need 'softmax' (or 'sigmoid')")
+        if output != "identity" and self.task == "regression":
+            raise ValueError(f"output: {output!r} is for classes; regression needs 'identity'")
+        s = self.spec
+        return Network([data.n_features, *s.hidden_sizes, n_out], hidden=s.hidden if isinstance(
+            s.hidden, str) else list(s.hidden), output=output, loss=s.loss, init=s.init, seed=s.seed,
+            dtype=s.dtype)
+
+    # ================================================================ using it
+
+    def _check_fitted(self) -> Network:
+        if self.network is None:
+            raise ValueError("model: not trained yet; call fit() or load a saved model first")
+        return self.network
+
+    def _rows(self, x: object) -> np.ndarray:
+        """Raw rows as a 2-D float32 array in the model's column order (a Dataset is aligned by name)."""
+        net = self._check_fitted()
+        if isinstance(x, datasets.Dataset):
+            return self._align(x)[0]
+        a = np.asarray(x)
+        if a.dtype == object or a.dtype.kind not in "biuf":
+            raise TypeError(f"x: expected rows of numbers, got an array of dtype {a.dtype}")
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2 or a.shape[1] != net.sizes[0]:
+            raise ValueError(f"x: expected rows of {net.sizes[0]} features (shape (N, {net.sizes[0]})), "
+                             f"got shape {np.shape(x)}")
+        return a.astype(np.float32, copy=False)
+
+    def predict_proba(self, x: object) -> np.ndarray:
+        """Class probabilities, one column per class (a sigmoid output gives [1 − p, p])."""
+        net = self._check_fitted()
+        if self.task != "classification":
+            raise ValueError("predict_proba: this model predicts numbers (regression); use predict")
+        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x))))
+        if net.output == "sigmoid" and y.shape[1] == 1:
+            return np.column_stack([1 - y[:, 0], y[:, 0]])
+        return y
+
+    def predict(self, x: object) -> np.ndarray:
+        """Raw rows in; class names (classification) or values in the target's units (regression) out."""
+        net = self._check_fitted()
+        if self.task == "classification":
+            return self.encoder.decode(np.argmax(self.predict_proba(x), axis=1))
+        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x))))
+        values = self.encoder.decode(y)
+        return values[:, 0] if values.shape[1] == 1 else values
+
+    def evaluate(self, x: object = None, y: object = None) -> dict[str, float]:
+        """Loss and accuracy (classification), or loss, RMSE and R² in the target's units (regression),
+        and the number of samples.
+
+        ``evaluate()`` uses the held-out test part: kept in memory after :meth:`fit`, re-created from
+        the split for a loaded model — but only when its data is one of the library's bundled or
+        generated sets (data named inside a file is never opened or downloaded). ``evaluate(data)``
+        takes a :class:`~nnscratch.datasets.Dataset`, a data set name or a file; ``evaluate(x, y)``
+        raw rows and targets (class names or label indices).
+        """
+        self._check_fitted()
+        if x is None:
+            xs, ys = self._test_part()
+        elif y is None:
+            data = x if isinstance(x, datasets.Dataset) else datasets.load(x, task=self.task or "auto")
+            xs, ys = self._align(data)
+        else:
+            xs, ys = self._rows(x), np.asarray(y)
+        ys = self.encoder.encode(ys) if self.task == "regression" else self.encoder.indices(np.asarray(ys))
+        if self.task == "classification" and self.network.output == "sigmoid":
+            ys = ys.astype(np.float32).reshape(-1, 1)
+        return self._scores(self.preprocessor.transform(xs), ys)
+
+    def _test_part(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._held_out is not None:
+            return self._held_out
+        name = self.provenance.get("data") or self.spec.data
+        if not datasets.is_local(name):
+            raise ValueError(f"data: the model was trained on {name!r}, which evaluate() does not open by "
+                             f"itself; pass the data, e.g. model.evaluate(data) or --data NAME|FILE")
+        data = datasets.load(name, task=self.task)
+        test = split(data, self.spec.val_split, self.spec.test_split, self.spec.split_seed)[2]
+        if not len(test[0]):
+            raise ValueError(f"data: the model holds no test part of {name!r} (test_split 0); pass data")
+        return test
+
+    def _align(self, data: datasets.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        """Features in the model's column order, targets as given (names via the data's own names)."""
+        n_in = self._check_fitted().sizes[0]
+        names = self.feature_names
+        if names and set(names) <= set(data.feature_names):
+            x = data.x[:, [data.feature_names.index(n) for n in names]]
+        elif data.n_features == n_in:
+            x = data.x
+        else:
+            raise ValueError(f"data: the model expects {n_in} features, {data.name!r} has {data.n_features}")
+        if (self.task == "regression") != (data.task == "regression"):
+            what = "numbers (regression)" if self.task == "regression" else "classes"
+            raise ValueError(f"data: the model predicts {what}, but {data.name!r} has "
+                             f"{'class labels' if data.task == 'classification' else 'numeric targets'}")
+        if data.task == "classification":
+            given = data.target_names or [str(i) for i in range(int(data.y.max()) + 1)]
+            return x, np.array(given, dtype=object)[data.y]
+        return x, data.y
+
+    def _scores(self, x: np.ndarray, y_model: np.ndarray) -> dict[str, float]:
+        """Metrics on preprocessed rows and encoded targets."""
+        net = self.network
+        if len(x) == 0:
+            return {}
+        out = {"loss": float(net.loss(x, y_model))}
+        if net.output != "identity":
+            out["accuracy"] = float(net.accuracy(x, y_model))
+        else:
+            pred = self.encoder.decode(net.predict(x)).reshape(len(x), -1)
+            truth = self.encoder.decode(y_model).reshape(len(x), -1)
+            err = pred - truth
+            out["rmse"] = float(np.sqrt(np.mean(err**2)))
+            ss_tot = float(np.sum((truth - truth.mean(axis=0)) ** 2))
+            out["r2"] = float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
+        out["samples"] = int(len(x))
+        return out
+
+    # ================================================================ files
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model (.npz arrays + JSON metadata, atomically, never pickle)."""
+        _file.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Model:
+        """Read a model file (one written by nnscratch 0.1.0 too); every metadata field is checked."""
+        return _file.load(cls, path)
+
+    def summary(self) -> str:
+        """The network's layers, then the data, preprocessing, classes, training and final metrics."""
+        return _file.describe(self)
+
+    def __repr__(self) -> str:
+        if self.network is None:
+            return f"Model(unfitted, data={self.spec.data!r})"
+        what = f"{len(self.encoder.classes or [])} classes" if self.task == "classification" else "regression"
+        return (f"Model({'-'.join(map(str, self.network.sizes))}, {what}, data="
+                f"{self.provenance.get('data', self.spec.data)!r})")
+
+
+def load(path: str | os.PathLike) -> Model:
+    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`)."""
+    return Model.load(path)
+
+
+def _dataset(x: object, y: object, task: str, name: str) -> datasets.Dataset:
+    """Given arrays as a Dataset: text or integer targets are classes (named by their sorted values)."""
+    if y is None:
+        raise ValueError("y: given x but no targets y; pass both")
+    xa = np.asarray(x)
+    if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim != 2:
+        raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), got {xa.dtype} {xa.shape}")
+    ya = np.asarray(y)
+    if task == "auto":
+        task = "regression" if ya.dtype.kind == "f" and not np.all(np.mod(ya, 1) == 0) else "classification"
+        if ya.dtype.kind == "f" and ya.ndim == 2:
+            task = "regression"
+    if task == "classification":
+        if ya.ndim != 1:
+            raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
+        classes, labels = np.unique(ya, return_inverse=True)
+        names = [str(c.item() if hasattr(c, "item") else c) for c in classes]
+        return datasets.Dataset(xa.astype(np.float32), labels.astype(np.intp), task, name=name,
+                                target_names=names)
+    return datasets.Dataset(xa.astype(np.float32), ya.astype(np.float32), task, name=name)
+
+
+def _fingerprint(data: datasets.Dataset) -> str:
+    """SHA-256 of the data's arrays (the first 16 hex digits): the same data gives the same print."""
+    h = hashlib.sha256()
+    for a in (data.x, data.y):
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).data)
+    return h.hexdigest()[:16]
