@@ -77,7 +77,10 @@ def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
     n_classes = 2 if net.output == "sigmoid" and n_out == 1 else n_out
     if "model_format" not in meta and "nnscratch_cli" not in meta:  # a bare network file
         meta = {}
-    spec = RunSpec.from_dict(_typed(meta, "spec", dict, {})) if "spec" in meta else _old_spec(meta, net)
+    try:
+        spec = RunSpec.from_dict(_typed(meta, "spec", dict, {})) if "spec" in meta else _old_spec(meta, net)
+    except ValueError as exc:
+        raise ValueError(f"spec: {exc}") from None
     model = cls(spec)
     model.network = net
     if meta:
@@ -100,8 +103,8 @@ def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
         raise ValueError(f"image_shape: expected [rows, cols], got {shape!r}")
     model.image_shape = tuple(shape) if shape else None
     model.training = _flat_table(meta, "training")
-    model.metrics = {k: _flat_table(_typed(meta, "metrics", dict, {}), k, numbers=True)
-                     for k in _typed(meta, "metrics", dict, {})}
+    metrics = _typed(meta, "metrics", dict, {})
+    model.metrics = {k: _flat_table(metrics, k, numbers=True, label=f"metrics.{k}") for k in metrics}
     history = _typed(meta, "history", dict, None)
     model.history = None if history is None else _history(history)
     stream = _typed(meta, "stream", dict, None)
@@ -160,15 +163,16 @@ def _scalar(v: object) -> bool:
     return v is None or isinstance(v, (bool, int, float)) or (isinstance(v, str) and len(v) <= _MAX_TEXT)
 
 
-def _flat_table(meta: dict, key: str, numbers: bool = False) -> dict[str, Any]:
+def _flat_table(meta: dict, key: str, numbers: bool = False, label: str = "") -> dict[str, Any]:
     """A table of plain values (a list of them at most one level deep), e.g. ``training``."""
+    label = label or key
     table = _typed(meta, key, dict, {})
     for k, v in table.items():
         ok = _scalar(v) or (isinstance(v, list) and len(v) <= 64 and all(_scalar(x) for x in v))
         if numbers:
             ok = isinstance(v, (int, float)) and not isinstance(v, bool)
         if not ok:
-            raise ValueError(f"{key}.{k}: expected {'a number' if numbers else 'a plain value'}, got "
+            raise ValueError(f"{label}.{k}: expected {'a number' if numbers else 'a plain value'}, got "
                              f"{str(v)[:60]}")
     return dict(table)
 

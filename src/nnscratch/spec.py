@@ -308,7 +308,7 @@ class RunSpec:
                              f"{type(data).__name__}")
         flat: dict[str, Any] = {}
         for key, value in data.items():
-            if key in SECTIONS:
+            if key in SECTIONS and (isinstance(value, Mapping) or key not in FIELDS):
                 if not isinstance(value, Mapping):
                     raise ValueError(f"{key}: expected a table of fields, got {value!r:.60}")
                 for name, v in value.items():
