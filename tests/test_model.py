@@ -191,6 +191,6 @@ def test_unfitted_and_bad_arguments():
     model = Model(data="xor", hidden_sizes=(4,), epochs=2).fit()
     with pytest.raises(ValueError, match=r"x: expected rows of 2 features"):
         model.predict([[1, 2, 3]])
-    with pytest.raises(ValueError, match="y: class"):
+    with pytest.raises(ValueError, match="y: labels 'blue' are not in classes"):
         model.evaluate([[0.0, 1.0]], ["blue"])
     assert json.loads(json.dumps(model.spec.to_dict()))["data"]["data"] == "xor"

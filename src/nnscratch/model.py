@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import datasets
+from nnscratch import datasets, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, split
@@ -67,6 +67,7 @@ class Model:
         self.stream: dict[str, Any] | None = None
         self.parts: dict[str, int] = {}
         self._held_out: tuple[np.ndarray, np.ndarray] | None = None  # the test part, while in memory
+        self._optimizer = None  # kept after fit: partial_fit continues its state
 
     # ================================================================ training
 
@@ -82,6 +83,7 @@ class Model:
         self.parts = {"train": len(xtr), "validation": len(xva), "test": len(xte)}
         self._held_out = test_part if len(xte) else None
         self.network = self._new_network(data)
+        self._optimizer = self.spec.make_optimizer()
         cbs: list[Callback] = []
         if self.spec.early_stopping:
             cbs.append(EarlyStopping(patience=self.spec.early_stopping, monitor="val_loss"))
@@ -89,21 +91,46 @@ class Model:
         if schedule is not None:
             cbs.append(schedule)
         started = time.perf_counter()
-        history = train(
-            self.network, xtr, ytr, optimizer=self.spec.make_optimizer(), epochs=self.spec.epochs,
-            batch_size=self.spec.batch_size, shuffle=True, seed=self.spec.seed,
-            validation_data=(xva, yva) if len(xva) else None, callbacks=[*cbs, *callbacks],
-            weight_decay=self.spec.weight_decay, clip_norm=self.spec.clip_norm,
-            checkpoint=checkpoint, resume=checkpoint if resume else None,
-        )
-        seconds = time.perf_counter() - started
-        self.history = history
+        self.history = self._train(xtr, ytr, self.spec.epochs, self.spec.seed, (xva, yva), [*cbs, *callbacks],
+                                   checkpoint=checkpoint, resume=checkpoint if resume else None)
+        self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
+        return self
+
+    def partial_fit(self, x: object, y: object, *, classes: Sequence[object] | None = None) -> Model:
+        """One epoch on this batch, continuing the optimizer's state (逐次学習): the first call fits
+        the scaling and the target encoding on its batch (``classes`` lists every class to expect)."""
+        if self.network is None:
+            data = _dataset(x, y, self.spec.task, "arrays", self.spec.dtype, classes)
+            self._data_checks(data)
+            self._setup(data, (data.x, data.y))
+            self.network = self._new_network(data)
+            self._optimizer = self.spec.make_optimizer()
+            self.history = History()
+            xs, ys = self._prepare((data.x, data.y))
+        else:
+            xs = self.preprocessor.transform(self._rows(x), self.spec.dtype)
+            ys = self.encoder.encode(y) if self.task == "regression" else self.encoder.indices(np.asarray(y))
+            ys = self._as_network_targets(ys)
+        one = self._train(xs, ys, 1, self.spec.seed + self.history.epochs, (xs[:0], ys[:0]), [], metrics=())
+        for key in ("loss", "lr", "epoch_time"):
+            getattr(self.history, key).extend(getattr(one, key))
+        self.history.steps += one.steps
+        return self
+
+    def _train(self, x: np.ndarray, y: np.ndarray, epochs: int, seed: int, validation: tuple, cbs: list,
+               **options: Any) -> History:
+        s = self.spec
+        return train(self.network, x, y, optimizer=self._optimizer, epochs=epochs, batch_size=s.batch_size,
+                     shuffle=True, seed=seed, validation_data=validation if len(validation[0]) else None,
+                     callbacks=cbs, weight_decay=s.weight_decay, clip_norm=s.clip_norm, **options)
+
+    def _record(self, seconds: float, xtr, ytr, xva, yva, xte, yte) -> None:
+        history, s = self.history, self.spec
         self.metrics = {"train": self._scores(xtr, ytr)}
         if len(xva):
             self.metrics["validation"] = self._scores(xva, yva)
         if len(xte):
             self.metrics["test"] = self._scores(xte, yte)
-        s = self.spec
         self.training = {
             "optimizer": s.optimizer, "lr": history.lr[0] if history.lr else s.learning_rate,
             "epochs": history.epochs, "batch_size": s.batch_size, "weight_decay": s.weight_decay,
@@ -111,7 +138,6 @@ class Model:
             "hidden": s.hidden if isinstance(s.hidden, str) else list(s.hidden),
             "steps": history.steps, "seconds": round(seconds, 3), "best_epoch": history.best_epoch,
         }
-        return self
 
     def _data(self, x: object, y: object, name: str) -> datasets.Dataset:
         if x is None:
@@ -120,15 +146,20 @@ class Model:
             data = datasets.load(self.spec.data, target=self.spec.target, task=self.spec.task)
             source = self.spec.data if datasets.is_named(self.spec.data) else os.fspath(self.spec.data)
         else:
-            data = _dataset(x, y, self.spec.task, name)
+            data = _dataset(x, y, self.spec.task, name, self.spec.dtype)
             source = name
             self.spec = self.spec.replace(data=name)
+        self._data_checks(data)
+        self.provenance = {"data": source, "data_source": data.source, "data_fingerprint": _fingerprint(data)}
+        return data
+
+    def _data_checks(self, data: datasets.Dataset) -> None:
         if self.spec.task != "auto" and data.task != self.spec.task:
             raise ValueError(f"task: the data set {data.name!r} is {data.task}, not {self.spec.task}")
         if data.task == "classification" and (data.n_classes or 0) < 2:
-            raise ValueError(f"data: {data.name!r} has only {data.n_classes} class; expected at least 2")
-        self.provenance = {"data": source, "data_source": data.source, "data_fingerprint": _fingerprint(data)}
-        return data
+            n = data.n_classes or 0
+            raise ValueError(f"y: expected samples of at least 2 classes to learn from, got {n} "
+                             f"class{'' if n == 1 else 'es'} in {data.name!r}")
 
     def _setup(self, data: datasets.Dataset, train_part: tuple[np.ndarray, np.ndarray]) -> None:
         self.task = data.task
@@ -141,11 +172,15 @@ class Model:
 
     def _prepare(self, part: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         x, y = part
-        xs = self.preprocessor.transform(x)
+        xs = self.preprocessor.transform(x, self.spec.dtype)
         ys = np.asarray(y) if self.task == "classification" else self.encoder.encode(y)
+        return xs, self._as_network_targets(ys)
+
+    def _as_network_targets(self, ys: np.ndarray) -> np.ndarray:
+        """Label indices as a one-column 0/1 array for a sigmoid output; otherwise as they are."""
         if self.task == "classification" and self._output == "sigmoid":
-            ys = ys.astype(np.float32).reshape(-1, 1)
-        return xs, ys
+            return ys.astype(self.spec.dtype).reshape(-1, 1)
+        return ys
 
     @property
     def _output(self) -> str:
@@ -190,14 +225,14 @@ class Model:
         if a.ndim != 2 or a.shape[1] != net.sizes[0]:
             raise ValueError(f"x: expected rows of {net.sizes[0]} features (shape (N, {net.sizes[0]})), "
                              f"got shape {np.shape(x)}")
-        return a.astype(np.float32, copy=False)
+        return a
 
     def predict_proba(self, x: object) -> np.ndarray:
         """Class probabilities, one column per class (a sigmoid output gives [1 − p, p])."""
         net = self._check_fitted()
         if self.task != "classification":
             raise ValueError("predict_proba: this model predicts numbers (regression); use predict")
-        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x))))
+        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x), net.dtype)))
         if net.output == "sigmoid" and y.shape[1] == 1:
             return np.column_stack([1 - y[:, 0], y[:, 0]])
         return y
@@ -207,7 +242,7 @@ class Model:
         net = self._check_fitted()
         if self.task == "classification":
             return self.encoder.decode(np.argmax(self.predict_proba(x), axis=1))
-        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x))))
+        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x), net.dtype)))
         values = self.encoder.decode(y)
         return values[:, 0] if values.shape[1] == 1 else values
 
@@ -230,9 +265,7 @@ class Model:
         else:
             xs, ys = self._rows(x), np.asarray(y)
         ys = self.encoder.encode(ys) if self.task == "regression" else self.encoder.indices(np.asarray(ys))
-        if self.task == "classification" and self.network.output == "sigmoid":
-            ys = ys.astype(np.float32).reshape(-1, 1)
-        return self._scores(self.preprocessor.transform(xs), ys)
+        return self._scores(self.preprocessor.transform(xs, self.network.dtype), self._as_network_targets(ys))
 
     def _test_part(self) -> tuple[np.ndarray, np.ndarray]:
         if self._held_out is not None:
@@ -284,6 +317,32 @@ class Model:
         out["samples"] = int(len(x))
         return out
 
+    # ================================================================ copies
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the network as (architecture, arrays) and the optimizer as its state: an unpickled copy (even
+        # a read-only memory map, as joblib makes) is rebuilt with fresh, writable buffers
+        state = self.__dict__.copy()
+        net, opt = state.pop("network"), state.pop("_optimizer")
+        state["_network_state"] = None if net is None else (net.architecture(), dict(net.params))
+        state["_optimizer_state"] = None if opt is None else opt.state_dict()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        net_state, opt_state = state.pop("_network_state"), state.pop("_optimizer_state")
+        self.__dict__.update(state)
+        self.network = self._optimizer = None
+        if net_state is not None:
+            arch, params = net_state
+            arrays = {k: np.array(v) for k, v in params.items()}
+            self.network = Network.from_params(arrays, hidden=arch["hidden"], output=arch["output"],
+                                               loss=arch["loss"], dtype=arch["dtype"])
+        if opt_state is not None:
+            meta, arrays = opt_state
+            self._optimizer = optim.create(meta["name"])
+            self._optimizer.load_state_dict(meta, {k: np.array(v) for k, v in arrays.items()})
+
     # ================================================================ files
 
     def save(self, path: str | os.PathLike) -> None:
@@ -312,26 +371,37 @@ def load(path: str | os.PathLike) -> Model:
     return Model.load(path)
 
 
-def _dataset(x: object, y: object, task: str, name: str) -> datasets.Dataset:
-    """Given arrays as a Dataset: text or integer targets are classes (named by their sorted values)."""
+def _dataset(x: object, y: object, task: str, name: str, dtype: str = "float32",
+             classes: Sequence[object] | None = None) -> datasets.Dataset:
+    """Given arrays as a Dataset: text or whole-number targets are classes (named by their sorted
+    values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`."""
     if y is None:
         raise ValueError("y: given x but no targets y; pass both")
     xa = np.asarray(x)
     if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim != 2:
         raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), got {xa.dtype} {xa.shape}")
     ya = np.asarray(y)
+    if len(ya) != len(xa):
+        raise ValueError(f"y: expected {len(xa)} targets (one per row of x), got {len(ya)}")
     if task == "auto":
-        task = "regression" if ya.dtype.kind == "f" and not np.all(np.mod(ya, 1) == 0) else "classification"
-        if ya.dtype.kind == "f" and ya.ndim == 2:
-            task = "regression"
-    if task == "classification":
-        if ya.ndim != 1:
-            raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
-        classes, labels = np.unique(ya, return_inverse=True)
-        names = [str(c.item() if hasattr(c, "item") else c) for c in classes]
-        return datasets.Dataset(xa.astype(np.float32), labels.astype(np.intp), task, name=name,
-                                target_names=names)
-    return datasets.Dataset(xa.astype(np.float32), ya.astype(np.float32), task, name=name)
+        whole = ya.dtype.kind != "f" or bool(np.all(np.mod(ya, 1) == 0))
+        task = "classification" if whole and ya.ndim == 1 else "regression"
+    if task == "regression":
+        if ya.dtype.kind not in "biuf":
+            raise ValueError(f"y: expected numbers for regression, got dtype {ya.dtype}")
+        return datasets.Dataset(xa.astype(dtype), ya.astype(dtype), task, name=name)
+    if ya.ndim != 1:
+        raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
+    values = np.unique(ya if classes is None else np.asarray(classes))
+    labels = np.searchsorted(values, ya)
+    labels[labels >= len(values)] = 0
+    if classes is not None and not np.array_equal(values[labels], ya):
+        unknown = sorted({str(v) for v in np.setdiff1d(ya, values)})
+        raise ValueError(f"y: labels {', '.join(unknown[:5])} are not in classes {list(values)!r}")
+    names = [str(v.item() if hasattr(v, "item") else v) for v in values]
+    data = datasets.Dataset(xa.astype(dtype), labels.astype(np.intp), task, name=name, target_names=names)
+    data.class_values = values  # the estimators' classes_ keep their type (1, not "1")
+    return data
 
 
 def _fingerprint(data: datasets.Dataset) -> str:

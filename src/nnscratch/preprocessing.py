@@ -61,16 +61,17 @@ class Preprocessor:
     def n_features(self) -> int | None:
         return None if self._standardizer is None else int(np.size(self._standardizer.mean))
 
-    def transform(self, x: object) -> np.ndarray:
-        """Scaled float32 rows."""
-        a = np.asarray(x, dtype=np.float32)
+    def transform(self, x: object, dtype: object = np.float32) -> np.ndarray:
+        """Scaled rows, in ``dtype`` (float32 unless the network computes in float64)."""
+        dtype = np.dtype(dtype)
+        a = np.asarray(x, dtype=dtype)
         if self.kind == "standardize":
             if a.ndim != 2 or a.shape[1] != self.n_features:
                 raise ValueError(f"x: the model's standardisation has {self.n_features} columns, "
                                  f"the data {a.shape[-1] if a.ndim else 0}")
-            return self._standardizer.transform(a).astype(np.float32, copy=False)
+            return self._standardizer.transform(a).astype(dtype, copy=False)
         if self.kind == "scale":
-            return (a / np.float32(self.scale)).astype(np.float32, copy=False)
+            return (a / dtype.type(self.scale)).astype(dtype, copy=False)
         return a
 
     def describe(self) -> str:
@@ -118,15 +119,17 @@ class TargetEncoder:
     """
 
     def __init__(self, task: str, classes: Sequence[str] | None = None, mean: float = 0.0,
-                 std: float = 1.0) -> None:
+                 std: float = 1.0, values: np.ndarray | None = None) -> None:
         self.task = task
         self.classes = None if classes is None else [str(c) for c in classes]
+        self.values = values  # the classes as given to fit (numbers stay numbers), when known
         self.mean, self.std = float(mean), float(std)
 
     @classmethod
     def fit(cls, data: Dataset, y_train: np.ndarray) -> TargetEncoder:
         if data.task == "classification":
-            return cls("classification", classes=list(data.target_names or []))
+            return cls("classification", classes=list(data.target_names or []),
+                       values=getattr(data, "class_values", None))
         y = np.asarray(y_train, dtype=np.float64)
         std = float(y.std()) if y.size else 1.0
         return cls("regression", mean=float(y.mean()) if y.size else 0.0, std=std if std > 0 else 1.0)
@@ -141,6 +144,10 @@ class TargetEncoder:
         return self.indices(a)
 
     def indices(self, a: np.ndarray) -> np.ndarray:
+        if self.values is not None and a.dtype.kind == self.values.dtype.kind != "O":
+            found = np.searchsorted(self.values, a.ravel()).clip(0, len(self.values) - 1)
+            if np.array_equal(self.values[found], a.ravel()):
+                return found.astype(np.intp)
         index = {name: i for i, name in enumerate(self.classes or [])}
         if a.dtype.kind in "iu" or (a.dtype.kind == "f" and a.size and np.all(np.mod(a, 1) == 0)):
             names = [str(int(v)) for v in a.ravel()]
@@ -151,14 +158,15 @@ class TargetEncoder:
         if a.dtype.kind in "iu" and a.size and a.min() >= 0 and a.max() < len(index):
             return a.astype(np.intp).ravel()  # label indices of a model whose names are not numbers
         unknown = sorted({n for n in names if n not in index})
-        raise ValueError(f"y: class(es) {', '.join(map(repr, unknown[:5]))} are unknown to the model, "
-                         f"which knows {', '.join(map(repr, (self.classes or [])[:10]))}")
+        raise ValueError(f"y: labels {', '.join(map(repr, unknown[:5]))} are not in classes "
+                         f"{', '.join(map(repr, (self.classes or [])[:10]))}, the classes the model knows")
 
     def decode(self, y: np.ndarray) -> np.ndarray:
         """Indices → class names; scaled outputs → the target's units (float64)."""
         if self.task == "regression":
             return np.asarray(y, dtype=np.float64) * self.std + self.mean
-        return np.array(self.classes, dtype=object)[np.asarray(y, dtype=np.intp)]
+        known = self.values if self.values is not None else np.array(self.classes, dtype=object)
+        return known[np.asarray(y, dtype=np.intp)]
 
     def to_dict(self) -> dict[str, Any]:
         if self.task == "classification":
