@@ -132,8 +132,10 @@ def learning_rates(
     x, d = data.x, data.y[:, None]
     sizes = [2, 10, 1]
     runs: dict[float, dict[str, Any]] = {}
-    for lr in rates:
-        start = copy.deepcopy(rng)  # the same generator state for every rate: the same initial weights
+    for i, lr in enumerate(rates):
+        # every rate starts from the same generator state, hence from the same initial weights; the last
+        # one takes the generator itself, so that a caller's Generator moves on as far as before
+        start = rng if i == len(rates) - 1 else copy.deepcopy(rng)
         try:
             _, history = run(sizes=sizes, hidden="tanh", output="identity", optimizer="sgd", lr=lr,
                              epochs=epochs, batch_size=None, seed=start, x=x, y=d)
