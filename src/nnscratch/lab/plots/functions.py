@@ -84,7 +84,7 @@ def linear_vs_nonlinear(
     linear = {"y = 2x": 2 * x, "y = 0.5x + 1": 0.5 * x + 1, "y = −x − 1": -x - 1}
     nonlinear = {"y = sigmoid(x)": F.sigmoid(x), "y = x² / 4": x**2 / 4, "y = sin(x)": np.sin(x)}
     net_relu = Network([1, hidden_units, 1], hidden="relu", init=1.0, seed=seed, dtype="float64")
-    rng = _rng(seed if not isinstance(seed, np.random.Generator) else None)
+    rng = _rng(seed)  # an int seeds its own stream for the biases; a Generator continues
     net_relu.params["b1"][...] = rng.uniform(-2, 2, hidden_units)
     net_id = Network.from_params(net_relu.params, hidden="identity", output="identity")
     stacked = {
