@@ -1,4 +1,4 @@
-"""The plots' training helper (``nnscratch.lab.plots._runs``) and the seeding of the figures by a Generator."""
+"""The plots' training helper (``nnscratch.lab.plots._runs``) and figures seeded by a Generator."""
 
 from __future__ import annotations
 
