@@ -21,6 +21,8 @@ DATASETS_2D = ("moons", "circles", "spiral", "xor")
 def _boundary_runs(
     names: Sequence[str], hidden_sizes: Sequence[int], epochs: int, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
+    """Per data set name: its data and a 2-``hidden_sizes``-K ReLU/softmax network trained on it (Adam,
+    η = 0.01, batches of 32), the data and the weights drawn from ``rng`` one set after the other."""
     from nnscratch import datasets
 
     noise = {"moons": 0.2, "circles": 0.1, "spiral": 0.2, "xor": 0.05}
