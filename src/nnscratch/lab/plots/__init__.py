@@ -1,0 +1,101 @@
+"""The course's figures, drawn by the library (図): ``nnscratch.plot``.
+
+Every function draws one figure and returns the matplotlib ``Figure``; given ``out=path`` it also saves
+it, as PNG or SVG by the file's suffix. ``lang="ja"`` labels the figure in Japanese (with the IPAex
+Gothic font that the PyPI package ``matplotlib-fontja`` ships), ``lang="en"`` in English. The numbers a
+figure was drawn from are kept on it as ``fig.data`` (a dict), so they can be checked, not just looked at.
+
+Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command line:
+
+- ``activations`` — 活性化関数 f(u) and 導関数 f'(u): step, sigmoid, tanh, ReLU, leaky ReLU;
+- ``linear_vs_nonlinear`` — 線形と非線形 (the course's P27), and why stacked layers need a nonlinearity;
+- ``network`` — a network diagram for any layer sizes (P13's 2-3-3-1), edges coloured by weight;
+- ``training_curves`` — 誤差 and 正解率 per epoch, training and validation, from a ``History``;
+- ``learning_rates`` — 学習率 too small (slow), good (converges), too large (diverges) on one problem;
+- ``batch_modes`` — full-batch vs mini-batch vs online gradient descent, loss per update (P69);
+- ``decision_boundary`` — 決定境界 of trained networks on 2-D data sets;
+- ``vanishing_gradients`` — 勾配消失: ‖∂E/∂W_l‖ per layer at initialisation, sigmoid against ReLU;
+- ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows.
+
+matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
+neither importing this module nor drawing changes pyplot's backend or the global rcParams.
+
+Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
+``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
+learning_rates, batch_modes), ``boundaries`` (decision_boundary), ``gradients`` (vanishing_gradients,
+gradient_cost), and ``_runs``, where every network a figure trains is built and trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nnscratch.lab.plots._common import LANGS
+from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
+from nnscratch.lab.plots.diagram import network
+from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
+from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
+from nnscratch.lab.plots.training import batch_modes, learning_rates, training_curves
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "KINDS",
+    "LANGS",
+    "DATASETS_2D",
+    "draw",
+    "activations",
+    "linear_vs_nonlinear",
+    "network",
+    "training_curves",
+    "learning_rates",
+    "batch_modes",
+    "decision_boundary",
+    "vanishing_gradients",
+    "gradient_cost",
+]
+
+# kind -> the function that draws it, in the order of the tutorial
+_DRAW: dict[str, Callable[..., Figure]] = {
+    "activations": activations,
+    "linear_vs_nonlinear": linear_vs_nonlinear,
+    "network": network,
+    "training_curves": training_curves,
+    "learning_rates": learning_rates,
+    "batch_modes": batch_modes,
+    "decision_boundary": decision_boundary,
+    "vanishing_gradients": vanishing_gradients,
+    "gradient_cost": gradient_cost,
+}
+KINDS = tuple(_DRAW)
+_SEEDED = frozenset(KINDS) - {"activations"}  # the kinds that draw random data or weights
+
+
+def draw(
+    kind: str,
+    out: str | Path | None = None,
+    *,
+    lang: str = "ja",
+    layers: str | Sequence[int] | None = None,
+    seed: int | None = None,
+    dpi: float | None = None,
+) -> Figure:
+    """Draw the figure ``kind`` (one of ``KINDS``) with its defaults; what ``nnscratch plot`` runs.
+
+    ``layers`` (sizes like ``"2-3-3-1"``) is for the ``network`` kind only; ``seed`` is passed to the
+    kinds that draw random data or weights (for ``network`` it colours the edges by the weights of a
+    network initialised with that seed).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind: unknown plot {kind!r}; expected one of {', '.join(KINDS)}")
+    kwargs: dict[str, Any] = {"lang": lang, "out": out, "dpi": dpi}
+    if layers is not None:
+        if kind != "network":
+            raise ValueError(f"layers: only the 'network' kind takes layer sizes, got kind {kind!r}")
+        return network(layers, seed=seed, **kwargs)
+    if seed is not None and kind in _SEEDED:
+        kwargs["seed"] = seed
+    return _DRAW[kind](**kwargs)

@@ -1,0 +1,108 @@
+"""What the trace prints, in Japanese and English: labels of every quantity and the course's ``print_vec``.
+
+Each quantity has a symbolic key — ``W1``, ``b1``, ``u1``, ``z1``, ``delta1``, ``dW1``, ``db1``,
+``new_W1``, ``new_b1`` (numbered by layer; no number for a lone layer) and ``x``, ``y``, ``y_sum``,
+``d``, ``E``, ``lr`` — and :func:`label` turns a key into the course's label (重み1, 総入力1, …).
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGS = ("ja", "en")
+
+_SECTIONS = {
+    "ja": {
+        "init": "ネットワークの初期化",
+        "forward": "順伝播開始",
+        "backward": "誤差逆伝播開始",
+        "update": "更新後パラメータ",
+    },
+    "en": {
+        "init": "network parameters",
+        "forward": "forward pass",
+        "backward": "back-propagation",
+        "update": "updated parameters",
+    },
+}
+
+_LOSS_NAMES = {
+    "ja": {
+        "mse": "二乗誤差",
+        "cross_entropy": "交差エントロピー誤差",
+        "binary_cross_entropy": "二値交差エントロピー誤差",
+    },
+    "en": {
+        "mse": "squared error",
+        "cross_entropy": "cross entropy",
+        "binary_cross_entropy": "binary cross entropy",
+    },
+}
+
+# symbolic key prefix -> label template ({n} is the layer number, empty for a lone layer)
+_NUMBERED = {
+    "ja": {
+        "W": "重み{n}",
+        "b": "バイアス{n}",
+        "u": "総入力{n}",
+        "z": "中間層出力{n}",
+        "delta": "偏微分_dE/du{n}",
+        "dW": "偏微分_重み{n}",
+        "db": "偏微分_バイアス{n}",
+        "new_W": "重み{n}",
+        "new_b": "バイアス{n}",
+    },
+    "en": {
+        "W": "weight W{n}",
+        "b": "bias b{n}",
+        "u": "total input u{n}",
+        "z": "hidden-layer output z{n}",
+        "delta": "delta dE/du{n}",
+        "dW": "gradient dE/dW{n}",
+        "db": "gradient dE/db{n}",
+        "new_W": "weight W{n}",
+        "new_b": "bias b{n}",
+    },
+}
+_PLAIN = {
+    "ja": {"x": "入力", "y": "出力", "y_sum": "出力合計", "d": "訓練データ", "E": "誤差", "lr": "学習率"},
+    "en": {
+        "x": "input x",
+        "y": "output y",
+        "y_sum": "output sum",
+        "d": "target d",
+        "E": "error E",
+        "lr": "learning rate",
+    },
+}
+_KEY = re.compile(r"^(new_W|new_b|delta|dW|db|W|b|u|z)(\d*)$")
+
+
+def _check_lang(lang: object) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang: expected 'ja' or 'en', got {lang!r}")
+    return lang  # type: ignore[return-value]
+
+
+def label(key: str, lang: str = "ja", loss: str | None = None) -> str:
+    """The printed label of a symbolic key (``"W1"``, ``"delta2"``, ``"E"``, …) in ``lang``."""
+    lang = _check_lang(lang)
+    if key == "E" and loss is not None:
+        return f"{_PLAIN[lang]['E']} ({_LOSS_NAMES[lang][loss]})"
+    if key in _PLAIN[lang]:
+        return _PLAIN[lang][key]
+    m = _KEY.match(key)
+    if m is None:
+        raise ValueError(f"key: unknown trace quantity {key!r}")
+    return _NUMBERED[lang][m.group(1)].format(n=m.group(2))
+
+
+def format_vec(text: str, vec: object) -> str:
+    """The course's ``print_vec`` as a string: ``*** text ***``, the value, a blank line."""
+    return f"*** {text} ***\n{vec}\n\n"
+
+
+def print_vec(text: str, vec: object) -> None:
+    """The course's ``print_vec(text, vec)``: prints ``*** text ***``, the value and a blank line."""
+    print(format_vec(text, vec), end="")
+

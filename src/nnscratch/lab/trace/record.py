@@ -1,0 +1,155 @@
+"""The record of one traced step, :class:`Trace`: every quantity, its printout and its JSON export."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from nnscratch.lab.trace.labels import _SECTIONS, _check_lang, format_vec, label
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with every NumPy array and scalar turned into plain lists and numbers, for JSON."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class Trace:
+    """The record of one traced step: every quantity, copied, in the shapes the caller gave.
+
+    Attributes (``None`` where that part was not run):
+
+    - ``x``, ``d`` — the input (入力) and the targets (訓練データ);
+    - ``params`` — the weights and biases before the step, ``{"W1": …, "b1": …}`` (重み, バイアス);
+    - ``u`` — the total inputs u_1 … u_L (総入力), ``u[l-1]`` for layer l;
+    - ``z`` — the hidden-layer outputs z_1 … z_{L-1} (中間層出力);
+    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計);
+    - ``E`` — the batch-mean error (誤差);
+    - ``deltas`` — ∂E/∂u_l for each layer, ``deltas[l-1]`` (デルタ; they carry the 1/N of the mean);
+    - ``grads`` — ``{"W1": ∂E/∂W1, "b1": ∂E/∂b1, …}`` (偏微分_重み, 偏微分_バイアス);
+    - ``lr`` and ``updated`` — the learning rate and the parameters after W ← W − lr·∂E/∂W (更新後パラメータ).
+
+    ``str(trace)`` is the course's printout in ``trace.lang``; ``to_text(lang)`` chooses the language.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        architecture: dict,
+        lang: str = "ja",
+        loss: str | None = None,
+    ) -> None:
+        self.kind = kind  # "network" or "layer" (a lone layer, the course's first exercises)
+        self.architecture = architecture
+        self.lang = _check_lang(lang)
+        self.loss_name = loss
+        self.x: np.ndarray | None = None
+        self.d: np.ndarray | None = None
+        self.params: dict[str, np.ndarray] = {}
+        self.u: list[np.ndarray] = []
+        self.z: list[np.ndarray] = []
+        self.y: np.ndarray | None = None
+        self.y_sum: float | np.ndarray | None = None
+        self.E: float | None = None
+        self.deltas: list[np.ndarray] = []
+        self.grads: dict[str, np.ndarray] = {}
+        self.lr: float | None = None
+        self.updated: dict[str, np.ndarray] | None = None
+
+    # ------------------------------------------------------------ the printout
+
+    def _numbered(self) -> bool:
+        return self.kind == "network"
+
+    def entries(self) -> list[tuple[str | None, str, Any]]:
+        """(section, symbolic key, value) in the course's printing order; section None = no header."""
+        n_layers = len(self.params) // 2
+        ids = [str(i) if self._numbered() else "" for i in range(1, n_layers + 1)]
+        out: list[tuple[str | None, str, Any]] = []
+        if self.kind == "layer":
+            # the course's single-layer exercises: 重み, バイアス, 入力, 総入力, 中間層出力
+            out += [(None, "W", self.params["W"]), (None, "b", self.params["b"]), (None, "x", self.x)]
+            out += [(None, "u", self.u[0]), (None, "z", self.z[0])]
+            return out
+        out += [("init", f"W{i}", self.params[f"W{i}"]) for i in ids]
+        out += [("init", f"b{i}", self.params[f"b{i}"]) for i in ids]
+        out.append(("forward", "x", self.x))
+        for i in range(n_layers):
+            out.append(("forward", f"u{ids[i]}", self.u[i]))
+            if i < n_layers - 1:
+                out.append(("forward", f"z{ids[i]}", self.z[i]))
+        out += [("forward", "y", self.y), ("forward", "y_sum", self.y_sum)]
+        if self.d is not None:
+            out += [("forward", "d", self.d), ("forward", "E", self.E)]
+        if self.deltas:
+            out += [("backward", f"delta{ids[i]}", self.deltas[i]) for i in range(n_layers - 1, -1, -1)]
+            out += [("backward", f"dW{i}", self.grads[f"W{i}"]) for i in ids]
+            out += [("backward", f"db{i}", self.grads[f"b{i}"]) for i in ids]
+        if self.updated is not None:
+            out.append(("update", "lr", self.lr))
+            out += [("update", f"new_W{i}", self.updated[f"W{i}"]) for i in ids]
+            out += [("update", f"new_b{i}", self.updated[f"b{i}"]) for i in ids]
+        return out
+
+    def labels(self, lang: str | None = None) -> list[str]:
+        """The printed labels, in order (without the section headers)."""
+        lang = self.lang if lang is None else _check_lang(lang)
+        return [label(key, lang, self.loss_name) for _, key, _ in self.entries()]
+
+    def to_text(self, lang: str | None = None) -> str:
+        """The course's printout: ``##### section #####`` headers and ``print_vec`` blocks."""
+        lang = self.lang if lang is None else _check_lang(lang)
+        parts: list[str] = []
+        section: str | None = None
+        for sec, key, value in self.entries():
+            if sec is not None and sec != section:
+                parts.append(f"##### {_SECTIONS[lang][sec]} #####\n")
+                section = sec
+            parts.append(format_vec(label(key, lang, self.loss_name), value))
+        return "".join(parts)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        arch = self.architecture
+        what = "-".join(map(str, arch["sizes"])) if "sizes" in arch else arch.get("activation", "")
+        extra = "" if self.E is None else f", E={self.E:.6g}"
+        return f"Trace({self.kind} {what}{extra}, updated={self.updated is not None}, lang={self.lang!r})"
+
+    # ------------------------------------------------------------ export
+
+    def to_dict(self) -> dict:
+        """Every quantity under symbolic keys, arrays as nested lists (JSON-ready)."""
+        ids = [str(i) for i in range(1, len(self.u) + 1)] if self._numbered() else [""]
+        out = {
+            "kind": self.kind,
+            "architecture": self.architecture,
+            "x": self.x,
+            "d": self.d,
+            "params": self.params,
+            "u": {f"u{i}": v for i, v in zip(ids, self.u, strict=False)},
+            "z": {f"z{i}": v for i, v in zip(ids, self.z, strict=False)},
+            "y": self.y,
+            "y_sum": self.y_sum,
+            "E": self.E,
+            "deltas": {f"dE/du{i}": v for i, v in zip(ids, self.deltas, strict=False)},
+            "grads": self.grads,
+            "lr": self.lr,
+            "updated": self.updated,
+        }
+        return _jsonable(out)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (UTF-8 labels kept readable)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
