@@ -12,20 +12,21 @@ from nnscratch.lab.plots import _runs
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-def test_run_is_network_then_train_with_one_seed():
+def test_run_is_a_model_of_a_runspec_trained_on_the_figure_arrays():
     data = nnscratch.datasets.xor(n_samples=80, seed=0)
-    x_va, d_va = data.x[:20], data.y[:20]
-    net, history = _runs.run(sizes=[2, 8, 2], hidden="relu", output="softmax", optimizer="adam", lr=0.02,
-                             epochs=4, batch_size=16, seed=np.random.default_rng(3), x=data.x, y=data.y,
-                             validation=(x_va, d_va))
-    rng = np.random.default_rng(3)
-    ref = nnscratch.Network([2, 8, 2], hidden="relu", output="softmax", seed=rng)
-    ref_history = nnscratch.train(ref, data.x, data.y, optimizer="adam", lr=0.02, epochs=4, batch_size=16,
-                                  seed=rng, validation_data=(x_va, d_va))
+    model = _runs.run(data.x, data.y, hidden_sizes=(8,), hidden="relu", optimizer="adam", lr=0.02, epochs=4,
+                      batch_size=16, seed=3, val_split=0.25, split_seed=1)
+    assert isinstance(model, nnscratch.Model) and model.spec.preprocess == "none"
+    assert model.network.sizes == [2, 8, 2] and model.parts == {"train": 60, "validation": 20, "test": 0}
+    # the same as building the network and training it by hand on the same split
+    (x_tr, d_tr), (x_va, d_va), _ = nnscratch.datasets.train_val_test_split(
+        data.x, data.y, val_size=0.25, test_size=0.0, seed=1)
+    ref = nnscratch.Network([2, 8, 2], hidden="relu", output="softmax", seed=3)
+    ref_history = nnscratch.train(ref, x_tr, d_tr, optimizer="adam", lr=0.02, epochs=4, batch_size=16,
+                                  seed=3, validation_data=(x_va, d_va))
     for key, value in ref.params.items():
-        np.testing.assert_array_equal(net.params[key], value)
-    assert history.loss == ref_history.loss and history.val_accuracy == ref_history.val_accuracy
-    assert len(history.val_loss) == 4
+        np.testing.assert_array_equal(model.network.params[key], value)
+    assert model.history.loss == ref_history.loss and model.history.val_accuracy == ref_history.val_accuracy
 
 
 def test_losses_per_update_counts_every_step_and_leaves_the_start_first():

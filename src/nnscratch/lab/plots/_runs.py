@@ -1,55 +1,45 @@
 """Where the figures train networks: every network a figure trains is built and trained here.
 
-- :func:`run` — build a Network and train it with ``nnscratch.train`` (training curves, learning rates,
-  decision boundaries): the one place to route through a run specification;
+- :func:`run` — a :class:`~nnscratch.Model` from a :class:`~nnscratch.RunSpec`, trained on the figure's
+  arrays (training curves, learning rates, decision boundaries), the library's one route from a
+  specification to a trained network;
 - :func:`losses_per_update` — step a ``Trainer`` by hand and record the loss after every single update
   (batch modes). ``train`` reports per epoch only, and its loop has no per-step hook on purpose (nothing
   but the step in the hot path), so the figure that is about single updates keeps its own loop.
 
-``nnscratch.training`` is imported on first use, as before the split: importing the plots (the CLI does,
-for the list of kinds) stays cheap.
+``nnscratch.model`` and ``nnscratch.training`` are imported on first use: importing the plots (the CLI
+does, for the list of kinds) stays cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnscratch.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from nnscratch.training import History
+    from nnscratch.model import Model
 
 
-def run(
-    *,
-    sizes: Sequence[int],
-    hidden: str,
-    output: str,
-    optimizer: str,
-    lr: float,
-    epochs: int,
-    batch_size: int | None,
-    seed: int | np.random.Generator | None,
-    x: np.ndarray,
-    y: np.ndarray,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[Network, History]:
-    """A ``Network(sizes, hidden, output)`` initialised from ``seed``, trained on (x, y) by ``train``.
+def run(x: np.ndarray, y: np.ndarray, **fields: Any) -> Model:
+    """A :class:`~nnscratch.Model` of ``RunSpec(**fields)`` trained on the figure's arrays (x, y).
 
-    ``seed`` seeds both the initial weights and the order of the mini-batches; a Generator is used as it
-    is (first the weights are drawn from it, then the permutations), so the caller's stream continues.
-    ``batch_size=None`` is full-batch gradient descent; ``validation=(x_val, y_val)`` adds ``val_loss``
-    (and ``val_accuracy``) to the history. A ``DivergenceError`` of ``train`` propagates.
+    The figures draw in the data's own coordinates, so the spec defaults to no preprocessing and to no
+    validation or test part (a figure that wants one sets ``val_split``/``split_seed``); ``seed`` (an
+    integer) seeds the initial weights and the batch order. A ``DivergenceError`` propagates.
     """
-    from nnscratch.training import train
+    from nnscratch.model import Model
+    from nnscratch.spec import RunSpec
 
-    net = Network(list(sizes), hidden=hidden, output=output, seed=seed)
-    history = train(net, x, y, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
-                    seed=seed, validation_data=validation)
-    return net, history
+    settings = {"data": "figure", "preprocess": "none", "val_split": 0.0, "test_split": 0.0, **fields}
+    return Model(RunSpec(**settings)).fit(x, y, name="figure")
+
+
+def seed_from(rng: np.random.Generator) -> int:
+    """An integer seed for a RunSpec, drawn from the figure's generator (so a caller's Generator moves on)."""
+    return int(rng.integers(2**31))
 
 
 def losses_per_update(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnscratch.lab.plots._common import _new_figure, _render, _rng, _t
-from nnscratch.lab.plots._runs import run
+from nnscratch.lab.plots._runs import run, seed_from
 from nnscratch.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -30,9 +30,9 @@ def _boundary_runs(
     for name in names:
         n_samples = 300 if name == "spiral" else 200
         data = getattr(datasets, name)(n_samples=n_samples, noise=noise[name], seed=rng)
-        net, _ = run(sizes=[2, *hidden_sizes, int(data.n_classes)], hidden="relu", output="softmax",
-                     optimizer="adam", lr=0.01, epochs=epochs, batch_size=32, seed=rng, x=data.x, y=data.y)
-        runs.append({"name": name, "net": net, "x": data.x, "d": data.y})
+        model = run(data.x, data.y, hidden_sizes=tuple(hidden_sizes), hidden="relu", optimizer="adam",
+                    lr=0.01, epochs=epochs, batch_size=32, seed=seed_from(rng))
+        runs.append({"name": name, "net": model.network, "x": data.x, "d": data.y})
     return runs
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnscratch.lab.plots._common import _check_int, _new_figure, _render, _rng, _t
-from nnscratch.lab.plots._runs import losses_per_update, run
+from nnscratch.lab.plots._runs import losses_per_update, run, seed_from
 from nnscratch.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -24,12 +23,9 @@ def _demo_history(seed: int | np.random.Generator | None) -> tuple[Any, str]:
 
     rng = _rng(seed)
     data = datasets.moons(n_samples=300, noise=0.3, seed=rng)
-    (x_tr, d_tr), (x_va, d_va), _ = datasets.train_val_test_split(
-        data.x, data.y, val_size=0.3, test_size=0.1, seed=int(rng.integers(2**31))
-    )
-    _, history = run(sizes=[2, 16, 16, 2], hidden="relu", output="softmax", optimizer="adam", lr=0.01,
-                     epochs=60, batch_size=16, seed=rng, x=x_tr, y=d_tr, validation=(x_va, d_va))
-    return history, "moons 2-16-16-2, Adam η=0.01"
+    model = run(data.x, data.y, hidden_sizes=(16, 16), hidden="relu", optimizer="adam", lr=0.01, epochs=60,
+                batch_size=16, val_split=0.3, test_split=0.1, split_seed=seed_from(rng), seed=seed_from(rng))
+    return model.history, "moons 2-16-16-2, Adam η=0.01"
 
 
 def training_curves(
@@ -130,16 +126,13 @@ def learning_rates(
     rng = _rng(seed)
     data = datasets.linear(n_samples=n_samples, seed=rng)
     x, d = data.x, data.y[:, None]
-    sizes = [2, 10, 1]
     runs: dict[float, dict[str, Any]] = {}
-    for i, lr in enumerate(rates):
-        # every rate starts from the same generator state, hence from the same initial weights; the last
-        # one takes the generator itself, so that a caller's Generator moves on as far as before
-        start = rng if i == len(rates) - 1 else copy.deepcopy(rng)
+    start = seed_from(rng)  # every rate starts from the same initial weights
+    for lr in rates:
         try:
-            _, history = run(sizes=sizes, hidden="tanh", output="identity", optimizer="sgd", lr=lr,
-                             epochs=epochs, batch_size=None, seed=start, x=x, y=d)
-            runs[lr] = {"loss": np.array(history.loss), "diverged_at": None}
+            model = run(x, d, hidden_sizes=(10,), hidden="tanh", optimizer="sgd", lr=lr, epochs=epochs,
+                        batch_size=None, seed=start)
+            runs[lr] = {"loss": np.array(model.history.loss), "diverged_at": None}
         except DivergenceError as err:
             done = list(err.history.loss) if err.history is not None else []
             runs[lr] = {"loss": np.array([*done, err.loss]), "diverged_at": err.epoch}
@@ -168,7 +161,7 @@ def learning_rates(
         ax.set_ylabel(_t("loss", lang))
         ax.set_title(_t("lr_title", lang, sizes="2-10-1 tanh"), fontsize=9)
         ax.legend(loc="center right")
-        return fig, {"lrs": rates, "runs": runs, "sizes": sizes, "epochs": epochs}
+        return fig, {"lrs": rates, "runs": runs, "sizes": [2, 10, 1], "epochs": epochs}
 
     return _render(lang, out, dpi, draw)
 
