@@ -194,3 +194,12 @@ def test_unfitted_and_bad_arguments():
     with pytest.raises(ValueError, match="y: labels 'blue' are not in classes"):
         model.evaluate([[0.0, 1.0]], ["blue"])
     assert json.loads(json.dumps(model.spec.to_dict()))["data"]["data"] == "xor"
+
+
+def test_fit_on_a_dataset_keeps_its_names():
+    data = datasets.load("iris")
+    model = Model(hidden_sizes=(8,), epochs=5).fit(data)
+    assert model.spec.data == "iris" and model.feature_names == data.feature_names
+    assert model.encoder.classes == data.target_names and model.evaluate()["samples"] == 30
+    with pytest.raises(ValueError, match="y: a Dataset carries its targets"):
+        Model().fit(data, data.y)

@@ -72,9 +72,14 @@ class Model:
     # ================================================================ training
 
     def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
-            checkpoint: str | None = None, resume: bool = False, name: str = "arrays") -> Model:
-        """Train on the spec's data, or on given rows ``x`` and targets ``y`` (then ``name`` names
-        them); the validation and test parts are split off by the spec's fractions. Returns ``self``."""
+            checkpoint: str | None = None, resume: bool = False, name: str | None = None) -> Model:
+        """Train on the spec's data, on a :class:`~nnscratch.datasets.Dataset`, or on given rows ``x``
+        and targets ``y`` (``name`` names them; the spec's ``data`` becomes that name). The validation
+        and test parts are split off by the spec's fractions. Returns ``self``.
+
+        ``callbacks`` observe the training (e.g. a progress display; :attr:`parts` and :attr:`network`
+        are set before the first epoch); ``checkpoint``/``resume`` as in :func:`nnscratch.train`.
+        """
         data = self._data(x, y, name)
         train_part, val_part, test_part = split(data, self.spec.val_split, self.spec.test_split,
                                                 self.spec.split_seed)
@@ -139,13 +144,19 @@ class Model:
             "steps": history.steps, "seconds": round(seconds, 3), "best_epoch": history.best_epoch,
         }
 
-    def _data(self, x: object, y: object, name: str) -> datasets.Dataset:
+    def _data(self, x: object, y: object, name: str | None) -> datasets.Dataset:
         if x is None:
             if y is not None:
                 raise ValueError("x: given y but no x; pass both, or neither to use the spec's data")
             data = datasets.load(self.spec.data, target=self.spec.target, task=self.spec.task)
             source = self.spec.data if datasets.is_named(self.spec.data) else os.fspath(self.spec.data)
+        elif isinstance(x, datasets.Dataset):
+            if y is not None:
+                raise ValueError("y: a Dataset carries its targets; pass the Dataset alone")
+            data, source = x, name or x.name
+            self.spec = self.spec.replace(data=source)
         else:
+            name = name or "arrays"
             data = _dataset(x, y, self.spec.task, name, self.spec.dtype)
             source = name
             self.spec = self.spec.replace(data=name)
