@@ -29,6 +29,7 @@ _CHUNK = 1 << 20
 
 CORRUPT = "write the file again (it is damaged or was not written by NumPy)"
 _ONE_FILE = "save the arrays as one archive with np.savez"
+_SPANNED = "it is a multi-part (spanned) zip archive, which nnscratch does not read"
 
 
 class ArchiveError(ValueError):
@@ -134,9 +135,10 @@ def _end_record(f: BinaryIO, size: int) -> tuple[int, int, int, int]:
         disk, cd_disk, n_disk, n, cd_size, cd_offset = fields[4:10]
         end = rec
     if disk != 0 or cd_disk != 0 or n_disk != n:
-        raise ArchiveError("it is a multi-part (spanned) zip archive, which nnscratch does not read", _ONE_FILE)
+        raise ArchiveError(_SPANNED, _ONE_FILE)
     if n > MAX_MEMBERS:
-        raise ArchiveError(f"it declares {n:,} members, more than the {MAX_MEMBERS:,} nnscratch reads", _ONE_FILE)
+        raise ArchiveError(f"it declares {n:,} members, more than the {MAX_MEMBERS:,} nnscratch reads",
+                           _ONE_FILE)
     if cd_size > MAX_DIRECTORY or cd_offset + cd_size != end:
         raise ArchiveError(
             f"its zip directory ({cd_size:,} bytes at offset {cd_offset:,}) does not end where its end "
@@ -200,7 +202,7 @@ def directory(f: BinaryIO, size: int) -> list[Member]:
                                "save it with np.savez or np.savez_compressed")
         csize, usize, offset = _zip64_sizes(cd[start + nlen: start + nlen + xlen], csize, usize, offset)
         if disk not in (0, 0xFFFF):
-            raise ArchiveError("it is a multi-part (spanned) zip archive, which nnscratch does not read", _ONE_FILE)
+            raise ArchiveError(_SPANNED, _ONE_FILE)
         members.append(Member(name, raw, method, crc, csize, usize, offset))
     if pos != cd_size:
         raise ArchiveError("its zip directory has bytes after the last member")
