@@ -335,6 +335,8 @@ def _check_manifest(p: str, meta: dict, headers: dict[str, ArrayHeader], kind: s
         parts += [f"unlisted arrays {unlisted}"] if unlisted else []
         raise refuse(p, f"it does not match its metadata: {'; '.join(parts)}", AGAIN)
     for name, h in present.items():
+        if h.dtype.kind not in "biuf":
+            raise refuse(p, f"array {name!r} has dtype {h.dtype}, expected numbers", AGAIN)
         spec = manifest[name]
         listed = [spec.get("shape"), spec.get("dtype")] if isinstance(spec, dict) else None
         if listed != [list(h.shape), h.dtype.name]:
@@ -366,7 +368,7 @@ def read_network_file(
     """
     p = os.fspath(path)
     try:
-        with Archive(p) as z:
+        with Archive(p, allow_text=True) as z:  # text arrays are refused below, after "is it ours?"
             meta = _read_meta(p, z)
             kind = meta.get("kind")
             if kind not in kinds:
