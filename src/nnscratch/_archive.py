@@ -294,7 +294,7 @@ def _read_meta(p: str, z: Archive) -> dict:
         raise refuse(p, "its metadata does not describe an nnscratch file", NOT_OURS)
     version = meta.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
-        raise refuse(p, f"it has format version {str(version)[:40]}, which this nnscratch does not know (it "
+        raise refuse(p, f"it has format version {repr(version)[:40]}, which this nnscratch does not know (it "
                         f"reads version {FORMAT_VERSION})",
                      "upgrade nnscratch to read files from a newer version")
     return meta
@@ -308,7 +308,7 @@ def _check_architecture(p: str, meta: dict, kind: str) -> tuple[list[int], str]:
     if not isinstance(sizes, list) or len(sizes) < 2 or not all(
         isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes
     ):
-        raise refuse(p, f"its architecture has invalid layer sizes {str(sizes)[:80]}", AGAIN)
+        raise refuse(p, f"its architecture has invalid layer sizes {repr(sizes)[:80]}", AGAIN)
     dtype = arch.get("dtype")
     if dtype not in ("float32", "float64"):
         raise refuse(p, f"its architecture has dtype {str(dtype)[:40]!r}, expected 'float32' or 'float64'",
@@ -341,7 +341,7 @@ def _check_manifest(p: str, meta: dict, headers: dict[str, ArrayHeader], kind: s
         listed = [spec.get("shape"), spec.get("dtype")] if isinstance(spec, dict) else None
         if listed != [list(h.shape), h.dtype.name]:
             raise refuse(p, f"array {name!r} has shape {h.shape} and dtype {h.dtype}, but its metadata says "
-                            f"{str(spec)[:80]}", AGAIN)
+                            f"{repr(spec)[:80]}", AGAIN)
     names = []
     for i in range(1, len(sizes)):
         for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],))):

@@ -100,7 +100,7 @@ def _parse_header(key: str, text: str, usize: int, offset: int, allow_text: bool
     if not isinstance(fortran, bool) or not isinstance(shape, tuple) or len(shape) > 32 or not all(
         type(s) is int and s >= 0 for s in shape
     ):
-        raise ArchiveError(f"array {key!r} has a malformed .npy header (shape {str(shape)[:60]}, "
+        raise ArchiveError(f"array {key!r} has a malformed .npy header (shape {repr(shape)[:60]}, "
                            f"fortran_order {fortran!r})")
     header = ArrayHeader(key, _dtype(key, d["descr"], allow_text), shape, fortran, offset)
     if offset + header.nbytes != usize:
