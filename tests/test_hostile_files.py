@@ -407,3 +407,22 @@ def test_the_file_modules_import_only_the_standard_library_and_numpy():
             else:
                 continue
             assert roots <= allowed, (name, roots)
+
+
+def test_write_network_refuses_what_it_could_not_read_back(tmp_path):
+    net = nnscratch.Network([2, 3, 1], seed=0)
+    path = tmp_path / "m.npz"
+    with pytest.raises(ValueError, match=r"params: expected .*'W2': \(3, 1\)"):
+        _archive.write_network(path, {**net.params, "W2": np.ones((3, 2), np.float32)}, net.architecture())
+    with pytest.raises(ValueError, match=r"params: \['b1'\] are not of the architecture's dtype 'float32'"):
+        _archive.write_network(path, {**net.params, "b1": np.zeros(3)}, net.architecture())
+    deep: list = []
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(ValueError, match="metadata: nested deeper than 64"):
+        _archive.write_network(path, net.params, net.architecture(), metadata={"d": deep})
+    with pytest.raises(TypeError, match="state: expected a dict"):
+        _archive.write_network(path, net.params, net.architecture(), kind="checkpoint")
+    assert list(tmp_path.iterdir()) == []
+    _archive.write_network(path, net.params, net.architecture(), metadata={"d": [[1]]})
+    assert io.load_with_metadata(path)[1] == {"d": [[1]]}

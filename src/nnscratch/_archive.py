@@ -120,6 +120,9 @@ def write_network(
         raise ValueError(
             f"params: expected {expected} for architecture sizes {architecture['sizes']}, got {got}"
         )
+    wrong = sorted(k for k, a in params.items() if a.dtype.name != architecture.get("dtype"))
+    if wrong:
+        raise ValueError(f"params: {wrong} are not of the architecture's dtype {architecture.get('dtype')!r}")
     extra = _numeric("arrays", extra or {})
     clash = set(extra) & (set(params) | {META_KEY})
     if clash:
