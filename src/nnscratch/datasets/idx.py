@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from nnscratch._zipread import ArchiveError, open_regular
 from nnscratch.datasets._base import Dataset
 
 __all__ = ["data_home", "fetch", "read_idx", "load_mnist", "mnist", "fashion_mnist", "FILES", "SOURCES"]
@@ -71,6 +74,7 @@ SOURCES: dict[str, dict] = {
 
 TIMEOUT = 30.0
 _CHUNK = 1 << 20
+_DEFLATE_MAX_RATIO = 1032  # no deflate stream expands more than this
 
 # IDX type codes → numpy dtypes (big-endian)
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -199,44 +203,102 @@ def _manual_hint(
     )
 
 
+def _read_exact(stream, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        part = stream.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _fill(stream, view: memoryview) -> int:
+    """Read into ``view`` until it is full or the data end; the number of bytes read."""
+    done = 0
+    while done < len(view):
+        n = stream.readinto(view[done: done + _CHUNK])
+        if not n:
+            break
+        done += n
+    return done
+
+
+def _count_rest(stream, cap: int = 16 << 20) -> int:
+    """Bytes left in ``stream`` (counting stops past ``cap``), read in bounded chunks."""
+    count = 0
+    while count <= cap and (part := stream.read(_CHUNK)):
+        count += len(part)
+    return count
+
+
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Parse an IDX file (gzip-compressed or not): magic 00 00 <type> <ndim>, ndim big-endian
-    uint32 sizes, then the data. Truncated, oversized or foreign files raise ``ValueError``."""
+    uint32 sizes, then the data. Truncated, oversized or foreign files raise ``ValueError``.
+
+    The file must be a regular file; the header is read first and the declared data size checked
+    against what the file can hold (its size, or 1032× it when gzip-compressed, deflate's limit)
+    before one array of exactly that size is filled, so a forged header or a gzip bomb cannot make
+    the reader allocate more than the file justifies.
+    """
     label = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
+    try:
+        f = open_regular(path)
+    except ArchiveError as exc:
+        raise ValueError(f"{label}: {exc.problem}; pass the path of an IDX file") from None
+    with f:
+        size = os.fstat(f.fileno()).st_size
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        stream = gzip.GzipFile(fileobj=f, mode="rb") if gzipped else f
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            return _parse_idx(label, stream, size, gzipped)
+        except (OSError, EOFError, zlib.error) as exc:
+            if not gzipped:
+                raise
             raise ValueError(f"{label}: truncated or corrupt gzip data ({exc})") from None
-    if len(raw) < 4:
+
+
+def _parse_idx(label: str, stream, size: int, gzipped: bool) -> np.ndarray:
+    head = _read_exact(stream, 4)
+    if len(head) < 4:
         raise ValueError(
-            f"{label}: truncated IDX file: {len(raw)} bytes, shorter than the 4-byte magic number"
+            f"{label}: truncated IDX file: {len(head)} bytes, shorter than the 4-byte magic number"
         )
-    zero, type_code, ndim = struct.unpack(">HBB", raw[:4])
+    zero, type_code, ndim = struct.unpack(">HBB", head)
     if zero != 0 or type_code not in _IDX_TYPES or ndim == 0:
         raise ValueError(
-            f"{label}: not an IDX file (magic bytes {raw[:4].hex(' ')}; expected 00 00 <type 08–0e> <ndim>)"
+            f"{label}: not an IDX file (magic bytes {head.hex(' ')}; expected 00 00 <type 08–0e> <ndim>)"
         )
     header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{label}: truncated IDX file: the header needs {header} bytes, got {len(raw)}")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dims = _read_exact(stream, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(f"{label}: truncated IDX file: the header needs {header} bytes, got {4 + len(dims)}")
+    shape = struct.unpack(f">{ndim}I", dims)
     dtype = np.dtype(_IDX_TYPES[type_code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    got = len(raw) - header
+    count = math.prod(shape)
+    expected = count * dtype.itemsize
+    shown = "×".join(map(str, shape))
+    if not gzipped and header + expected > size:
+        raise ValueError(
+            f"{label}: truncated IDX file: shape {shown} needs {expected} data bytes, got {size - header}"
+        )
+    if gzipped and expected > _DEFLATE_MAX_RATIO * size:
+        raise ValueError(
+            f"{label}: truncated IDX file: shape {shown} needs {expected} data bytes, more than a gzip file "
+            f"of {size} bytes can hold"
+        )
+    out = np.empty(count, dtype=dtype)
+    got = _fill(stream, memoryview(out.view(np.uint8))) if count else 0
     if got < expected:
+        raise ValueError(f"{label}: truncated IDX file: shape {shown} needs {expected} data bytes, got {got}")
+    extra = _count_rest(stream)
+    if extra:
         raise ValueError(
-            f"{label}: truncated IDX file: shape {'×'.join(map(str, shape))} needs {expected} data bytes, "
-            f"got {got}"
+            f"{label}: IDX file has {extra} bytes after the data of shape {shown}; not a valid IDX file"
         )
-    if got > expected:
-        raise ValueError(
-            f"{label}: IDX file has {got - expected} bytes after the data of shape "
-            f"{'×'.join(map(str, shape))}; not a valid IDX file"
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return out.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
 def _arrays(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
