@@ -306,7 +306,7 @@ def test_crafted_archives(tmp_path, what):
 def test_valid_files_still_read(tmp_path, seeds):
     """The seeds themselves load (the fuzzing starts from files that work)."""
     (tmp_path / "m.npz").write_bytes(seeds["network"])
-    assert nnscratch.load(tmp_path / "m.npz").sizes == [3, 4, 2]
+    assert nnscratch.load(tmp_path / "m.npz").network.sizes == [3, 4, 2]
     (tmp_path / "c.npz").write_bytes(seeds["checkpoint"])
     assert io.load_checkpoint(tmp_path / "c.npz")[1]["rng"]["s"] == 2**80
     for name in ("data", "compressed"):

@@ -356,9 +356,9 @@ class Network:
 
     def save(self, path: str) -> None:
         """Write the network to ``path`` (.npz arrays + JSON metadata, never pickle); see nnscratch.io."""
-        from nnscratch.io import save  # files sit above the network; imported only when used
+        from nnscratch import _archive  # the file format lives below the network: no import cycle
 
-        save(self, path)
+        _archive.write_network(path, self.params, self.architecture())
 
     def __repr__(self) -> str:
         hidden = self.hidden[0] if len(set(self.hidden)) == 1 else self.hidden
