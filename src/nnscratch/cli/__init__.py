@@ -15,12 +15,11 @@ being imported is caught here; scikit-learn and matplotlib are imported only by 
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import os
 import sys
 
-from nnscratch.cli._parser import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, _Parser, error, os_message
+# nothing else at import time: everything that imports (argparse, NumPy, …) runs inside main()'s
+# handler of KeyboardInterrupt, so a Ctrl-C during start-up is one line, not a traceback
+EXIT_INTERRUPTED = 130
 
 __all__ = ["main", "build_parser", "COMMANDS", "LAB_COMMANDS"]
 
@@ -41,7 +40,7 @@ def _version() -> str:
 def _guard_figure(func):
     """The lab's ``plot`` with its ``--out`` checked by the same guard as every other written file."""
 
-    def run(args: argparse.Namespace) -> int:
+    def run(args) -> int:
         from nnscratch.cli._files import FIGURE, check_output
 
         attribute, option = _LAB_OUTPUTS["plot"]
@@ -51,8 +50,12 @@ def _guard_figure(func):
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every command's sub-parser."""
+def build_parser():
+    """The top-level parser (an ``argparse.ArgumentParser``) with every command's sub-parser."""
+    import importlib
+
+    from nnscratch.cli._parser import _Parser
+
     parser = _Parser(
         prog="nnscratch",
         description="A from-scratch NumPy neural network: train, evaluate and inspect models "
@@ -77,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(argv: list[str] | None) -> int:
-    parser = build_parser()
+def _run(parser, argv: list[str] | None, interrupts) -> int:
+    import os
+
+    from nnscratch.cli._parser import EXIT_FAIL, EXIT_OK, EXIT_USAGE, error, os_message
+
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -92,11 +98,10 @@ def _run(argv: list[str] | None) -> int:
         except OSError:
             pass
         return EXIT_FAIL
-    except (ValueError, TypeError, ImportError) as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except OSError as exc:
-        error(os_message(exc))
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        if interrupts.received:  # e.g. an import of a C extension turned the KeyboardInterrupt into this
+            raise KeyboardInterrupt from None
+        error(os_message(exc) if isinstance(exc, OSError) else str(exc))
         return EXIT_USAGE
 
 
@@ -104,10 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 check failed, 2 bad input, 130 Ctrl-C).
 
     Everything — building the parser (which imports NumPy), parsing, the command — runs inside the
-    handler of ``KeyboardInterrupt``, so Ctrl-C at any moment prints one line, never a traceback.
+    handler of ``KeyboardInterrupt``, so Ctrl-C at any moment prints one line, never a traceback. While
+    the parser is built, Ctrl-C waits for the imports to finish: a C extension that is being imported
+    (NumPy's) turns a ``KeyboardInterrupt`` into an ``ImportError`` with a page of advice.
     """
     try:
-        return _run(argv)
+        from nnscratch.cli._signals import Interrupts
+
+        with Interrupts() as interrupts:
+            with interrupts.critical():
+                parser = build_parser()
+            return _run(parser, argv, interrupts)
     except KeyboardInterrupt:
         import signal
 

@@ -8,10 +8,11 @@ import math
 import sys
 from collections.abc import Callable
 
+from nnscratch.cli import EXIT_INTERRUPTED  # noqa: F401 - re-exported; 128 + SIGINT, as a shell reports Ctrl-C
+
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,21 +18,26 @@ import signal
 import threading
 from collections.abc import Iterator
 
+_received = 0  # SIGINTs taken by any Interrupts handler in this process
+
 
 class Interrupts:
     """``with Interrupts() as guard:`` … ``with guard.critical():`` one step …
 
-    Outside the main thread (where Python cannot install signal handlers) it does nothing and the
-    default behaviour stays.
+    Sections nest, and so do guards (a command's inside the entry point's). ``received`` tells whether
+    a SIGINT came since this guard was entered, by whichever guard took it. Outside the main thread
+    (where Python cannot install signal handlers) it does nothing and the default behaviour stays.
     """
 
     def __init__(self) -> None:
+        self._start = _received
         self._depth = 0
         self._pending = False
         self._old: object = None
         self._installed = False
 
     def __enter__(self) -> Interrupts:
+        self._start = _received
         if threading.current_thread() is threading.main_thread():
             self._old = signal.signal(signal.SIGINT, self._handle)
             self._installed = True
@@ -43,7 +48,14 @@ class Interrupts:
             signal.signal(signal.SIGINT, self._old)
             self._installed = False
 
+    @property
+    def received(self) -> bool:
+        """Whether a SIGINT has arrived since this guard was entered."""
+        return _received != self._start
+
     def _handle(self, signum: int, frame: object) -> None:
+        global _received
+        _received += 1
         if self._depth:
             self._pending = True
             return
