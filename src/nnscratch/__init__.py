@@ -1,21 +1,23 @@
 """nnscratch: a from-scratch NumPy neural-network library and learning lab.
 
-The core (``Network``, ``functions``, ``gradcheck``) is imported at once; everything else is loaded
-on first use so that ``import nnscratch`` stays fast.
+Every public name is loaded on first use, so ``import nnscratch`` imports nothing heavy: the command
+line starts by importing this package and must be able to turn a Ctrl-C that arrives while NumPy is
+being imported into one line and exit status 130 (it imports NumPy inside its own handler).
 """
 
 from __future__ import annotations
 
 import importlib
-
-from nnscratch import functions
-from nnscratch.gradcheck import gradcheck
-from nnscratch.network import Network
+import sys
+import types
 
 __version__ = "0.1.0"
 
 # public name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
+    "Network": ("nnscratch.network", "Network"),
+    "functions": ("nnscratch.functions", None),
+    "gradcheck": ("nnscratch.gradcheck", "gradcheck"),
     "optim": ("nnscratch.optim", None),
     "train": ("nnscratch.training", "train"),
     "Trainer": ("nnscratch.training", "Trainer"),
@@ -30,7 +32,7 @@ _LAZY = {
     "plot": ("nnscratch.lab.plots", None),
 }
 
-__all__ = ["Network", "functions", "gradcheck", "__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
@@ -38,10 +40,27 @@ def __getattr__(name: str):
         module_name, attr = _LAZY[name]
         module = importlib.import_module(module_name)
         value = module if attr is None else getattr(module, attr)
-        globals()[name] = value
+        if name != "gradcheck":  # the submodule of that name would shadow the function (see below)
+            globals()[name] = value
         return value
     raise AttributeError(f"module 'nnscratch' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+class _Package(types.ModuleType):
+    """``nnscratch.gradcheck`` is the function, although a submodule has the same name: importing a
+    submodule binds it as an attribute of its package, which this property turns away."""
+
+    @property
+    def gradcheck(self):
+        return __getattr__("gradcheck")
+
+    @gradcheck.setter
+    def gradcheck(self, value: object) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,0 +1,50 @@
+"""Plain-text formatting of the CLI's tables and numbers."""
+
+from __future__ import annotations
+
+
+def seconds(t: float) -> str:
+    """``0.19 s`` below ten seconds, ``12.3 s`` above."""
+    return f"{t:.2f} s" if t < 10 else f"{t:.1f} s"
+
+
+def format_number(v: float) -> str:
+    """A predicted value or probability in a CSV cell (6 significant digits)."""
+    return f"{v:.6g}"
+
+
+def preview(names: list, k: int = 6) -> str:
+    """All names when there are at most ``k``, else the first three, …, the last two."""
+    names = [str(n) for n in names]
+    return ", ".join(names) if len(names) <= k else f"{', '.join(names[:3])}, …, {', '.join(names[-2:])}"
+
+
+def _aligned(rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+
+
+def format_table(rows: list[tuple[str, dict]]) -> str:
+    """The metrics table: one row per part (train, validation, test, evaluation), the columns that any
+    row has (loss, accuracy, rmse, r2) and the number of samples."""
+    cols = [c for c in ("loss", "accuracy", "rmse", "r2") if any(c in m for _, m in rows)]
+    head = ["", *cols, "samples"]
+    body = []
+    for name, m in rows:
+        cells = [name]
+        for c in cols:
+            v = m.get(c)
+            cells.append("-" if v is None else (f"{v:.2%}" if c == "accuracy" else f"{v:.4f}"))
+        cells.append(f"{m.get('samples', 0):,}")
+        body.append(cells)
+    return "\n".join(_aligned([head, *body], right=set(range(1, len(head)))))
+
+
+def format_columns(rows: list[tuple[str, ...]], right: set[int]) -> str:
+    """Rows of cells in aligned columns (``right``: the indices aligned right), trailing blanks cut."""
+    return "\n".join(line.rstrip() for line in _aligned([list(r) for r in rows], right))

@@ -1,0 +1,49 @@
+"""``nnscratch datasets``: the named data sets ``--data`` accepts, with sizes and sources."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnscratch.cli import _parser as P
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``datasets`` to the CLI's sub-commands."""
+    p = subparsers.add_parser(
+        "datasets",
+        help="list the data sets with their sizes and sources",
+        description="List the named data sets 'nnscratch train --data NAME' accepts.",
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one line per entry of ``nnscratch.datasets.REGISTRY`` (✓ marks a cached download)."""
+    from nnscratch.cli._tables import format_columns
+    from nnscratch.datasets import REGISTRY
+    from nnscratch.datasets.idx import FILES, data_home
+
+    rows = [("name", "task", "samples", "features", "classes", "source", "description")]
+    for info in REGISTRY.values():
+        source = info.source
+        if info.loader.__module__.endswith(".idx"):
+            cached = all((data_home(info.name) / f).exists() for f in FILES.values())
+            source += " ✓" if cached else ""
+        rows.append(
+            (
+                info.name,
+                info.task,
+                f"{info.n_samples:,}",
+                str(info.n_features),
+                "-" if info.n_classes is None else str(info.n_classes),
+                source,
+                info.description,
+            )
+        )
+    print(format_columns(rows, right={2, 3, 4}))
+    print(
+        "\nAlso: any .csv file with a header row (--target COLUMN) or .npz file with arrays x and y. "
+        "Downloads are cached in " + str(data_home()) + " (✓ = cached)."
+    )
+    return P.EXIT_OK

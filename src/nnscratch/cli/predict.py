@@ -1,0 +1,82 @@
+"""``nnscratch predict``: raw rows in (CSV, .npz or standard input), class names or values out (CSV)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nnscratch.cli import _parser as P
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``predict`` to the CLI's sub-commands."""
+    p = subparsers.add_parser(
+        "predict",
+        help="predict rows of a CSV or .npz file (or stdin); CSV out",
+        description="Predict with a saved model. Input: a CSV with a header row (columns matched by the "
+        "model's feature names, else by position) or an .npz with an array 'x'; '-' reads standard input. "
+        "The model's preprocessing is applied, so raw rows work. Output: CSV with class names (or values).",
+    )
+    p.add_argument("model", metavar="MODEL", help="a model file")
+    p.add_argument("input", nargs="?", default="-", metavar="INPUT",
+                   help="CSV or .npz file, '-' for stdin (default)")
+    p.add_argument("--output", "-o", default="-", metavar="PATH",
+                   help="CSV file to write, '-' for stdout (default); replaces only a text file")
+    p.add_argument("--proba", action="store_true", help="also print the probability of every class")
+    p.set_defaults(func=run)
+    return p
+
+
+def _csv_text(net, meta: dict, y, proba: bool) -> str:
+    """The predictions as CSV: values in the target's units, or class names (and probabilities)."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from nnscratch.cli._modeldata import unscale_target
+    from nnscratch.cli._tables import format_number
+
+    target = meta.get("target") or "prediction"
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    if net.output == "identity":
+        values = unscale_target(meta, y)
+        header = [target] if values.shape[1] == 1 else [f"{target}_{j}" for j in range(values.shape[1])]
+        writer.writerow(header)
+        for row in values:
+            writer.writerow([format_number(v) for v in row])
+        return buf.getvalue()
+    names = meta.get("target_names") or [str(i) for i in range(net.sizes[-1])]
+    if net.output == "sigmoid" and y.shape[1] == 1:
+        probabilities = np.column_stack([1 - y[:, 0], y[:, 0]])
+        names = names if len(names) == 2 else ["0", "1"]
+    else:
+        probabilities = y
+    classes = np.argmax(probabilities, axis=1)
+    writer.writerow([target] + ([f"p({n})" for n in names] if proba else []))
+    for k, p in zip(classes, probabilities, strict=True):
+        writer.writerow([names[k]] + ([format_number(v) for v in p] if proba else []))
+    return buf.getvalue()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict every row of ``args.input`` and write the CSV to ``args.output``."""
+    import numpy as np
+
+    from nnscratch.cli._files import CSV, atomic_write_text, check_output, load_model
+    from nnscratch.cli._modeldata import apply_preprocess, features_for
+    from nnscratch.datasets import read_features
+
+    net, meta = load_model(args.model)
+    if args.output != "-":
+        check_output(args.output, "--output", CSV, (args.input, args.model))
+    x = read_features(args.input, features_for(meta, net.sizes[0]), net.sizes[0], target=meta.get("target"))
+    y = np.atleast_2d(net.predict(apply_preprocess(meta.get("preprocess"), x)))
+    text = _csv_text(net, meta, y, args.proba)
+    if args.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        atomic_write_text(args.output, text)
+    return P.EXIT_OK
