@@ -102,7 +102,7 @@ def test_evaluate_summary_predict_on_the_main_model(main_job):
     summary = run("summary", "model.npz", cwd=cwd)
     assert summary.returncode == 0
     for fragment in ("Network 64-100-10", "64 -> 100", "total parameters: 7,510", "classes        10",
-                     "x / 16", "adam lr=0.005"):
+                     "x / 16", "adam lr=0.001"):
         assert fragment in summary.stdout
 
     # raw rows in (grey levels 0-16, as in the data set), class names out; .npz file and CSV on stdin
@@ -151,8 +151,8 @@ def test_live_bar_on_a_terminal(tmp_path):
 
 
 def test_quiet_json_and_regression(tmp_path):
-    result = run("train", "--data", "linear", "--units", "10", "--quiet", "--json", "--save", "lin.npz",
-                 cwd=tmp_path)
+    result = run("train", "--data", "linear", "--units", "10", "--lr", "0.01", "--quiet", "--json", "--save",
+                 "lin.npz", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.strip().splitlines()
@@ -413,13 +413,13 @@ def test_stream_survives_ctrl_c_with_its_last_save_intact(linear_model):
 def test_official_test_set_is_used_when_the_data_set_has_one():
     """MNIST-like data (``Dataset.test`` set): the held-out part is that test set, validation comes from
     the training rows (checked in-process: the real MNIST files are never downloaded by the tests)."""
-    from nnscratch.cli import _split_data
+    from nnscratch.preprocessing import split
 
     rng = np.random.default_rng(0)
     test = datasets.Dataset(rng.random((7, 4), dtype=np.float32), np.arange(7) % 2, "classification")
     x = rng.random((30, 4), dtype=np.float32)
     data = datasets.Dataset(x, np.arange(30) % 2, "classification", test=test)
-    (xtr, ytr), (xva, yva), (xte, yte) = _split_data(data, 0.2, 0.5, split_seed=0)
+    (xtr, ytr), (xva, yva), (xte, yte) = split(data, 0.2, 0.5, seed=0)
     assert xte is test.x and yte is test.y
     assert len(xtr) == 24 and len(xva) == 6 and np.bincount(yva).tolist() == [3, 3]
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover - the model module sits above this one
     from nnscratch.model import Model
 
 MODEL_FORMAT = 2
+_MODEL_KEYS = {"model_format", "nnscratch_cli", "task", "data", "data_source", "feature_names", "target",
+               "preprocess", "target_names", "target_scaling", "image_shape", "training", "metrics",
+               "history", "stream", "spec", "provenance"}
 _MAX_TEXT = 4096
 
 
@@ -75,7 +78,7 @@ def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
     n_in, n_out = net.sizes[0], net.sizes[-1]
     task = "regression" if net.output == "identity" else "classification"
     n_classes = 2 if net.output == "sigmoid" and n_out == 1 else n_out
-    if "model_format" not in meta and "nnscratch_cli" not in meta:  # a bare network file
+    if not _MODEL_KEYS & set(meta):  # a network saved with no model metadata (or only the user's own)
         meta = {}
     try:
         spec = RunSpec.from_dict(_typed(meta, "spec", dict, {})) if "spec" in meta else _old_spec(meta, net)

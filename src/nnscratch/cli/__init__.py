@@ -129,12 +129,3 @@ def main(argv: list[str] | None = None) -> int:
             pass
         print("nnscratch: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def __getattr__(name: str):
-    # kept importable from here until nnscratch.model takes over the splits (tests import it)
-    if name == "_split_data":
-        from nnscratch.cli._modeldata import split_data
-
-        return split_data
-    raise AttributeError(f"module 'nnscratch.cli' has no attribute {name!r}")

@@ -41,10 +41,10 @@ _HEAD = 8192  # bytes read to tell a text file from a binary one
 
 
 def load_model(path: str):
-    """(network, metadata) of a model file (a checkpoint's network too)."""
-    from nnscratch import io
+    """The :class:`~nnscratch.Model` of a model file (a checkpoint's or a bare network's too)."""
+    from nnscratch.model import load
 
-    return io.load_with_metadata(path)
+    return load(path)
 
 
 def _content(path: str) -> str:

@@ -27,53 +27,44 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _csv_text(net, meta: dict, y, proba: bool) -> str:
+def _csv_text(model, x, proba: bool) -> str:
     """The predictions as CSV: values in the target's units, or class names (and probabilities)."""
     import csv
     import io
 
     import numpy as np
 
-    from nnscratch.cli._modeldata import unscale_target
     from nnscratch.cli._tables import format_number
 
-    target = meta.get("target") or "prediction"
+    target = model.target or "prediction"
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    if net.output == "identity":
-        values = unscale_target(meta, y)
+    if model.task == "regression":
+        values = model.predict(x).reshape(len(x), -1)
         header = [target] if values.shape[1] == 1 else [f"{target}_{j}" for j in range(values.shape[1])]
         writer.writerow(header)
         for row in values:
             writer.writerow([format_number(v) for v in row])
         return buf.getvalue()
-    names = meta.get("target_names") or [str(i) for i in range(net.sizes[-1])]
-    if net.output == "sigmoid" and y.shape[1] == 1:
-        probabilities = np.column_stack([1 - y[:, 0], y[:, 0]])
-        names = names if len(names) == 2 else ["0", "1"]
-    else:
-        probabilities = y
-    classes = np.argmax(probabilities, axis=1)
+    names = model.encoder.classes
+    probabilities = model.predict_proba(x)
     writer.writerow([target] + ([f"p({n})" for n in names] if proba else []))
-    for k, p in zip(classes, probabilities, strict=True):
+    for k, p in zip(np.argmax(probabilities, axis=1), probabilities, strict=True):
         writer.writerow([names[k]] + ([format_number(v) for v in p] if proba else []))
     return buf.getvalue()
 
 
 def run(args: argparse.Namespace) -> int:
     """Predict every row of ``args.input`` and write the CSV to ``args.output``."""
-    import numpy as np
-
     from nnscratch.cli._files import CSV, atomic_write_text, check_output, load_model
-    from nnscratch.cli._modeldata import apply_preprocess, features_for
     from nnscratch.datasets import read_features
 
-    net, meta = load_model(args.model)
+    model = load_model(args.model)
     if args.output != "-":
         check_output(args.output, "--output", CSV, (args.input, args.model))
-    x = read_features(args.input, features_for(meta, net.sizes[0]), net.sizes[0], target=meta.get("target"))
-    y = np.atleast_2d(net.predict(apply_preprocess(meta.get("preprocess"), x)))
-    text = _csv_text(net, meta, y, args.proba)
+    n_in = model.network.sizes[0]
+    x = read_features(args.input, model.feature_names, n_in, target=model.target)
+    text = _csv_text(model, x, args.proba)
     if args.output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

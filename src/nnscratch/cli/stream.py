@@ -39,21 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _reader(args, net, meta: dict):
+def _reader(args, model):
     """A RowReader of standard input with the model's feature columns, target and classes."""
-    from nnscratch.cli._modeldata import features_for
     from nnscratch.datasets.files import RowReader
 
-    target = args.target or meta.get("target")
+    target = args.target or model.target
     if not target:
         raise ValueError(f"--target: {args.model!r} does not record its target column; pass --target COLUMN")
-    n_in = net.sizes[0]
-    names = features_for(meta, n_in)
-    classes = None
-    if net.output != "identity":
-        classes = meta.get("target_names") or [
-            str(i) for i in range(net.sizes[-1] if net.output == "softmax" else 2)
-        ]
+    n_in = model.network.sizes[0]
+    names = model.feature_names
+    classes = model.encoder.classes if model.task == "classification" else None
     reader = RowReader(sys.stdin, names or [], target, classes)
     if names is None:  # a model without metadata: every column but the target, in order
         cols = [j for j in range(len(reader.header)) if j != reader.target_index]
@@ -63,40 +58,37 @@ def _reader(args, net, meta: dict):
     return reader
 
 
-def _target_array(net, meta: dict, d):
+def _target_array(model, d):
     """One row's target as the network trains on it: a label, a 0/1 value, or a standardised number."""
     import numpy as np
 
-    if net.output == "softmax":
+    if model.network.output == "softmax":
         return np.array([d])
-    ts = meta.get("target_scaling")
-    if net.output == "identity" and ts:
-        d = (d - ts["mean"]) / ts["std"]
+    if model.task == "regression":
+        return model.encoder.encode(np.array([[d]], dtype=np.float64))
     return np.array([[float(d)]], dtype=np.float32)
 
 
 def run(args: argparse.Namespace) -> int:
     """Learn from every row of standard input; save every ``--save-every`` rows and at the end."""
-    from nnscratch import io
     from nnscratch.cli._files import MODEL, check_output, load_model
-    from nnscratch.cli._modeldata import apply_preprocess
     from nnscratch.cli._signals import Interrupts
     from nnscratch.training import DivergenceError, Trainer
 
-    net, meta = load_model(args.model)
+    model = load_model(args.model)
+    net = model.network
     out = args.out or args.model
     check_output(out, "--out" if args.out else "MODEL", MODEL)
-    reader = _reader(args, net, meta)
+    reader = _reader(args, model)
     trainer = Trainer(net, optimizer=args.optimizer, lr=args.lr)
-    pre = meta.get("preprocess")
-    rows_before = int(dict(meta.get("stream") or {}).get("rows", 0))
+    rows_before = int((model.stream or {}).get("rows", 0))
     rows = saved_rows = 0
     window: list[float] = []
 
     def save() -> None:
         nonlocal saved_rows
-        meta["stream"] = {"rows": rows_before + rows, "optimizer": args.optimizer, "lr": args.lr}
-        io.save(net, out, metadata=meta)
+        model.stream = {"rows": rows_before + rows, "optimizer": args.optimizer, "lr": args.lr}
+        model.save(out)
         saved_rows = rows
 
     def report(message: str) -> None:
@@ -107,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
     with Interrupts() as interrupts:
         try:
             for line, x_row, d in reader:
-                x = apply_preprocess(pre, x_row[None, :])
-                dd = _target_array(net, meta, d)
+                x = model.preprocessor.transform(x_row[None, :], net.dtype)
+                dd = _target_array(model, d)
                 with interrupts.critical():  # the update and its count, as one
                     try:
                         loss = trainer.step(x, dd)
