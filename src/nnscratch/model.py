@@ -28,7 +28,7 @@ import numpy as np
 from nnscratch import datasets, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network
-from nnscratch.preprocessing import Preprocessor, TargetEncoder, split
+from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
 
@@ -105,7 +105,7 @@ class Model:
         """One epoch on this batch, continuing the optimizer's state (逐次学習): the first call fits
         the scaling and the target encoding on its batch (``classes`` lists every class to expect)."""
         if self.network is None:
-            data = _dataset(x, y, self.spec.task, "arrays", self.spec.dtype, classes)
+            data = from_arrays(x, y, self.spec.task, "arrays", self.spec.dtype, classes)
             self._data_checks(data)
             self._setup(data, (data.x, data.y))
             self.network = self._new_network(data)
@@ -157,7 +157,7 @@ class Model:
             self.spec = self.spec.replace(data=source)
         else:
             name = name or "arrays"
-            data = _dataset(x, y, self.spec.task, name, self.spec.dtype)
+            data = from_arrays(x, y, self.spec.task, name, self.spec.dtype)
             source = name
             self.spec = self.spec.replace(data=name)
         self._data_checks(data)
@@ -380,39 +380,6 @@ class Model:
 def load(path: str | os.PathLike) -> Model:
     """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`)."""
     return Model.load(path)
-
-
-def _dataset(x: object, y: object, task: str, name: str, dtype: str = "float32",
-             classes: Sequence[object] | None = None) -> datasets.Dataset:
-    """Given arrays as a Dataset: text or whole-number targets are classes (named by their sorted
-    values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`."""
-    if y is None:
-        raise ValueError("y: given x but no targets y; pass both")
-    xa = np.asarray(x)
-    if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim != 2:
-        raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), got {xa.dtype} {xa.shape}")
-    ya = np.asarray(y)
-    if len(ya) != len(xa):
-        raise ValueError(f"y: expected {len(xa)} targets (one per row of x), got {len(ya)}")
-    if task == "auto":
-        whole = ya.dtype.kind != "f" or bool(np.all(np.mod(ya, 1) == 0))
-        task = "classification" if whole and ya.ndim == 1 else "regression"
-    if task == "regression":
-        if ya.dtype.kind not in "biuf":
-            raise ValueError(f"y: expected numbers for regression, got dtype {ya.dtype}")
-        return datasets.Dataset(xa.astype(dtype), ya.astype(dtype), task, name=name)
-    if ya.ndim != 1:
-        raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
-    values = np.unique(ya if classes is None else np.asarray(classes))
-    labels = np.searchsorted(values, ya)
-    labels[labels >= len(values)] = 0
-    if classes is not None and not np.array_equal(values[labels], ya):
-        unknown = sorted({str(v) for v in np.setdiff1d(ya, values)})
-        raise ValueError(f"y: labels {', '.join(unknown[:5])} are not in classes {list(values)!r}")
-    names = [str(v.item() if hasattr(v, "item") else v) for v in values]
-    data = datasets.Dataset(xa.astype(dtype), labels.astype(np.intp), task, name=name, target_names=names)
-    data.class_values = values  # the estimators' classes_ keep their type (1, not "1")
-    return data
 
 
 def _fingerprint(data: datasets.Dataset) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 
 from nnscratch.datasets import Dataset, Standardizer, train_test_split, train_val_test_split
 
-__all__ = ["Preprocessor", "TargetEncoder", "split", "KINDS"]
+__all__ = ["Preprocessor", "TargetEncoder", "split", "from_arrays", "KINDS"]
 
 KINDS = ("standardize", "scale", "none")
 
@@ -214,3 +214,36 @@ def split(data: Dataset, val_split: float, test_split: float, seed: int):
         return (data.x, data.y), (data.x[:0], data.y[:0]), (data.x[:0], data.y[:0])
     parts = train_val_test_split(data.x, data.y, val_split, test_split, stratify=strat, seed=seed)
     return tuple((np.asarray(a), np.asarray(b)) for a, b in parts)
+
+
+def from_arrays(x: object, y: object, task: str, name: str, dtype: str = "float32",
+             classes: Sequence[object] | None = None) -> Dataset:
+    """Given arrays as a Dataset: text or whole-number targets are classes (named by their sorted
+    values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`."""
+    if y is None:
+        raise ValueError("y: given x but no targets y; pass both")
+    xa = np.asarray(x)
+    if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim != 2:
+        raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), got {xa.dtype} {xa.shape}")
+    ya = np.asarray(y)
+    if len(ya) != len(xa):
+        raise ValueError(f"y: expected {len(xa)} targets (one per row of x), got {len(ya)}")
+    if task == "auto":
+        whole = ya.dtype.kind != "f" or bool(np.all(np.mod(ya, 1) == 0))
+        task = "classification" if whole and ya.ndim == 1 else "regression"
+    if task == "regression":
+        if ya.dtype.kind not in "biuf":
+            raise ValueError(f"y: expected numbers for regression, got dtype {ya.dtype}")
+        return Dataset(xa.astype(dtype), ya.astype(dtype), task, name=name)
+    if ya.ndim != 1:
+        raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
+    values = np.unique(ya if classes is None else np.asarray(classes))
+    labels = np.searchsorted(values, ya)
+    labels[labels >= len(values)] = 0
+    if classes is not None and not np.array_equal(values[labels], ya):
+        unknown = sorted({str(v) for v in np.setdiff1d(ya, values)})
+        raise ValueError(f"y: labels {', '.join(unknown[:5])} are not in classes {list(values)!r}")
+    names = [str(v.item() if hasattr(v, "item") else v) for v in values]
+    data = Dataset(xa.astype(dtype), labels.astype(np.intp), task, name=name, target_names=names)
+    data.class_values = values  # the estimators' classes_ keep their type (1, not "1")
+    return data
