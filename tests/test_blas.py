@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import _blas
+from nnscratch._fast import blas as _blas
 from nnscratch.layers import Affine, ReLU
 
 

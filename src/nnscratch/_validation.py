@@ -130,3 +130,22 @@ def check_positive(name: str, value: object, integer: bool = False) -> None:
         raise TypeError(f"{name}: expected a positive integer, got {value!r}")
     if not value > 0 or not np.isfinite(value):
         raise ValueError(f"{name}: expected a positive {'integer' if integer else 'number'}, got {value!r}")
+
+
+def check_param(key: str, p: object, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse a parameter array the network cannot use as it is: not a plain NumPy array, another
+    dtype (float16, int, a byte-swapped float32), another shape, or not C-ordered and aligned."""
+    want = f"a {dtype.name} array of shape {shape}"
+    fix = f"e.g. net.params[{key!r}] = np.ascontiguousarray(value, dtype=np.{dtype.name})"
+    if p is None:
+        raise ValueError(f"params[{key!r}]: missing; expected {want}")
+    if not isinstance(p, np.ndarray) or isinstance(p, (np.matrix, np.ma.MaskedArray)):
+        raise TypeError(f"params[{key!r}]: expected {want}, got {type(p).__name__}; {fix}")
+    if p.dtype != dtype:
+        got = str(p.dtype) if p.dtype.isnative else f"{p.dtype} (non-native byte order)"
+        raise ValueError(f"params[{key!r}]: expected {want}, got {got} of shape {p.shape}; {fix}")
+    if p.shape != shape:
+        raise ValueError(f"params[{key!r}]: expected {want}, got shape {p.shape}")
+    if not p.flags.c_contiguous or not p.flags.aligned:
+        layout = "not C-contiguous" if not p.flags.c_contiguous else "not aligned"
+        raise ValueError(f"params[{key!r}]: expected {want} in C order, got one that is {layout}; {fix}")
