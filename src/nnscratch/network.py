@@ -213,7 +213,7 @@ class Network:
             if type(p) is not np.ndarray or p.dtype is not dtype or p.shape != shape or (
                 p.flags.num & _C_ALIGNED != _C_ALIGNED
             ):
-                check_param(key, p, shape, dtype)
+                check_param(params, key, shape, dtype)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """Forward pass on a validated 2-D array of the network's dtype; returns the output buffer."""

@@ -300,6 +300,12 @@ class Product:
         self.fn = gemm_for(c.dtype) if isinstance(c, np.ndarray) else None
         if self.fn is None or not _fields_readable():
             return
+        # watched also when declined below: an operand that changes (made writeable again) is reconsidered
+        watched = []
+        for arr in (a, b, c):
+            if type(arr) is np.ndarray and arr.flags.owndata and not any(arr is w[0] for w in watched):
+                watched.append((arr, *watch(arr), arr.shape))
+        self.watched = tuple(watched)
         shapes = [_matrix(arr) for arr in (a, b, c)]
         if None in shapes or not (a.dtype == b.dtype == c.dtype) or not c.flags.writeable:
             return
@@ -317,8 +323,3 @@ class Product:
             scalar(self.alpha), ptr(a.ctypes.data), i64(ca), ptr(b.ctypes.data), i64(cb),
             scalar(self.beta), ptr(c.ctypes.data), i64(n),
         )
-        watched = []
-        for arr in (a, b, c):
-            if arr.flags.owndata and not any(arr is w[0] for w in watched):
-                watched.append((arr, *watch(arr), arr.shape))
-        self.watched = tuple(watched)
