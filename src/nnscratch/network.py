@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnscratch import _backend as B
-from nnscratch._fast import FastAffine
-from nnscratch._validation import check_inputs, check_param, check_targets
+from nnscratch._fast import FastAffine, Guard
+from nnscratch._validation import check_inputs, check_targets
 from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS, Activation, Affine, OutputLayer
 
 _LOSS_ALIASES = {
@@ -30,9 +30,6 @@ _LOSS_ALIASES = {
 MAX_PARAMETERS = 2**30
 """The most parameters (weights and biases) a network may have: 4 GiB of float32, 8 GiB of float64.
 Larger sizes are refused before anything is allocated."""
-
-# what every parameter array must have for the passes (BLAS reads it as a row-major matrix)
-_C_ALIGNED = 0x0001 | 0x0100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED, as in ndarray.flags.num
 
 
 def parse_sizes(sizes: object) -> list[int]:
@@ -185,9 +182,11 @@ class Network:
             Affine(self.params, f"W{i}", f"b{i}", need_dx=i > 1) for i in range(1, len(self.sizes))
         ]
         self._fast_affines = [FastAffine(a) for a in self.affines]
-        self._shapes = []  # (key, the shape it must have), W1, b1, W2, …
+        shapes = []  # (key, the shape it must have): W1, b1, W2, …
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
-            self._shapes += [(f"W{i}", (n_in, n_out)), (f"b{i}", (n_out,))]
+            shapes += [(f"W{i}", (n_in, n_out)), (f"b{i}", (n_out,))]
+        # verifies params (and the input, the velocities) every pass; resets the prepared BLAS calls
+        self._guard = Guard(shapes, self.dtype, self._reset_fast)
         self.activations: list[Activation] = [ACTIVATIONS[h]() for h in self.hidden]
         self.output_layer: OutputLayer = OUTPUTS[(self.output, self.loss_name)]()
         self._forwarded = False
@@ -203,21 +202,20 @@ class Network:
 
     # ------------------------------------------------------------ the passes (no validation inside)
 
+    def _reset_fast(self) -> None:
+        for affine in self._fast_affines:
+            affine.reset()
+
     def _check_params(self) -> None:
         """Every parameter is a C-ordered, aligned array of the network's dtype (native byte order)
-        and shape, or a one-line error names it: a loop of attribute reads per pass (about 0.2 µs a
-        parameter), the full check only when one differs. Users may replace ``params[key]``."""
-        params, dtype = self.params, self.dtype
-        for key, shape in self._shapes:
-            p = params.get(key)
-            if type(p) is not np.ndarray or p.dtype is not dtype or p.shape != shape or (
-                p.flags.num & _C_ALIGNED != _C_ALIGNED
-            ):
-                check_param(params, key, shape, dtype)
+        and shape, or a one-line error names it (users may replace ``params[key]``): about 0.1–0.2 µs
+        a parameter per pass, see :class:`nnscratch._fast.Guard`."""
+        self._guard.check_params(self.params)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """Forward pass on a validated 2-D array of the network's dtype; returns the output buffer."""
-        self._check_params()
+        self._guard.check_params(self.params)
+        self._guard.check_input(x)
         z = x
         affines = self._fast_affines
         for affine, act in zip(affines, self.activations, strict=False):  # output affine: after

@@ -34,6 +34,11 @@ class FastAffine:
         # made when first needed, again when μ changes
         self._update_products: dict[tuple[str, float], Product] = {}
 
+    def reset(self) -> None:
+        """Forget every prepared call (an array they read or write may have moved)."""
+        for product in (self._forward_product, self._dx_product, *self._update_products.values()):
+            product.reset()
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         layer, params = self.layer, self.params
         W, b = params[self.w_key], params[self.b_key]

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 
 import numpy as np
+
+from nnscratch._fast.fields import data_address, fields_readable
 
 # ILP64 symbol names of NumPy's wheels: numpy ≥ 2 (scipy-openblas) and numpy 1.2x (openblas64_)
 _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
@@ -128,7 +129,8 @@ def gemm_for(dtype: np.dtype) -> ctypes._CFuncPtr | None:
     if key in _cache:
         return _cache[key]
     gemm = None
-    if key in _SCALAR and os.environ.get("NNSCRATCH_BLAS", "").lower() != "numpy":
+    # without a cheap check of an array's memory (fields_readable) prepared calls could go stale
+    if key in _SCALAR and os.environ.get("NNSCRATCH_BLAS", "").lower() != "numpy" and fields_readable():
         try:
             gemm = _find("s" if key == "f" else "d")
             if gemm is not None and not _trusted(gemm, np.dtype(key)):
@@ -151,61 +153,7 @@ def fits(*arrays: np.ndarray) -> bool:
 
 
 
-# ---------------------------------------------------------------- prepared calls that verify their operands
-
-_HEAD = object.__basicsize__  # PyObject_HEAD: NumPy's array fields follow it
-
-
-class _ArrayFields(ctypes.Structure):
-    """The start of NumPy's ``PyArrayObject_fields`` (numpy/ndarraytypes.h, the same in NumPy 1.x
-    and 2.x): what an array object holds about its memory. Checked against NumPy's own accessors by
-    :func:`_fields_readable` before anything relies on it."""
-
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("nd", ctypes.c_int),
-        ("dimensions", ctypes.c_void_p),
-        ("strides", ctypes.c_void_p),
-        ("base", ctypes.c_void_p),
-        ("descr", ctypes.c_void_p),
-        ("flags", ctypes.c_int),
-    ]
-
-
-# data pointer, ndim, the dimension and stride pointers, base, dtype (descr) and flags: one bytes compare
-_WATCHED_BYTES = _ArrayFields.flags.offset + ctypes.sizeof(ctypes.c_int)
-_POINTER = ctypes.sizeof(ctypes.c_void_p)
-_fields_ok: bool | None = None
-
-
-def _fields_readable() -> bool:
-    """True when an array object's fields can be read at ``id(a) + _HEAD`` (CPython and NumPy's
-    documented struct), checked once on arrays of several kinds against NumPy's own accessors."""
-    global _fields_ok
-    if _fields_ok is None:
-        _fields_ok = False
-        if hasattr(ctypes, "pythonapi") and sys.implementation.name == "cpython":
-            base = np.zeros((4, 6), np.float32)
-            frozen = np.ones(3)
-            frozen.flags.writeable = False
-            samples = (base, base[1:3], base[:, ::2], frozen, np.zeros((2, 1, 3), np.float64).T)
-            ok = True
-            for a in samples:
-                f = _ArrayFields.from_address(id(a) + _HEAD)
-                dims = (ctypes.c_ssize_t * a.ndim).from_address(f.dimensions)
-                ok = ok and (
-                    f.data == a.ctypes.data and f.nd == a.ndim and f.descr == id(a.dtype)
-                    and f.flags == a.flags.num and tuple(dims) == a.shape
-                )
-            _fields_ok = ok
-    return _fields_ok
-
-
-def watch(a: np.ndarray) -> tuple[ctypes.Array, bytes]:
-    """(a live view of ``a``'s fields, their bytes now): ``view.raw != now`` when ``a``'s memory,
-    dtype, number of dimensions or flags changed since. Needs :func:`_fields_readable`."""
-    view = (ctypes.c_char * _WATCHED_BYTES).from_address(id(a) + _HEAD)
-    return view, view.raw
+# ---------------------------------------------------------------- prepared calls
 
 
 def _matrix(a: np.ndarray) -> tuple[int, int] | None:
@@ -228,27 +176,29 @@ class Product:
 
     Calling it with the arrays runs the product through BLAS and returns True, or returns False and
     does nothing when BLAS cannot take them (no BLAS found, another dtype or layout, a read-only or
-    overlapping c): the caller then uses NumPy. Operands must be C-contiguous (so their layout
+    overlapping c): the caller then uses NumPy. Operands must be C-contiguous (their layout then
     follows from shape and dtype alone); a 1-D operand is one row.
 
-    The ctypes argument tuple holds raw addresses, so it is reused only while every operand is
-    provably the same memory: each call checks that each operand is the same object and, for every
-    operand that owns its memory (only those can move: ``resize(..., refcheck=False)`` reallocates
-    in place of the same object), that its data address, dimensions, dtype and flags (writeable,
-    aligned, C order) are unchanged — one bytes compare of the array's own fields and a shape compare,
-    about 0.1 µs. A view cannot move; the views the layers pass are of buffers they own. Anything
-    else is prepared again from scratch (:meth:`_prepare`), never patched blindly.
+    The ctypes argument tuple (addresses, sizes) is built once per set of operand objects and reused
+    while the same objects come back, at the cost of three identity checks. An object's memory can
+    still move (``resize(..., refcheck=False)``) or its dtype, shape or flags change: the owner of
+    the product must then call :meth:`reset` before the next call. :class:`nnscratch._fast.guard.Guard`
+    does that for every array a network's user can reach, once per pass; the other operands are views
+    of buffers the layers own, and a view cannot move.
     """
 
-    __slots__ = ("alpha", "beta", "trans_a", "trans_b", "a", "b", "c", "fn", "args", "watched")
+    __slots__ = ("alpha", "beta", "trans_a", "trans_b", "a", "b", "c", "fn", "args")
 
     def __init__(self, alpha: float = 1.0, beta: float = 0.0, trans_a: bool = False,
                  trans_b: bool = False) -> None:
         self.alpha, self.beta, self.trans_a, self.trans_b = alpha, beta, trans_a, trans_b
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the prepared call: the next call looks at its operands from scratch."""
         self.a = self.b = self.c = None
         self.fn: ctypes._CFuncPtr | None = None
         self.args: tuple | None = None
-        self.watched: tuple = ()  # (array, view of its fields, their bytes, its shape) per owning operand
 
     def __reduce__(self) -> tuple:
         # a copy or a pickle starts unprepared: ctypes addresses mean nothing in another process
@@ -258,11 +208,6 @@ class Product:
         if a is not self.a or b is not self.b or c is not self.c:
             if b is not self.b or c is not self.c or not self._new_a(a):
                 self._prepare(a, b, c)
-        else:
-            for arr, view, raw, shape in self.watched:
-                if view.raw != raw or arr.shape != shape:
-                    self._prepare(a, b, c)
-                    break
         if self.args is None:
             return False
         self.fn(*self.args)
@@ -270,42 +215,29 @@ class Product:
 
     def _new_a(self, a: np.ndarray) -> bool:
         """Take a new first operand of the old one's shape and dtype (each call of ``Trainer.step``
-        or ``predict`` brings one) by patching its address into the prepared call, after checking
-        b and c as every call does; False when a full :meth:`_prepare` is needed."""
+        or ``predict`` brings one) by patching its address into the prepared call; False when a full
+        :meth:`_prepare` is needed."""
         old, args = self.a, self.args
         if args is None or old is self.b or old is self.c:
             return False
         if type(a) is not np.ndarray or a.shape != old.shape or a.dtype != old.dtype:
             return False
-        if not a.flags.c_contiguous or not a.flags.aligned or not a.dtype.isnative:
+        if not a.flags.c_contiguous or not a.flags.aligned:
             return False
-        for arr, view, raw, shape in self.watched:
-            if arr is not old and (view.raw != raw or arr.shape != shape):
-                return False
-        view, raw = watch(a)
-        start = int.from_bytes(raw[:_POINTER], sys.byteorder)  # the data pointer: the first field
+        start = data_address(a)
         c_start = args[12].value
         if start < c_start + self.c.nbytes and c_start < start + a.nbytes:
             return False  # overlapping the output: the full preparation declines it
-        watched = [w for w in self.watched if w[0] is not old]
-        if a.flags.owndata:
-            watched.append((a, view, raw, a.shape))
         self.args = args[:7] + (ctypes.c_void_p(start),) + args[8:]
-        self.a, self.watched = a, tuple(watched)
+        self.a = a
         return True
 
     def _prepare(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         self.a, self.b, self.c = a, b, c
-        self.args, self.watched = None, ()
+        self.args = None
         self.fn = gemm_for(c.dtype) if isinstance(c, np.ndarray) else None
-        if self.fn is None or not _fields_readable():
+        if self.fn is None:
             return
-        # watched also when declined below: an operand that changes (made writeable again) is reconsidered
-        watched = []
-        for arr in (a, b, c):
-            if type(arr) is np.ndarray and arr.flags.owndata and not any(arr is w[0] for w in watched):
-                watched.append((arr, *watch(arr), arr.shape))
-        self.watched = tuple(watched)
         shapes = [_matrix(arr) for arr in (a, b, c)]
         if None in shapes or not (a.dtype == b.dtype == c.dtype) or not c.flags.writeable:
             return

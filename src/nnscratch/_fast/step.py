@@ -21,6 +21,8 @@ def fused_step(
     gradient uses its weights before the update). No gradient dict is formed. ``d`` are validated
     targets of the rows of the last forward pass.
     """
+    if velocities is not None:
+        net._guard.check_velocities(velocities)
     delta = net.output_layer.backward(d, rate)
     affines, activations = net._fast_affines, net.activations
     for i in range(len(affines) - 1, -1, -1):
