@@ -151,8 +151,6 @@ def fits(*arrays: np.ndarray) -> bool:
     return True
 
 
-
-
 # ---------------------------------------------------------------- prepared calls
 
 
