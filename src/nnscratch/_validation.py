@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -130,3 +132,32 @@ def check_positive(name: str, value: object, integer: bool = False) -> None:
         raise TypeError(f"{name}: expected a positive integer, got {value!r}")
     if not value > 0 or not np.isfinite(value):
         raise ValueError(f"{name}: expected a positive {'integer' if integer else 'number'}, got {value!r}")
+
+
+def check_param(params: dict, key: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse ``params[key]`` when the network cannot use it as it is: missing, not a NumPy array,
+    another dtype (float16, int, a byte-swapped float32), another shape, or not C-ordered and aligned."""
+    want = f"a {dtype.name} array of shape {shape}"
+    fix = f"e.g. net.params[{key!r}] = np.ascontiguousarray(value, dtype=np.{dtype.name})"
+    if key not in params:
+        raise ValueError(f"params[{key!r}]: missing; expected {want}")
+    p = params[key]
+    if not isinstance(p, np.ndarray) or isinstance(p, (np.matrix, np.ma.MaskedArray)):
+        raise TypeError(f"params[{key!r}]: expected {want}, got {type(p).__name__}; {fix}")
+    if p.dtype != dtype:
+        got = str(p.dtype) if p.dtype.isnative else f"{p.dtype} (non-native byte order)"
+        raise ValueError(f"params[{key!r}]: expected {want}, got {got} of shape {p.shape}; {fix}")
+    if p.shape != shape:
+        raise ValueError(f"params[{key!r}]: expected {want}, got shape {p.shape}")
+    if not p.flags.c_contiguous or not p.flags.aligned:
+        layout = "not C-contiguous" if not p.flags.c_contiguous else "not aligned"
+        raise ValueError(f"params[{key!r}]: expected {want} in C order, got one that is {layout}; {fix}")
+
+
+def check_step(h: object) -> None:
+    """The difference step h of a numerical gradient (数値微分): a positive finite number (h = 0
+    divides by zero, a NaN step gives NaN gradients)."""
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)):
+        raise TypeError(f"h: expected a positive number such as 1e-4, got {h!r}")
+    if not (math.isfinite(h) and h > 0):
+        raise ValueError(f"h: expected a positive finite step such as 1e-4, got {h!r}")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from nnscratch._backend import float_dtype_of
+from nnscratch._validation import check_step
 
 __all__ = [
     "identity",
@@ -288,6 +289,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
             f"x: numerical_gradient needs a float numpy array it can change in place, got "
             f"{type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}"
         )
+    check_step(h)
     grad = np.zeros(x.shape, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     for _ in it:

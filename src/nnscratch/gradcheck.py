@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from nnscratch._validation import check_step
 from nnscratch.functions import numerical_gradient
 from nnscratch.network import Network
 
@@ -29,6 +30,7 @@ def gradcheck(net: Network, x: object, d: object, h: float = 1e-5) -> dict[str, 
     derivative, so the check warns when a pre-activation lies that close to a kink: a large error
     there says nothing about back-propagation (use other inputs or non-zero biases).
     """
+    check_step(h)
     net64 = net.copy(dtype="float64")
     analytic = net64.gradient(x, d)
     near_kink = sum(

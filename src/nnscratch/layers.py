@@ -9,9 +9,10 @@
 The deltas are what back-propagation (誤差逆伝播法) reuses (the course's P79): each layer keeps its own
 output and its delta, so the layer below gets ∂E/∂u without recomputing anything above it.
 
-Layers write into buffers they own, grown to the largest batch seen and viewed at the current batch
-size, so that a training step allocates (almost) nothing. The arrays a layer returns are therefore
-overwritten by its next call; :class:`nnscratch.Network` copies what it hands to users.
+Layers write into buffers they own (:class:`nnscratch._backend.Workspace`), grown to the largest
+batch seen and viewed at the current batch size, so that a training step allocates (almost) nothing.
+The arrays a layer returns are therefore overwritten by its next call; :class:`nnscratch.Network`
+copies what it hands to users.
 """
 
 from __future__ import annotations
@@ -19,166 +20,51 @@ from __future__ import annotations
 import numpy as np
 
 from nnscratch import _backend as B
-from nnscratch import _blas
-
-
-class _Workspace:
-    """A buffer that grows to the largest row count asked for and is viewed at the current one.
-
-    With ``fill`` set, a new buffer is filled with that value once (for a constant operand such as
-    the ones that sum a batch); its users never write into it.
-    """
-
-    __slots__ = ("_buf", "_fill", "_key", "_view")
-
-    def __init__(self, fill: float | None = None) -> None:
-        self._buf: np.ndarray | None = None
-        self._fill = fill
-        self._key: tuple | None = None  # (n, cols, dtype) of the last view handed out, and the view
-        self._view: np.ndarray | None = None
-
-    def get(self, n: int, cols: int, dtype: np.dtype) -> np.ndarray:
-        key = (n, cols, dtype)
-        if key == self._key:  # the common case in training: the same batch size as last time
-            return self._view
-        buf = self._buf
-        if buf is None or buf.shape[0] < n or buf.shape[1] != cols or buf.dtype != dtype:
-            buf = self._buf = B.empty((n, cols), dtype)
-            if self._fill is not None:
-                buf.fill(self._fill)
-        self._key, self._view = key, buf[:n]
-        return self._view
-
 
 # ---------------------------------------------------------------- affine (全結合)
 
 
 class Affine:
-    """Fully connected layer u = x·W + b, reading W and b from ``params`` at every call.
+    """全結合層 (Affine): the total input (総入力) u = x·W + b.
 
-    Reading them by key (not holding the arrays) lets a user replace ``params["W1"]`` or update it
-    in place, as the course's loop does, and the layer always sees the current values.
+    x is a batch of shape (N, n_in), one sample a row; W has shape (n_in, n_out), b shape (n_out,).
+    Given δ = ∂E/∂u (shape (N, n_out)), ``backward`` computes
+
+        ∂E/∂W = xᵀ·δ        (n_in, n_out)
+        ∂E/∂b = Σ_rows δ    (n_out,)
+        ∂E/∂x = δ·Wᵀ        (N, n_in), the δ handed down to the layer below
+
+    W and b are read from ``params`` by key at every call, so a user who updates ``params["W1"]``
+    in place or replaces it (the course's update loop) is always seen. The network's own passes use
+    a fast twin of this layer (``nnscratch._fast``) that fills the same attributes.
     """
 
     def __init__(self, params: dict, w_key: str, b_key: str, need_dx: bool = True) -> None:
         self.params = params
         self.w_key = w_key
         self.b_key = b_key
-        self.need_dx = need_dx  # the first layer's input gradient is never used: skip its matmul
-        self.x: np.ndarray | None = None
-        self.u: np.ndarray | None = None
-        self.dx: np.ndarray | None = None
-        self.dW: np.ndarray | None = None
-        self.db: np.ndarray | None = None
-        self._u = _Workspace()
-        self._dx = _Workspace()
-        self._ones = _Workspace(fill=1)  # Σ_rows δ as the matrix-vector product 1ᵀ·δ (BLAS, faster)
-        self._forward_product = _blas.Product(1.0, 1.0)  # u ← x·W + u
-        self._dx_product = _blas.Product(1.0, 0.0, trans_b=True)  # dx ← δ·Wᵀ
-        # target ← −xᵀ·δ + β·target for W (SGD, β = 1) or a velocity (momentum, β = μ), and the same
-        # with a column of ones for b; made when first needed, again when μ changes
-        self._update_products: dict[tuple[str, float], _blas.Product] = {}
-        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # "b"/"vb" -> (array, its row view)
-
-    def __getstate__(self) -> dict:
-        # a copy or a pickle must not keep row views: each would become an array of its own
-        state = self.__dict__.copy()
-        state["_rows"] = {}
-        return state
+        self.need_dx = need_dx  # the first layer's ∂E/∂x is never used
+        self.x = self.u = self.dx = self.dW = self.db = None
+        self._u, self._dx = B.Workspace(), B.Workspace()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        W = self.params[self.w_key]
-        b = self.params[self.b_key]
+        W, b = self.params[self.w_key], self.params[self.b_key]
         u = self._u.get(x.shape[0], W.shape[1], W.dtype)
-        np.copyto(u, b)  # u = b, then u += x·W in the product itself (β = 1)
-        if not self._forward_product(x, W, u):
-            np.matmul(x, W, out=u)  # NumPy's path: the product, then the bias
-            u += b
-        self.x = x
-        self.u = u
+        np.matmul(x, W, out=u)  # u = x·W
+        u += b  # + b, broadcast over the rows
+        self.x, self.u = x, u
         return u
 
     def backward(self, delta: np.ndarray) -> np.ndarray | None:
         if self.x is None:
             raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
         W = self.params[self.w_key]
-        if self.dW is None or self.dW.shape != W.shape or self.dW.dtype != W.dtype:
-            self.dW = B.empty(W.shape, W.dtype)
-        if self.db is None or self.db.shape != W.shape[1:] or self.db.dtype != W.dtype:
-            self.db = B.empty(W.shape[1:], W.dtype)  # apart from dW: backward_update may make dW alone
-        np.matmul(self.x.T, delta, out=self.dW)
-        np.matmul(self._ones.get(delta.shape[0], 1, delta.dtype)[:, 0], delta, out=self.db)
-        if not self.need_dx:
-            self.dx = None
-            return None
-        dx = self._dx.get(delta.shape[0], W.shape[0], W.dtype)
-        np.matmul(delta, W.T, out=dx)
-        self.dx = dx
-        return dx
-
-    def backward_update(
-        self, delta: np.ndarray, velocity: tuple[np.ndarray, np.ndarray] | None = None, momentum: float = 0.0
-    ) -> np.ndarray | None:
-        """Back-propagate and update at once, for a delta that already carries η (学習率):
-        returns δ·Wᵀ (taken with the old W, = η·∂E/∂x), then
-
-        - plain SGD (``velocity=None``): W ← W − xᵀ·δ and b ← b − Σ_rows δ;
-        - momentum (``velocity=(v_W, v_b)``, μ = ``momentum``): v ← μ·v − xᵀ·δ, W ← W + v, and the same
-          for b with Σ_rows δ.
-
-        With NumPy's BLAS reachable (:mod:`nnscratch._blas`) each ``v ← μ·v − xᵀ·δ`` (or W ← W − xᵀ·δ)
-        is one GEMM (α = −1, β = μ or 1): no gradient array is written and read back. Otherwise it is
-        ``matmul`` into ``dW`` and elementwise passes, with the same result up to rounding.
-        """
-        if self.x is None:
-            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
-        W = self.params[self.w_key]
-        b = self.params[self.b_key]
-        x = self.x
-        dx = None
-        if self.need_dx:  # before W changes
-            dx = self._dx.get(delta.shape[0], W.shape[0], W.dtype)
-            if not self._dx_product(delta, W, dx):
-                np.matmul(delta, W.T, out=dx)
-        self.dx = dx
-        ones = self._ones.get(delta.shape[0], 1, delta.dtype)
-        if velocity is None:
-            self._accumulate("W", 1.0, x, delta, W)
-            self._accumulate("b", 1.0, ones, delta, self._row("b", b))
-        else:
-            v_W, v_b = velocity
-            self._accumulate("W", momentum, x, delta, v_W)
-            W += v_W
-            self._accumulate("b", momentum, ones, delta, self._row("vb", v_b))
-            b += v_b
-        return dx
-
-    def _row(self, name: str, a: np.ndarray) -> np.ndarray:
-        """``a[None, :]``, kept while ``a`` is the same array (a new view per step would make the
-        prepared BLAS call prepare again)."""
-        kept = self._rows.get(name)
-        if kept is None or kept[0] is not a:
-            kept = self._rows[name] = (a, a[None, :])
-        return kept[1]
-
-    def _accumulate(
-        self, which: str, beta: float, a: np.ndarray, delta: np.ndarray, target: np.ndarray
-    ) -> None:
-        """target ← −aᵀ·δ + β·target: through a prepared BLAS call, or NumPy when that declines."""
-        product = self._update_products.get((which, beta))
-        if product is None:
-            product = self._update_products[(which, beta)] = _blas.Product(-1.0, beta, trans_a=True)
-        if product(a, delta, target):
-            return
-        if which == "W":
-            if self.dW is None or self.dW.shape != target.shape or self.dW.dtype != target.dtype:
-                self.dW = B.empty(target.shape, target.dtype)
-            g = np.matmul(a.T, delta, out=self.dW)
-        else:
-            g = np.matmul(a[:, 0], delta)[None, :]
-        if beta != 1.0:
-            target *= beta
-        target -= g
+        self.dW = np.matmul(self.x.T, delta, out=B.fit(self.dW, W.shape, W.dtype))  # xᵀ·δ
+        self.db = np.sum(delta, axis=0, out=B.fit(self.db, W.shape[1:], W.dtype))  # Σ_rows δ
+        self.dx = None
+        if self.need_dx:
+            self.dx = np.matmul(delta, W.T, out=self._dx.get(delta.shape[0], W.shape[0], W.dtype))  # δ·Wᵀ
+        return self.dx
 
 
 # ---------------------------------------------------------------- activations (活性化関数)
@@ -198,7 +84,7 @@ class Activation:
         self.u: np.ndarray | None = None
         self.z: np.ndarray | None = None
         self.delta: np.ndarray | None = None
-        self._z = _Workspace()
+        self._z = B.Workspace()
 
     def forward(self, u: np.ndarray) -> np.ndarray:
         z = self._z.get(u.shape[0], u.shape[1], u.dtype)
@@ -290,8 +176,8 @@ class ReLU(Activation):
 
     def __init__(self) -> None:
         super().__init__()
-        self._zeros = _Workspace(fill=0)  # one row of zeros, broadcast over the batch
-        self._mask = _Workspace()  # [z > 0] kept in a buffer: no temporary per step
+        self._zeros = B.Workspace(fill=0)  # one row of zeros, broadcast over the batch
+        self._mask = B.Workspace()  # [z > 0] kept in a buffer: no temporary per step
 
     def _f(self, u, out):
         np.maximum(u, self._zeros.get(1, u.shape[1], u.dtype), out=out)
@@ -311,7 +197,7 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         self.alpha = alpha
-        self._slope = _Workspace()  # f'(u) kept in a buffer: no temporary per step
+        self._slope = B.Workspace()  # f'(u) kept in a buffer: no temporary per step
 
     def _f(self, u, out):
         np.multiply(u, self.alpha, out=out)
@@ -361,8 +247,8 @@ class OutputLayer:
         self.u: np.ndarray | None = None
         self.y: np.ndarray | None = None
         self.delta: np.ndarray | None = None
-        self._y = _Workspace()
-        self._delta = _Workspace()
+        self._y = B.Workspace()
+        self._delta = B.Workspace()
 
     def forward(self, u: np.ndarray) -> np.ndarray:
         y = self._y.get(u.shape[0], u.shape[1], u.dtype)
@@ -449,9 +335,9 @@ class SoftmaxCrossEntropy(OutputLayer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._m = _Workspace()
-        self._s = _Workspace()
-        self._ones = _Workspace(fill=1)
+        self._m = B.Workspace()
+        self._s = B.Workspace()
+        self._ones = B.Workspace(fill=1)
         self.row_max: np.ndarray | None = None
         self.row_sum: np.ndarray | None = None
 
@@ -529,9 +415,9 @@ class SoftmaxMSE(OutputLayer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._m = _Workspace()
-        self._s = _Workspace()
-        self._ones = _Workspace(fill=1)
+        self._m = B.Workspace()
+        self._s = B.Workspace()
+        self._ones = B.Workspace(fill=1)
 
     def _dense(self, d):
         if d.ndim == 1:  # integer labels → one-hot rows

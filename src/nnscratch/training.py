@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnscratch import optim
+from nnscratch._fast import fused_step
 from nnscratch._validation import _all_finite, check_finite, check_inputs
 from nnscratch.callbacks import (
     Callback,
@@ -241,9 +242,9 @@ class Trainer:
         if rate is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
             fold = opt._fold_velocities(net.params)
             if fold is None:
-                net._backward_update(d, rate)
+                fused_step(net, d, rate)
             else:
-                net._backward_update(d, rate, fold[0], fold[1])
+                fused_step(net, d, rate, fold[0], fold[1])
             opt.t += 1
             self.steps += 1
             return loss

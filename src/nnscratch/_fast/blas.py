@@ -26,6 +26,8 @@ import os
 
 import numpy as np
 
+from nnscratch._fast.fields import data_address, fields_readable
+
 # ILP64 symbol names of NumPy's wheels: numpy ≥ 2 (scipy-openblas) and numpy 1.2x (openblas64_)
 _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -70,7 +72,9 @@ def _arguments(a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float, beta: 
     flag; NumPy raises its error instead) or a c that may overlap a or b (NumPy copies then)."""
     if not all(isinstance(arr, np.ndarray) for arr in (a, b, c)):  # e.g. device arrays: not ours to pass
         return None
-    if not (a.dtype == b.dtype == c.dtype) or not fits(a, b, c) or not c.flags.writeable:
+    if not (a.dtype == b.dtype == c.dtype) or not c.dtype.isnative or not fits(a, b, c):
+        return None  # a byte-swapped float32 is still dtype.char "f": BLAS would read it as garbage
+    if not c.flags.writeable or not all(arr.flags.aligned for arr in (a, b, c)):
         return None
     if np.may_share_memory(a, c) or np.may_share_memory(b, c):
         return None
@@ -125,7 +129,8 @@ def gemm_for(dtype: np.dtype) -> ctypes._CFuncPtr | None:
     if key in _cache:
         return _cache[key]
     gemm = None
-    if key in _SCALAR and os.environ.get("NNSCRATCH_BLAS", "").lower() != "numpy":
+    # without a cheap check of an array's memory (fields_readable) prepared calls could go stale
+    if key in _SCALAR and os.environ.get("NNSCRATCH_BLAS", "").lower() != "numpy" and fields_readable():
         try:
             gemm = _find("s" if key == "f" else "d")
             if gemm is not None and not _trusted(gemm, np.dtype(key)):
@@ -146,16 +151,38 @@ def fits(*arrays: np.ndarray) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- prepared calls
+
+
+def _matrix(a: np.ndarray) -> tuple[int, int] | None:
+    """(rows, columns) of an operand BLAS may take as a row-major matrix — C-contiguous, aligned, a
+    native float32/float64, not empty; a 1-D array is one row — or None."""
+    if type(a) is not np.ndarray or not a.flags.c_contiguous or not a.flags.aligned:
+        return None
+    if a.dtype.char not in _SCALAR or not a.dtype.isnative or not a.size:
+        return None
+    if a.ndim == 2:
+        return a.shape
+    if a.ndim == 1:
+        return 1, a.shape[0]
+    return None
+
+
 class Product:
     """A prepared c ← α·op(a)·op(b) + β·c (α, β and the transposes fixed), for a training step that
-    passes the same buffer objects every time.
+    passes the same arrays every time.
 
     Calling it with the arrays runs the product through BLAS and returns True, or returns False and
-    does nothing when BLAS cannot take them (no BLAS found, another dtype or layout): the caller then
-    uses NumPy. The ctypes argument tuple (addresses, sizes, strides) is built once per new set of
-    array objects — an array object's data, shape and strides do not move — so a repeated call costs
-    three identity checks and the foreign call, about a microsecond less than ``numpy.matmul``'s own
-    overhead plus a separate pass.
+    does nothing when BLAS cannot take them (no BLAS found, another dtype or layout, a read-only or
+    overlapping c): the caller then uses NumPy. Operands must be C-contiguous (their layout then
+    follows from shape and dtype alone); a 1-D operand is one row.
+
+    The ctypes argument tuple (addresses, sizes) is built once per set of operand objects and reused
+    while the same objects come back, at the cost of three identity checks. An object's memory can
+    still move (``resize(..., refcheck=False)``) or its dtype, shape or flags change: the owner of
+    the product must then call :meth:`reset` before the next call. :class:`nnscratch._fast.guard.Guard`
+    does that for every array a network's user can reach, once per pass; the other operands are views
+    of buffers the layers own, and a view cannot move.
     """
 
     __slots__ = ("alpha", "beta", "trans_a", "trans_b", "a", "b", "c", "fn", "args")
@@ -163,6 +190,10 @@ class Product:
     def __init__(self, alpha: float = 1.0, beta: float = 0.0, trans_a: bool = False,
                  trans_b: bool = False) -> None:
         self.alpha, self.beta, self.trans_a, self.trans_b = alpha, beta, trans_a, trans_b
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the prepared call: the next call looks at its operands from scratch."""
         self.a = self.b = self.c = None
         self.fn: ctypes._CFuncPtr | None = None
         self.args: tuple | None = None
@@ -173,25 +204,52 @@ class Product:
 
     def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> bool:
         if a is not self.a or b is not self.b or c is not self.c:
-            self._prepare(a, b, c)
+            if b is not self.b or c is not self.c or not self._new_a(a):
+                self._prepare(a, b, c)
         if self.args is None:
             return False
         self.fn(*self.args)
         return True
 
+    def _new_a(self, a: np.ndarray) -> bool:
+        """Take a new first operand of the old one's shape and dtype (each call of ``Trainer.step``
+        or ``predict`` brings one) by patching its address into the prepared call; False when a full
+        :meth:`_prepare` is needed."""
+        old, args = self.a, self.args
+        if args is None or old is self.b or old is self.c:
+            return False
+        if type(a) is not np.ndarray or a.shape != old.shape or a.dtype != old.dtype:
+            return False
+        if not a.flags.c_contiguous or not a.flags.aligned:
+            return False
+        start = data_address(a)
+        c_start = args[12].value
+        if start < c_start + self.c.nbytes and c_start < start + a.nbytes:
+            return False  # overlapping the output: the full preparation declines it
+        self.args = args[:7] + (ctypes.c_void_p(start),) + args[8:]
+        self.a = a
+        return True
+
     def _prepare(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
-        old = self.a
-        if (  # only a new input of the same layout, as each call of Trainer.step brings: patch its address
-            self.args is not None and b is self.b and c is self.c and type(a) is np.ndarray
-            and a.shape == old.shape and a.strides == old.strides and a.dtype == old.dtype
-            and not np.may_share_memory(a, c)
-        ):
-            args = list(self.args)
-            args[7] = ctypes.c_void_p(a.ctypes.data)
-            self.args, self.a = tuple(args), a
-            return
-        self.fn = gemm_for(c.dtype)
-        self.args = None
-        if self.fn is not None:
-            self.args = _arguments(a, b, c, self.alpha, self.beta, self.trans_a, self.trans_b)
         self.a, self.b, self.c = a, b, c
+        self.args = None
+        self.fn = gemm_for(c.dtype) if isinstance(c, np.ndarray) else None
+        if self.fn is None:
+            return
+        shapes = [_matrix(arr) for arr in (a, b, c)]
+        if None in shapes or not (a.dtype == b.dtype == c.dtype) or not c.flags.writeable:
+            return
+        if np.may_share_memory(a, c) or np.may_share_memory(b, c):
+            return
+        (ra, ca), (rb, cb), (m, n) = shapes
+        ma, k = (ca, ra) if self.trans_a else (ra, ca)
+        kb, nb = (cb, rb) if self.trans_b else (rb, cb)
+        if ma != m or kb != k or nb != n:
+            raise ValueError(f"gemm: shapes {a.shape}, {b.shape} -> {c.shape} do not match")
+        scalar, i64, ptr = _SCALAR[c.dtype.char], ctypes.c_int64, ctypes.c_void_p
+        self.args = (
+            ctypes.c_int(ROW_MAJOR), ctypes.c_int(TRANS if self.trans_a else NO_TRANS),
+            ctypes.c_int(TRANS if self.trans_b else NO_TRANS), i64(m), i64(n), i64(k),
+            scalar(self.alpha), ptr(a.ctypes.data), i64(ca), ptr(b.ctypes.data), i64(cb),
+            scalar(self.beta), ptr(c.ctypes.data), i64(n),
+        )
