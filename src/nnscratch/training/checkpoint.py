@@ -17,8 +17,8 @@ import os
 
 import numpy as np
 
-from nnscratch import io
-from nnscratch.callbacks import Callback
+from nnscratch import io, optim
+from nnscratch.callbacks import Callback, EarlyStopping
 from nnscratch.training.history import History
 from nnscratch.training.trainer import Trainer
 
@@ -178,13 +178,20 @@ def _optimizer(fields: _Fields, trainer: Trainer, arrays: dict[str, np.ndarray])
             want = f"shape {params[key].shape}" if key in params else f"a key of {sorted(params)}"
             raise fields.error("optimizer", f"state array {name!r} has shape {a.shape}, expected {want}")
         state[name[len("optim."):]] = a.astype(params[key].dtype, copy=False)
+    name = meta.get("name")
+    if not isinstance(name, str) or (name != opt.name and name not in optim.OPTIMIZERS):
+        raise fields.error("optimizer", f"expected the name of an optimizer, got {name!r}")
+    if name != opt.name:  # the run's optimizer= argument, not the file, is to change: its own message
+        opt.load_state_dict(meta, state)
     try:
         opt.load_state_dict(meta, state)
     except ValueError as exc:
-        raise fields.error("optimizer", str(exc)) from None
+        raise fields.error("optimizer", str(exc).removeprefix("optimizer: ")) from None
 
 
-def _callbacks(fields: _Fields, cbs: list[Callback], arrays: dict[str, np.ndarray]) -> None:
+def _callbacks(
+    fields: _Fields, cbs: list[Callback], arrays: dict[str, np.ndarray], params: dict[str, np.ndarray]
+) -> None:
     infos = fields.get("callbacks", list)
     for i, info in enumerate(infos):
         ok = isinstance(info, dict) and isinstance(info.get("class"), str)
@@ -200,6 +207,12 @@ def _callbacks(fields: _Fields, cbs: list[Callback], arrays: dict[str, np.ndarra
             cb.load_state_dict(info["state"], own)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise fields.error("callbacks", f"entry {i} ({info['class']}): {exc}") from None
+        if isinstance(cb, EarlyStopping) and cb.best_params and (
+            set(cb.best_params) != set(params)
+            or any(cb.best_params[k].shape != p.shape for k, p in params.items())
+        ):
+            raise fields.error("callbacks", f"entry {i} (EarlyStopping): its best parameters do not fit the "
+                                            f"network (arrays {sorted(cb.best_params)})")
 
 
 def resume(
@@ -236,7 +249,7 @@ def resume(
             f"expected the total number of epochs, at least {epoch}"
         )
     _optimizer(fields, trainer, arrays)
-    _callbacks(fields, cbs, arrays)
+    _callbacks(fields, cbs, arrays, net.params)
     for k, p in net.params.items():
         np.copyto(p, saved.params[k])
     trainer.history = history
