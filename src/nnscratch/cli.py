@@ -676,7 +676,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         xtr,
         ytr,
         optimizer=args.optimizer,
-        lr=lr,
+        lr=None if args.resume and args.lr is None else lr,  # resuming: the checkpoint's rate
         epochs=args.epochs,
         batch_size=args.batch_size,
         shuffle=True,
