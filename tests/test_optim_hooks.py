@@ -189,7 +189,7 @@ class _OwnUpdate(optim.Momentum):
 
 def test_linear_rule_only_for_plain_sgd_and_momentum_without_hooks():
     params = _params()
-    assert optim.SGD(0.3).linear_rule(params) == optim.LinearRule(0.3, 0.0, None)
+    assert optim.SGD(0.3).linear_rule(params) == optim.LinearRule(0.3, None, 0.0)
     rule = optim.Momentum(0.3, momentum=0.8).linear_rule(params)
     assert rule.lr == 0.3 and rule.momentum == 0.8 and sorted(rule.velocities) == ["W1", "b1"]
     assert all(not v.any() and v.shape == params[k].shape for k, v in rule.velocities.items())

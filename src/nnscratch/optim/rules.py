@@ -14,6 +14,7 @@ from nnscratch.optim.hooks import GradientHook
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "create", "OPTIMIZERS"]
 
 _NO_HOOKS: tuple[GradientHook, ...] = ()
+_new_rule = tuple.__new__
 
 
 class SGD(Optimizer):
@@ -45,7 +46,7 @@ class SGD(Optimizer):
         # cost of scaling the (small) output delta, and each layer's update is then one GEMM
         if self.hooks or not self._plain(SGD):
             return None
-        return LinearRule(self.lr, 0.0, None)
+        return _new_rule(LinearRule, (self.lr, None, 0.0))  # tuple.__new__: half the namedtuple call
 
 
 class Momentum(Optimizer):
@@ -80,7 +81,7 @@ class Momentum(Optimizer):
             if st is None or st["v"].shape != p.shape or st["v"].dtype != p.dtype:
                 st, _ = self._init_key(key, p)
             velocities[key] = st["v"]
-        return LinearRule(self.lr, self.momentum, velocities)
+        return _new_rule(LinearRule, (self.lr, velocities, self.momentum))
 
 
 class Nesterov(Momentum):

@@ -142,7 +142,7 @@ class Trainer:
         opt = self.optimizer
         rule = opt.linear_rule(net.params)
         if rule is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
-            fused_step(net, d, rule.lr, rule.velocities, rule.momentum)
+            fused_step(net, d, *rule)  # (lr, velocities, momentum)
             opt.t += 1
         else:
             opt.update_scratch(net.params, net._backward(d))  # the network's own gradient buffers
