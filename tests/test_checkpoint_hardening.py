@@ -199,6 +199,10 @@ def test_optimizer_state_arrays_must_fit_the_network(tmp_path, good):
     arrays["optim.m.W9"] = np.zeros((2, 6), np.float32)
     io.save_checkpoint(path, net, state, arrays)
     _expect_field(path, "optimizer", "'optim.m.W9'")
+    arrays = dict(good[2])
+    arrays["optim.m.W1"] = np.zeros((2, 6), np.int32)
+    io.save_checkpoint(path, net, state, arrays)
+    _expect_field(path, "optimizer", "'m.W1': expected a float array")
 
 
 @pytest.mark.parametrize(

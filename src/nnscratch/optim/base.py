@@ -187,7 +187,8 @@ class Optimizer:
                     f"'<slot>.<key>' with slot one of {self.slots}"
                 )
             if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
-                raise ValueError(f"optimizer: state array {name!r}: expected a float array, got {a!r}")
+                got = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+                raise ValueError(f"optimizer: state array {name!r}: expected a float array, got {got}")
             state.setdefault(key, {})[slot] = np.array(a)
         for key, st in state.items():
             missing = set(self.slots) - set(st)

@@ -161,6 +161,9 @@ def _optimizer(fields: _Fields, trainer: Trainer, arrays: dict[str, np.ndarray])
     """Loads the optimizer (its own checks), after checking its arrays against the parameters."""
     meta = fields.get("optimizer", dict)
     opt = trainer.optimizer
+    name = meta.get("name")
+    if not isinstance(name, str) or (name != opt.name and name not in optim.OPTIMIZERS):
+        raise fields.error("optimizer", f"expected the name of an optimizer, got {name!r}")
     hooks = meta.get("hooks")
     if opt.hooks and hooks is not None and hooks != [h.state() for h in opt.hooks]:
         raise fields.error(
@@ -170,17 +173,17 @@ def _optimizer(fields: _Fields, trainer: Trainer, arrays: dict[str, np.ndarray])
         )
     params = trainer.net.params
     state = {}
-    for name, a in arrays.items():
-        if not name.startswith("optim."):
+    for array_name, a in arrays.items():
+        if not array_name.startswith("optim."):
             continue
-        key = name[len("optim."):].partition(".")[2]
+        slot_key = array_name[len("optim."):]
+        key = slot_key.partition(".")[2]
         if key not in params or a.shape != params[key].shape:
             want = f"shape {params[key].shape}" if key in params else f"a key of {sorted(params)}"
-            raise fields.error("optimizer", f"state array {name!r} has shape {a.shape}, expected {want}")
-        state[name[len("optim."):]] = a.astype(params[key].dtype, copy=False)
-    name = meta.get("name")
-    if not isinstance(name, str) or (name != opt.name and name not in optim.OPTIMIZERS):
-        raise fields.error("optimizer", f"expected the name of an optimizer, got {name!r}")
+            got = f"state array {array_name!r} has shape {a.shape}"
+            raise fields.error("optimizer", f"{got}, expected {want}")
+        # the parameters' dtype, as the optimizer would make it (non-float arrays are refused below)
+        state[slot_key] = a.astype(params[key].dtype, copy=False) if a.dtype.kind == "f" else a
     if name != opt.name:  # the run's optimizer= argument, not the file, is to change: its own message
         opt.load_state_dict(meta, state)
     try:
