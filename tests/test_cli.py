@@ -427,3 +427,13 @@ def test_official_test_set_is_used_when_the_data_set_has_one():
 def test_no_command_prints_help(tmp_path):
     result = run(cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("usage: nnscratch")
+
+
+def test_resume_takes_the_checkpoints_learning_rate_and_refuses_another(tmp_path):
+    args = ("train", "--data", "xor", "--checkpoint", "ck.npz", "--quiet", "--no-save")
+    assert run(*args, "--epochs", "2", "--lr", "0.02", cwd=tmp_path).returncode == 0
+    again = run(*args, "--epochs", "3", "--resume", cwd=tmp_path)  # no --lr: the checkpoint's 0.02
+    assert again.returncode == 0, again.stderr
+    assert io.load_checkpoint(tmp_path / "ck.npz")[1]["epoch"] == 3
+    other = run(*args, "--epochs", "4", "--resume", "--lr", "0.5", cwd=tmp_path)
+    assert_clean_error(other, "lr: the checkpoint", "lr=0.02", "got lr=0.5")

@@ -151,11 +151,25 @@ class EarlyStopping(Callback):
         return meta, {f"best.{k}": v for k, v in self.best_params.items()}
 
     def load_state_dict(self, meta, arrays):
+        best, best_epoch, wait = meta.get("best"), meta.get("best_epoch"), meta.get("wait", 0)
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float))):
+            raise ValueError(f"EarlyStopping: 'best': expected a number or None, got {best!r}")
+        for name, value, low in (("best_epoch", best_epoch, 1), ("wait", wait, 0)):
+            if (value is not None or name == "wait") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < low
+            ):
+                raise ValueError(
+                    f"EarlyStopping: {name!r}: expected an integer of at least {low}, got {value!r}"
+                )
+        best_params = {}
+        for k, v in arrays.items():
+            prefix, _, key = k.partition(".")
+            if prefix != "best" or not key or not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+                raise ValueError(f"EarlyStopping: unexpected array {k!r}; expected float arrays 'best.<key>'")
+            best_params[key] = np.array(v)
         self._reset()
-        self.best = meta.get("best")
-        self.best_epoch = meta.get("best_epoch")
-        self.wait = int(meta.get("wait", 0))
-        self.best_params = {k.partition(".")[2]: np.array(v) for k, v in arrays.items()}
+        self.best, self.best_epoch, self.wait = best, best_epoch, wait
+        self.best_params = best_params
         self._resumed = True
 
 

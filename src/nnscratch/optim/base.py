@@ -1,0 +1,234 @@
+"""The optimizer base class: ``update(params, grads)`` in place, per-key state, hooks, checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+from nnscratch import _backend as B
+from nnscratch.optim._checks import _check_current_lr, _check_rate
+from nnscratch.optim.hooks import GradientHook, hook_from_state
+
+__all__ = ["Optimizer", "LinearRule"]
+
+
+class LinearRule(NamedTuple):
+    """An update linear in the gradient g, which a caller may apply itself (see
+    :meth:`Optimizer.linear_rule`): W ← W − lr·g (``velocities`` None), or momentum
+    v ← μ·v − lr·g, W ← W + v with v = ``velocities[key]`` (the optimizer's own arrays, changed in
+    place) and μ = ``momentum``. The fields are in the order of ``_fast.fused_step``'s arguments."""
+
+    lr: float
+    velocities: dict[str, np.ndarray] | None
+    momentum: float
+
+
+class Optimizer:
+    """Base class: ``update(params, grads)`` in place, state per parameter key.
+
+    Subclasses list the names of their per-key state arrays in ``slots`` and implement
+    ``_apply(p, g, state, scratch)``. ``hooks`` (:mod:`nnscratch.optim.hooks`) change the gradients
+    before the rule. ``state_dict()`` / ``load_state_dict()`` hold everything a checkpoint needs to
+    continue bit for bit. ``t`` counts the updates.
+    """
+
+    name = ""
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, lr: float, *, hooks: Iterable[GradientHook] = ()) -> None:
+        self.lr = _check_rate("lr", lr)
+        self.t = 0  # number of updates so far
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._scratch: dict[str, np.ndarray] = {}
+        self._hook_grads: dict[str, np.ndarray] = {}
+        self.hooks: list[GradientHook] = []
+        if isinstance(hooks, GradientHook) or not isinstance(hooks, Iterable):
+            raise TypeError(f"hooks: expected a list of gradient hooks, got {hooks!r}")
+        for hook in hooks:
+            self.add_hook(hook)
+
+    def add_hook(self, hook: GradientHook) -> None:
+        """Apply ``hook`` to the gradients of every later update, after the hooks already there."""
+        if not isinstance(hook, GradientHook):
+            raise TypeError(
+                f"hook: expected an nnscratch.optim hook (e.g. WeightDecay(1e-4), ClipGradNorm(5.0)), "
+                f"got {hook!r}"
+            )
+        self.hooks.append(hook)
+
+    # ---------------------------------------------------------------- the update
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Change every ``params[key]`` in place using ``grads[key]``; ``grads`` is left as it was
+        (the hooks work on copies)."""
+        if self.hooks:
+            grads = self._copied(params, grads)
+            for hook in self.hooks:
+                hook(params, grads)
+        self._update(params, grads)
+
+    def update_scratch(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """:meth:`update` for gradients held in scratch buffers, which the hooks and the rule may
+        overwrite (as the network's own gradient buffers, which the trainer passes): the same result
+        without copies, and SGD saves a pass. A subclass with its own ``update`` gets that instead."""
+        if type(self).update is not Optimizer.update:
+            self.update(params, grads)
+            return
+        if self.hooks:
+            for hook in self.hooks:
+                hook(params, grads)
+        self._update_scratch(params, grads)
+
+    def linear_rule(self, params: dict[str, np.ndarray]) -> LinearRule | None:
+        """The rule as a :class:`LinearRule` when it is linear in g — plain :class:`~nnscratch.optim.SGD`
+        or plain :class:`~nnscratch.optim.Momentum` without hooks — else None. For momentum its
+        ``velocities`` has an array for every key of ``params`` (created at 0 on first use).
+
+        A caller can then apply it in its own way (the trainer folds ``lr`` into back-propagation, so
+        each layer updates itself and no gradient dict is formed) and counts the update with
+        ``optimizer.t += 1``. A subclass with its own ``_apply`` or ``update`` never gives one.
+        """
+        return None
+
+    def _copied(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The gradients of ``params``' keys copied into kept buffers, for the hooks to change."""
+        out = {}
+        bufs = self._hook_grads
+        for key in params:
+            g = grads[key]
+            buf = bufs.get(key)
+            if buf is None or buf.shape != g.shape or buf.dtype != g.dtype:
+                buf = bufs[key] = np.empty_like(g)
+            np.copyto(buf, g)
+            out[key] = buf
+        return out
+
+    def _update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        self._begin()
+        state, scratch = self.state, self._scratch
+        for key, p in params.items():
+            g = grads[key]
+            st = state.get(key)
+            s = scratch.get(key)
+            if st is None or s is None or s.shape != p.shape or s.dtype != p.dtype:
+                st, s = self._init_key(key, p)
+            self._apply(p, g, st, s)
+
+    def _update_scratch(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self._update(params, grads)
+
+    def _plain(self, rule: type[Optimizer]) -> bool:
+        """True when this optimizer applies ``rule``'s update unchanged; a subclass with its own
+        ``_apply`` or ``update`` keeps it, and no shortcut is taken for it."""
+        cls = type(self)
+        return cls._apply is rule._apply and cls.update is Optimizer.update
+
+    def _begin(self) -> None:
+        """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
+
+    def _init_key(self, key: str, p: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        st = self.state.get(key)
+        if st is None or any(a.shape != p.shape or a.dtype != p.dtype for a in st.values()):
+            st = self.state[key] = {slot: B.zeros(p.shape, p.dtype) for slot in self.slots}
+        s = self._scratch[key] = B.empty(p.shape, p.dtype)
+        return st, s
+
+    def _apply(self, p: np.ndarray, g: np.ndarray, st: dict[str, np.ndarray], s: np.ndarray) -> None:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    # ---------------------------------------------------------------- checkpoints
+
+    def hyperparameters(self) -> dict[str, float]:
+        """The constructor's numbers, e.g. ``{"lr": 0.01, "momentum": 0.9}`` (the hooks: ``hooks``)."""
+        return {"lr": self.lr}
+
+    def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-ready description, arrays named ``"slot.key"``) — everything needed to continue."""
+        meta = {
+            "name": self.name,
+            "hyperparameters": self.hyperparameters(),
+            "hooks": [hook.state() for hook in self.hooks],
+            "t": self.t,
+        }
+        arrays = {f"{slot}.{key}": a for key, st in self.state.items() for slot, a in st.items()}
+        return meta, arrays
+
+    def load_state_dict(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_dict` returned (the optimizer's kind must match).
+
+        Everything is checked before anything changes: the hyperparameters pass this optimizer's
+        constructor checks (``lr`` may be 0, where a schedule can end), ``t`` is a count, the hooks
+        are known ones and every array belongs to a slot. A description without ``hooks`` (written
+        before hooks existed) keeps the optimizer's own.
+        """
+        if not isinstance(meta, dict):
+            raise ValueError(f"optimizer: expected a dict describing the optimizer, got {meta!r}")
+        if meta.get("name") != self.name:
+            raise ValueError(
+                f"optimizer: the checkpoint was written by {meta.get('name')!r}, this optimizer is "
+                f"{self.name!r}; pass optimizer={meta.get('name')!r} to resume it"
+            )
+        values = self._checked_hyperparameters(meta.get("hyperparameters"))
+        t = meta.get("t")
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"optimizer: t (updates so far): expected a non-negative integer, got {t!r}")
+        hooks = self._checked_hooks(meta["hooks"]) if "hooks" in meta else self.hooks
+        if not isinstance(arrays, dict):
+            raise ValueError(f"optimizer: expected a dict of state arrays, got {type(arrays).__name__}")
+        state: dict[str, dict[str, np.ndarray]] = {}
+        for name, a in arrays.items():
+            slot, _, key = str(name).partition(".")
+            if slot not in self.slots or not key:
+                raise ValueError(
+                    f"optimizer: unexpected state array {name!r} for {self.name!r}; expected "
+                    f"'<slot>.<key>' with slot one of {self.slots}"
+                )
+            if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+                got = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+                raise ValueError(f"optimizer: state array {name!r}: expected a float array, got {got}")
+            state.setdefault(key, {})[slot] = np.array(a)
+        for key, st in state.items():
+            missing = set(self.slots) - set(st)
+            if missing:
+                raise ValueError(
+                    f"optimizer: state for {key!r} lacks {sorted(missing)}; the checkpoint is incomplete"
+                )
+        for k, v in values.items():
+            setattr(self, k, v)
+        self.t = t
+        self.hooks = list(hooks)
+        self.state = state
+        self._scratch = {}
+
+    def _checked_hyperparameters(self, hp: object) -> dict[str, float]:
+        """``hp`` checked by this optimizer's constructor: exactly its names, each valid."""
+        expected = self.hyperparameters()
+        if not isinstance(hp, dict) or set(hp) != set(expected):
+            raise ValueError(
+                f"optimizer: hyperparameters: expected the numbers {', '.join(expected)} for "
+                f"{self.name!r}, got {hp!r}"
+            )
+        lr = _check_current_lr(hp["lr"])
+        try:  # the constructor's own checks (lr apart: a schedule may have set it to 0)
+            probe = type(self)(**{k: v for k, v in hp.items() if k != "lr"})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"optimizer: {exc}") from None
+        values = probe.hyperparameters()
+        values["lr"] = lr
+        return values
+
+    def _checked_hooks(self, states: object) -> list[GradientHook]:
+        if not isinstance(states, list):
+            raise ValueError(f"optimizer: hooks: expected a list of hook descriptions, got {states!r}")
+        if states == [hook.state() for hook in self.hooks]:
+            return self.hooks  # the same hooks: keep these objects (and a custom hook among them)
+        return [hook_from_state(s) for s in states]
+
+    def __repr__(self) -> str:
+        args = [f"{k}={v!r}" for k, v in self.hyperparameters().items()]
+        if self.hooks:
+            args.append(f"hooks={self.hooks!r}")
+        return f"{type(self).__name__}({', '.join(args)})"

@@ -1,0 +1,241 @@
+"""The update rules (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam) and :func:`create`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from nnscratch.optim._checks import _check_rate
+from nnscratch.optim.base import LinearRule, Optimizer
+from nnscratch.optim.hooks import GradientHook
+
+__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "create", "OPTIMIZERS"]
+
+_NO_HOOKS: tuple[GradientHook, ...] = ()
+_new_rule = tuple.__new__
+
+
+class SGD(Optimizer):
+    """確率的勾配降下法: W ← W − η·g."""
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.01, *, hooks: Iterable[GradientHook] = _NO_HOOKS) -> None:
+        super().__init__(lr, hooks=hooks)
+
+    def _apply(self, p, g, st, s):
+        np.multiply(g, self.lr, out=s)
+        p -= s
+
+    def _update_scratch(self, params, grads):
+        if not self._plain(SGD):
+            self._update(params, grads)
+            return
+        # η·g written over g itself: no scratch array to stream through the cache
+        self.t += 1
+        lr = self.lr
+        for key, p in params.items():
+            g = grads[key]
+            np.multiply(g, lr, out=g)
+            p -= g
+
+    def linear_rule(self, params):
+        # W ← W − η·g is linear in g: back-propagating η·δ gives η·g for every parameter at the
+        # cost of scaling the (small) output delta, and each layer's update is then one GEMM
+        if self.hooks or not self._plain(SGD):
+            return None
+        return _new_rule(LinearRule, (self.lr, None, 0.0))  # tuple.__new__: half the namedtuple call
+
+
+class Momentum(Optimizer):
+    """モメンタム: v ← μ·v − η·g;  W ← W + v (v starts at 0)."""
+
+    name = "momentum"
+    slots = ("v",)
+
+    def __init__(
+        self, lr: float = 0.01, momentum: float = 0.9, *, hooks: Iterable[GradientHook] = _NO_HOOKS
+    ) -> None:
+        super().__init__(lr, hooks=hooks)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "momentum": self.momentum}
+
+    def _apply(self, p, g, st, s):
+        v = st["v"]
+        np.multiply(g, self.lr, out=s)
+        v *= self.momentum
+        v -= s
+        p += v
+
+    def linear_rule(self, params):
+        # v ← μ·v − η·g is linear in g: each layer computes it as one product with its velocity
+        if self.hooks or not self._plain(Momentum):
+            return None
+        velocities = {}
+        for key, p in params.items():
+            st = self.state.get(key)
+            if st is None or st["v"].shape != p.shape or st["v"].dtype != p.dtype:
+                st, _ = self._init_key(key, p)
+            velocities[key] = st["v"]
+        return _new_rule(LinearRule, (self.lr, velocities, self.momentum))
+
+
+class Nesterov(Momentum):
+    """Nesterov の加速勾配法: v ← μ·v − η·g;  W ← W + μ·v − η·g (the look-ahead step, with the new v).
+
+    Equivalent to ゼロから作るDeep Learning's W ← W + μ²·v_old − (1 + μ)·η·g. Momentum's settings and
+    state, its own step (so the trainer's momentum shortcut does not apply to it).
+    """
+
+    name = "nesterov"
+
+    def _apply(self, p, g, st, s):
+        v = st["v"]
+        np.multiply(g, self.lr, out=s)  # s = η·g
+        v *= self.momentum
+        v -= s  # v = μ·v − η·g
+        p -= s
+        np.multiply(v, self.momentum, out=s)
+        p += s  # W + μ·v − η·g
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: h ← h + g²;  W ← W − η·g / (√h + ε) — each weight's step shrinks with its history."""
+
+    name = "adagrad"
+    slots = ("h",)
+
+    def __init__(
+        self, lr: float = 0.01, eps: float = 1e-7, *, hooks: Iterable[GradientHook] = _NO_HOOKS
+    ) -> None:
+        super().__init__(lr, hooks=hooks)
+        self.eps = _check_rate("eps", eps)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "eps": self.eps}
+
+    def _apply(self, p, g, st, s):
+        h = st["h"]
+        np.multiply(g, g, out=s)
+        h += s
+        np.sqrt(h, out=s)
+        s += self.eps
+        np.divide(g, s, out=s)
+        s *= self.lr
+        p -= s
+
+
+class RMSProp(Optimizer):
+    """RMSProp: h ← ρ·h + (1 − ρ)·g²;  W ← W − η·g / (√h + ε) — AdaGrad with a forgetting average."""
+
+    name = "rmsprop"
+    slots = ("h",)
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        decay_rate: float = 0.99,
+        eps: float = 1e-7,
+        *,
+        hooks: Iterable[GradientHook] = _NO_HOOKS,
+    ) -> None:
+        super().__init__(lr, hooks=hooks)
+        self.decay_rate = _check_rate("decay_rate", decay_rate, 0.0, 1.0)
+        self.eps = _check_rate("eps", eps)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "decay_rate": self.decay_rate, "eps": self.eps}
+
+    def _apply(self, p, g, st, s):
+        h = st["h"]
+        np.multiply(g, g, out=s)
+        s *= 1.0 - self.decay_rate
+        h *= self.decay_rate
+        h += s
+        np.sqrt(h, out=s)
+        s += self.eps
+        np.divide(g, s, out=s)
+        s *= self.lr
+        p -= s
+
+
+class Adam(Optimizer):
+    """Adam: moment estimates m (of g) and v (of g²) with bias correction (1 − βᵗ).
+
+    t ← t + 1;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+    W ← W − η·m̂ / (√v̂ + ε)  with  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)  (as in PyTorch and Keras).
+    """
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(
+        self,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        *,
+        hooks: Iterable[GradientHook] = _NO_HOOKS,
+    ) -> None:
+        super().__init__(lr, hooks=hooks)
+        self.beta1 = _check_rate("beta1", beta1, 0.0, 1.0)
+        self.beta2 = _check_rate("beta2", beta2, 0.0, 1.0)
+        self.eps = _check_rate("eps", eps)
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def _begin(self):
+        t = self.t
+        self._step_size = self.lr / (1.0 - self.beta1**t)  # η / (1 − β₁ᵗ)
+        self._inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - self.beta2**t)  # 1 / √(1 − β₂ᵗ)
+
+    def _apply(self, p, g, st, s):
+        m, v = st["m"], st["v"]
+        m *= self.beta1
+        np.multiply(g, 1.0 - self.beta1, out=s)
+        m += s
+        v *= self.beta2
+        np.multiply(g, g, out=s)
+        s *= 1.0 - self.beta2
+        v += s
+        np.sqrt(v, out=s)
+        s *= self._inv_sqrt_bc2  # √v̂
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= self._step_size  # η·m̂ / (√v̂ + ε)
+        p -= s
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam)
+}
+
+
+def create(optimizer: str | Optimizer = "sgd", lr: float | None = None, **kwargs: object) -> Optimizer:
+    """An optimizer from its name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
+    ``"rmsprop"``, ``"adam"``) or an existing instance (returned as is; ``lr`` then replaces its rate).
+
+    ``lr=None`` keeps the optimizer's default learning rate (0.01, Adam 0.001); ``kwargs`` (``momentum``,
+    ``hooks``, …) go to the constructor.
+    """
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            optimizer.lr = _check_rate("lr", lr)
+        if kwargs:
+            raise TypeError(f"optimizer: options {sorted(kwargs)} apply only when optimizer is a name")
+        return optimizer
+    if not isinstance(optimizer, str) or optimizer.lower() not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer: unknown optimizer {optimizer!r}; expected one of "
+            f"{', '.join(map(repr, OPTIMIZERS))} or an nnscratch.optim.Optimizer"
+        )
+    cls = OPTIMIZERS[optimizer.lower()]
+    if lr is not None:
+        kwargs["lr"] = lr
+    return cls(**kwargs)
