@@ -436,4 +436,4 @@ def test_resume_takes_the_checkpoints_learning_rate_and_refuses_another(tmp_path
     assert again.returncode == 0, again.stderr
     assert io.load_checkpoint(tmp_path / "ck.npz")[1]["epoch"] == 3
     other = run(*args, "--epochs", "4", "--resume", "--lr", "0.5", cwd=tmp_path)
-    assert_clean_error(other, "lr: the checkpoint", "lr=0.02", "got lr=0.5")
+    assert_clean_error(other, "--lr: 0.5 differs from the learning rate 0.02 of the checkpoint")
