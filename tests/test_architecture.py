@@ -1,0 +1,91 @@
+"""The house rules of docs/architecture.md, checked: imports go one way (bottom to top), modules stay
+small. Every import counts, also one inside a function; only ``if TYPE_CHECKING:`` blocks are exempt."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "nnscratch"
+
+# module (dotted, without "nnscratch.") or package prefix -> layer; a module imports only its own
+# layer or lower ones
+LAYERS = [
+    ("_backend _validation _archive _npz _zipread _fast functions", 0),
+    ("layers", 1),
+    ("network gradcheck", 3),
+    ("optim", 4),
+    ("io", 5),
+    ("callbacks training datasets preprocessing", 6),
+    ("spec report", 7),
+    ("model modelfile", 8),
+    ("sklearn", 9),
+    ("cli lab", 10),
+]
+MAX_LINES = 420  # "about 400"
+
+
+def layer_of(module: str) -> int | None:
+    for names, layer in LAYERS:
+        for name in names.split():
+            if module == name or module.startswith(name + "."):
+                return layer
+    return None
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for path in SRC.rglob("*.py"):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            out[".".join(parts)] = path
+    return out
+
+
+def imports(path: Path, module: str) -> set[str]:
+    """Every nnscratch module ``module`` imports (relative ones resolved), outside TYPE_CHECKING blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for n in ast.walk(node))
+    found = set()
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(["nnscratch", *package[: len(package) - node.level + 1], base]).rstrip(".")
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.startswith("nnscratch."):
+                found.add(name[len("nnscratch."):])
+    return found
+
+
+def test_imports_go_one_way():
+    known = modules()
+    wrong = []
+    for module, path in known.items():
+        mine = layer_of(module)
+        assert mine is not None, f"{module} has no layer in LAYERS (add it, and to docs/architecture.md)"
+        for imported in imports(path, module):
+            target = imported if imported in known else imported.rpartition(".")[0]
+            theirs = layer_of(target)
+            if theirs is not None and theirs > mine:
+                wrong.append(f"{module} (layer {mine}) imports {imported} (layer {theirs})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_modules_stay_small():
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules().items()}
+    long = [f"{m}: {n} lines" for m, n in sizes.items() if n > MAX_LINES]
+    assert not long, long
