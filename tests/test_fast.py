@@ -334,3 +334,14 @@ def test_gradient_check_steps_must_be_positive_and_finite(h):
         nnscratch.functions.numerical_gradient(lambda a: float(a.sum()), np.zeros(3), h=h)
     with pytest.raises(TypeError, match=r"^h: expected a positive number"):
         nnscratch.functions.numerical_gradient(lambda a: float(a.sum()), np.zeros(3), h="1e-4")
+
+
+def test_training_refuses_a_parameter_that_is_not_an_array_naming_its_key():
+    import nnscratch
+
+    net = nnscratch.Network([2, 3, 1], seed=0)
+    net.params["W1"] = [[0.0] * 3] * 2  # a list, not an array
+    with pytest.raises(TypeError, match=r"params\['W1'\]: expected a float32 array of shape \(2, 3\)"):
+        nnscratch.Trainer(net, "sgd", lr=0.1).step([[1.0, 2.0]], [[1.0]])
+    with pytest.raises(TypeError, match=r"params\['W1'\]"):
+        nnscratch.train(net, [[1.0, 2.0]], [[1.0]], epochs=1)

@@ -34,6 +34,8 @@ from nnscratch.training import Callback, EarlyStopping, History, train
 
 __all__ = ["Model", "load"]
 
+_CHUNK = 8192  # rows per forward pass when scoring
+
 
 class Model:
     """Preprocessing + :class:`~nnscratch.Network` + target encoding + metadata, made from a RunSpec.
@@ -311,21 +313,32 @@ class Model:
         return x, data.y
 
     def _scores(self, x: np.ndarray, y_model: np.ndarray) -> dict[str, float]:
-        """Metrics on preprocessed rows and encoded targets."""
+        """Metrics on preprocessed rows and encoded targets, computed in chunks of rows (a big data set
+        is never run through the network at once: its hidden activations would not fit)."""
         net = self.network
-        if len(x) == 0:
+        n = len(x)
+        if n == 0:
             return {}
-        out = {"loss": float(net.loss(x, y_model))}
+        loss = correct = 0.0
+        preds = []
+        for s in range(0, n, _CHUNK):
+            xc, yc = x[s:s + _CHUNK], y_model[s:s + _CHUNK]
+            loss += net.loss(xc, yc) * len(xc)
+            if net.output != "identity":
+                correct += net.accuracy(xc, yc) * len(xc)
+            else:
+                preds.append(net.predict(xc).reshape(len(xc), -1))
+        out = {"loss": float(loss / n)}
         if net.output != "identity":
-            out["accuracy"] = float(net.accuracy(x, y_model))
+            out["accuracy"] = float(correct / n)
         else:
-            pred = self.encoder.decode(net.predict(x)).reshape(len(x), -1)
-            truth = self.encoder.decode(y_model).reshape(len(x), -1)
+            pred = self.encoder.decode(np.concatenate(preds)).reshape(n, -1)
+            truth = self.encoder.decode(y_model).reshape(n, -1)
             err = pred - truth
             out["rmse"] = float(np.sqrt(np.mean(err**2)))
             ss_tot = float(np.sum((truth - truth.mean(axis=0)) ** 2))
             out["r2"] = float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
-        out["samples"] = int(len(x))
+        out["samples"] = int(n)
         return out
 
     # ================================================================ copies

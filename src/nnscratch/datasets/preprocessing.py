@@ -152,7 +152,9 @@ class Standardizer:
     def transform(self, x: object) -> np.ndarray:
         a = self._check(x)
         dtype = a.dtype if a.dtype.kind == "f" else np.float32
-        return ((a - self.mean) / self.std).astype(dtype)
+        out = np.subtract(a, self.mean.astype(dtype), dtype=dtype)  # one array of the data's size, in
+        out /= self.std.astype(dtype)  # its own dtype: no float64 temporaries of a big float32 data set
+        return out
 
     def fit_transform(self, x: object) -> np.ndarray:
         return self.fit(x).transform(x)

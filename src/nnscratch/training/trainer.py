@@ -151,8 +151,11 @@ class Trainer:
 
 
 def check_writable(net: Network) -> None:
-    """Training updates the parameter arrays in place: a read-only one is refused before any step."""
+    """Training updates the parameter arrays in place: a read-only one is refused before any step
+    (something that is not an array at all gets the network's own error, naming its key)."""
     for key, p in net.params.items():
+        if not isinstance(p, np.ndarray):
+            net._check_params()
         if not p.flags.writeable:
             raise ValueError(
                 f"params[{key!r}] is read-only (as np.load(..., mmap_mode='r') gives), and training "
