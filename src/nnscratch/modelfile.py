@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnscratch import __version__, io
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
+from nnscratch.report import format_table, preview, seconds
 from nnscratch.spec import RunSpec
 from nnscratch.training import History
 
@@ -196,18 +197,8 @@ def _history(data: dict) -> History:
 # ================================================================ the summary
 
 
-def _preview(names: list, k: int = 6) -> str:
-    names = [str(n) for n in names]
-    return ", ".join(names) if len(names) <= k else f"{', '.join(names[:3])}, …, {', '.join(names[-2:])}"
-
-
-def _seconds(t: float) -> str:
-    return f"{t:.2f} s" if t < 10 else f"{t:.1f} s"
-
-
 def describe(model: Model) -> str:
     """What ``nnscratch summary`` prints: layers, data, preprocessing, classes, training, metrics."""
-    from nnscratch.report import format_table  # a sibling at this level: tables of metrics
 
     net = model._check_fitted()
     lines = [net.summary()]
@@ -219,9 +210,9 @@ def describe(model: Model) -> str:
     if model.provenance.get("data"):
         lines.append(f"data           {model.provenance['data']} ({model.task})")
     if model.feature_names:
-        lines.append(f"features       {len(model.feature_names)}: {_preview(model.feature_names)}")
+        lines.append(f"features       {len(model.feature_names)}: {preview(model.feature_names)}")
     if model.task == "classification" and model.encoder.classes:
-        lines.append(f"classes        {len(model.encoder.classes)}: {_preview(model.encoder.classes, 10)}")
+        lines.append(f"classes        {len(model.encoder.classes)}: {preview(model.encoder.classes, 10)}")
     if model.target:
         lines.append(f"target         {model.target}")
     lines.append(f"preprocessing  {model.preprocessor.describe()}")
@@ -229,7 +220,7 @@ def describe(model: Model) -> str:
     if t:
         lines.append(f"training       {t.get('optimizer')} lr={t.get('lr')}, {t.get('epochs')} epochs, batch "
                      f"{t.get('batch_size') or 'full'}, seed {t.get('seed')}, "
-                     f"{_seconds(float(t.get('seconds') or 0))}")
+                     f"{seconds(float(t.get('seconds') or 0))}")
     if model.stream:
         lines.append(f"online updates {model.stream.get('rows', 0):,} rows from 'nnscratch stream'")
     if model.metrics:

@@ -20,9 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Print one line per entry of ``nnscratch.datasets.REGISTRY`` (✓ marks a cached download)."""
-    from nnscratch.cli._tables import format_columns
     from nnscratch.datasets import REGISTRY
     from nnscratch.datasets.idx import FILES, data_home
+    from nnscratch.report import format_columns
 
     rows = [("name", "task", "samples", "features", "classes", "source", "description")]
     for info in REGISTRY.values():

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the metrics table (or JSON) of ``args.model`` on its test part or on ``--data``."""
     from nnscratch import datasets
     from nnscratch.cli._files import load_model
-    from nnscratch.cli._tables import format_table
+    from nnscratch.report import format_table
 
     model = load_model(args.model)
     if args.data is None:

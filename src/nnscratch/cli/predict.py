@@ -34,7 +34,7 @@ def _csv_text(model, x, proba: bool) -> str:
 
     import numpy as np
 
-    from nnscratch.cli._tables import format_number
+    from nnscratch.report import format_number
 
     target = model.target or "prediction"
     buf = io.StringIO()

@@ -266,8 +266,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(args, model, seconds: float, save_path: str | None) -> None:
-    from nnscratch.cli._tables import format_table
-    from nnscratch.cli._tables import seconds as fmt_seconds
+    from nnscratch.report import format_table
+    from nnscratch.report import seconds as fmt_seconds
 
     history = model.history
     if args.json:
