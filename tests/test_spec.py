@@ -139,3 +139,8 @@ def test_a_spec_is_immutable_and_replace_checks():
     assert RunSpec(hidden_sizes="64-32").hidden_sizes == (64, 32)
     assert RunSpec(hidden_sizes="0").hidden_sizes == ()
     assert RunSpec(batch_size="full").batch_size is None
+
+
+def test_every_field_has_a_bad_case_above():
+    covered = {name for fields, _ in BAD for name in fields}
+    assert set(FIELDS) <= covered, sorted(set(FIELDS) - covered)
