@@ -317,3 +317,26 @@ def test_checkpoint_round_trip(tmp_path):
         io.load_checkpoint(tmp_path / "net.npz")
     with pytest.raises(ValueError, match="clash"):
         io.save_checkpoint(path, net, state, {"W1": np.ones(2)})
+
+
+def test_ctrl_c_during_a_write_waits_for_the_whole_file(tmp_path, monkeypatch):
+    """SIGINT that arrives while a file is written is delivered after it: the file is complete and no
+    temporary file is left (a KeyboardInterrupt between creating and cleaning it up would leak it)."""
+    import signal
+
+    from nnscratch import _archive
+
+    real = np.savez
+
+    def interrupted_savez(f, **arrays):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of the write
+        real(f, **arrays)
+
+    monkeypatch.setattr(np, "savez", interrupted_savez)
+    path = tmp_path / "a.npz"
+    with pytest.raises(KeyboardInterrupt):
+        _archive.atomic_savez(path, {"x": np.arange(3)})
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["a.npz"]
+    assert np.load(path)["x"].tolist() == [0, 1, 2]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back

@@ -23,13 +23,17 @@ killed writer are removed on the next write to the same target (see :func:`clean
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -220,20 +224,39 @@ def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None
         raise ValueError(f"path: {target!r} exists and is not a regular file; refusing to replace it")
     clean_stale_temporaries(target)
     base = os.path.basename(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, st.st_mode & 0o777 if st is not None else 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:  # including KeyboardInterrupt: never leave the temporary file behind
+    with _ctrl_c_waits():  # between mkstemp and the cleanup below an interrupt would leak the file
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}-", suffix=".tmp", dir=directory)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, st.st_mode & 0o777 if st is not None else 0o666 & ~_UMASK)
+            os.replace(tmp, target)
+        except BaseException:  # an error (a full disk): never leave the temporary file behind
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+
+@contextlib.contextmanager
+def _ctrl_c_waits() -> Iterator[None]:
+    """Ctrl-C (SIGINT) that arrives during a write is delivered when the write is over, to whatever
+    handler was there (Python's raises KeyboardInterrupt then): the file is written whole or not at
+    all, and no temporary file is left. Outside the main thread, where handlers cannot be set, a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+        if received:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _read_umask() -> int:
