@@ -36,6 +36,16 @@ class OutputLayer:
     def _delta_buffer(self) -> np.ndarray:
         return self._delta.get(self.y.shape[0], self.y.shape[1], self.y.dtype)
 
+    def _difference_delta(self, d: np.ndarray, factor: float) -> np.ndarray:
+        """δ = (y − d)·factor / N: the output delta of every activation paired with its own loss
+        (identity + squared error, sigmoid + binary cross entropy; softmax + cross entropy for one-hot d)."""
+        self._check()
+        delta = self._delta_buffer()
+        np.subtract(self.y, d, out=delta)
+        delta *= delta.dtype.type(factor / self.y.shape[0])
+        self.delta = delta
+        return delta
+
     def loss(self, d: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -60,12 +70,7 @@ class IdentityMSE(OutputLayer):
         return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
 
     def backward(self, d, factor=1.0):
-        self._check()
-        delta = self._delta_buffer()
-        np.subtract(self.y, d, out=delta)
-        delta *= delta.dtype.type(factor / self.y.shape[0])
-        self.delta = delta
-        return delta
+        return self._difference_delta(d, factor)
 
 
 class SigmoidBinaryCrossEntropy(OutputLayer):
@@ -87,12 +92,7 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
         return float(np.sum(per, dtype=np.float64) / u.shape[0])
 
     def backward(self, d, factor=1.0):
-        self._check()
-        delta = self._delta_buffer()
-        np.subtract(self.y, d, out=delta)
-        delta *= delta.dtype.type(factor / self.y.shape[0])
-        self.delta = delta
-        return delta
+        return self._difference_delta(d, factor)
 
 
 class SoftmaxCrossEntropy(OutputLayer):
