@@ -187,3 +187,31 @@ def test_course_loop_equivalence_on_a_network():
     optim.SGD(0.01).update(net.params, grads)
     for k in want:
         np.testing.assert_array_equal(net.params[k], want[k])
+
+
+def test_momentum_keeps_the_learning_rate_inside_the_velocity_as_its_docstring_says():
+    """v ← μv − ηg, W ← W + v equals PyTorch's b ← μb + g, W ← W − ηb while η is constant, and
+    differs once η changes (the old velocity keeps the old η)."""
+    from nnscratch.optim import Momentum
+
+    grads = [np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([-1.0, 1.0]), np.array([2.0, 0.0])]
+
+    def ours(rates):
+        w = {"W": np.zeros(2)}
+        opt = Momentum(lr=rates[0], momentum=0.9)
+        for lr, g in zip(rates, grads, strict=True):
+            opt.lr = lr
+            opt.update(w, {"W": g.copy()})
+        return w["W"]
+
+    def pytorch_form(rates):
+        w, b = np.zeros(2), np.zeros(2)
+        for lr, g in zip(rates, grads, strict=True):
+            b = 0.9 * b + g
+            w = w - lr * b
+        return w
+
+    constant = [0.1] * 4
+    np.testing.assert_allclose(ours(constant), pytorch_form(constant), rtol=1e-12)
+    lowered = [0.1, 0.1, 0.01, 0.01]
+    assert not np.allclose(ours(lowered), pytorch_form(lowered))

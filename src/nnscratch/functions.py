@@ -7,7 +7,10 @@ Conventions (see DESIGN.md):
 - every ``d_*`` activation derivative takes the **pre-activation** (総入力) ``u``, not the output ``z``;
 - losses take the target first, ``(d, y)``, and are the mean over rows of the per-sample loss;
   loss derivatives are derivatives of that mean, so they carry the ``1/N``;
-- float32 stays float32 and float64 stays float64; integer input computes in float64.
+- float32 stays float32 and float64 stays float64; integer input computes in float64;
+- a loss is exact to a few ulps of its input's dtype for any finite input (``nnscratch._losses``
+  computes it in float64 with no cancelling terms and rounds it to that dtype: a float32 loss above
+  3.4e38 is inf), with no numpy warnings.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnscratch import _losses
 from nnscratch._backend import float_dtype_of
 from nnscratch._validation import check_step
 
@@ -156,12 +160,6 @@ def _rows(d: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d, y
 
 
-def _log_clipped(p: np.ndarray) -> np.ndarray:
-    # log of the smallest positive normal number instead of log(0) = -inf: exact wherever p > tiny,
-    # finite at p = 0 (where the course adds 1e-7, which biases every value and derivative).
-    return np.log(np.maximum(p, np.finfo(p.dtype).tiny))
-
-
 def _labels_if_integer(d: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     """Integer class labels (one per row) are returned as indices; one-hot/soft targets give None."""
     if d.shape == y.shape:
@@ -197,10 +195,13 @@ def to_one_hot(labels: np.ndarray, n_classes: int, dtype: object = np.float64) -
 
 
 def mean_squared_error(d: np.ndarray, y: np.ndarray) -> float:
-    """二乗誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows (the ½ cancels the 2 of the derivative)."""
+    """二乗誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows (the ½ cancels the 2 of the derivative).
+
+    Summed over the K outputs, as the course's formula is: E is K/2 times PyTorch's
+    ``MSELoss(reduction="mean")``, which averages over outputs too and has no ½.
+    """
     d, y = _rows(d, y)
-    diff = y - d.reshape(y.shape)
-    return float(0.5 * np.sum(diff * diff) / y.shape[0])
+    return _losses.squared_error(y, d.reshape(y.shape))
 
 
 def d_mean_squared_error(d: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -213,45 +214,38 @@ def d_mean_squared_error(d: np.ndarray, y: np.ndarray) -> np.ndarray:
 def cross_entropy_error(d: np.ndarray, y: np.ndarray) -> float:
     """交差エントロピー誤差 E = −Σ_k d_k log y_k, averaged over rows.
 
-    ``d`` is one-hot (the shape of y) or integer labels (one per row). Finite where y has zeros.
+    ``d`` is one-hot (the shape of y) or integer labels (one per row). Finite where y has zeros: log 0
+    is taken as log of the dtype's smallest normal number (the course adds 1e-7 to every y instead).
     """
     d, y = _rows(d, y)
-    labels = _labels_if_integer(d, y)
-    n = y.shape[0]
-    if labels is not None:
-        return float(-np.sum(_log_clipped(y[np.arange(n), labels])) / n) + 0.0  # + 0.0: no −0.0
-    return float(-np.sum(d * _log_clipped(y)) / n) + 0.0
+    return _losses.cross_entropy(y, d, _labels_if_integer(d, y))
 
 
 def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
-    """二値交差エントロピー E = −Σ_k [d log y + (1 − d) log(1 − y)], averaged over rows.
+    """二値交差エントロピー E = −Σ_k [d log y + (1 − d) log(1 − y)], summed over outputs and averaged
+    over rows (K times PyTorch's ``BCELoss(reduction="mean")``, which also averages over outputs).
 
-    Finite at y ∈ {0, 1}.
+    Finite at y ∈ {0, 1} (as ``cross_entropy_error``); log(1 − y) is computed as log1p(−y), exact
+    for small y.
     """
     d, y = _rows(d, y)
-    d = d.reshape(y.shape)
-    total = d * _log_clipped(y) + (1 - d) * _log_clipped(1 - y)
-    return float(-np.sum(total) / y.shape[0]) + 0.0  # + 0.0 turns −0.0 into 0.0
+    return _losses.binary_cross_entropy(y, d.reshape(y.shape))
 
 
 def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
-    """Cross entropy of softmax(u), from the pre-activation u through log-softmax (no log(0))."""
+    """Cross entropy of softmax(u), from the pre-activation u: per row
+    log1p(Σ_{k≠argmax} exp(u_k − m)) + (m − u_label) with m = max u — exact for any finite u
+    (log 2 for the tie [1e30, 1e30])."""
     d, u = _rows(d, u)
-    shifted = u - np.max(u, axis=-1, keepdims=True)
-    log_y = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
     labels = _labels_if_integer(d, u)
-    n = u.shape[0]
-    if labels is not None:
-        return float(-np.sum(log_y[np.arange(n), labels]) / n) + 0.0  # + 0.0: no −0.0
-    return float(-np.sum(d * log_y) / n) + 0.0
+    return _losses.softmax_cross_entropy(u, labels if labels is not None else d)
 
 
 def sigmoid_with_loss(d: np.ndarray, u: np.ndarray) -> float:
-    """Binary cross entropy of sigmoid(u), from u: Σ [max(u, 0) − u·d + log(1 + exp(−|u|))] / N."""
+    """Binary cross entropy of sigmoid(u), from u: Σ [relu(u)(1 − d) + relu(−u)·d + log(1 + exp(−|u|))]
+    / N, which equals −Σ [d log σ(u) + (1 − d) log(1 − σ(u))] / N with no term that can overflow."""
     d, u = _rows(d, u)
-    d = d.reshape(u.shape)
-    per = np.maximum(u, 0) - u * d + np.log1p(np.exp(-np.abs(u)))
-    return float(np.sum(per) / u.shape[0])
+    return _losses.sigmoid_binary_cross_entropy(u, d.reshape(u.shape))
 
 
 def d_softmax_with_loss(d: np.ndarray, y: np.ndarray) -> np.ndarray:

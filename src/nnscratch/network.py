@@ -32,6 +32,12 @@ MAX_PARAMETERS = 2**30
 Larger sizes are refused before anything is allocated."""
 
 
+# Values beyond the dtype's range become ±inf (a softmax's u − max below −float max is −inf, whose exp
+# is the exact 0; an overflowing logit makes the loss inf, which is reported as such): no warning.
+# Training's step sets the same state once around its whole step.
+_BEYOND_RANGE = {"over": "ignore", "invalid": "ignore"}
+
+
 def parse_sizes(sizes: object) -> list[int]:
     """``[2, 3, 3, 1]`` or ``"2-3-3-1"`` → ``[2, 3, 3, 1]``, each a positive integer, at least two."""
     if isinstance(sizes, str):
@@ -264,7 +270,8 @@ class Network:
     def forward(self, x: object) -> np.ndarray:
         """順伝播: y for input x of shape (N, n_in) or (n_in,); keeps what backward needs."""
         x2, single = self.check_x(x)
-        y = self._forward(x2).copy()
+        with np.errstate(**_BEYOND_RANGE):
+            y = self._forward(x2).copy()
         self._n_rows = x2.shape[0]
         return y[0] if single else y
 
@@ -284,7 +291,8 @@ class Network:
         """誤差 E: the batch-mean loss of the network on (x, d)."""
         x2, _ = self.check_x(x)
         dd = self.check_d(d, x2.shape[0])
-        self._forward(x2)
+        with np.errstate(**_BEYOND_RANGE):
+            self._forward(x2)
         self._n_rows = x2.shape[0]
         return self.output_layer.loss(dd)
 
@@ -314,7 +322,8 @@ class Network:
         if self.output == "identity":
             self._classes_from(np.empty((0, 1)))  # raises the clear error
         dd = self.check_d(d, x2.shape[0])
-        pred = self._classes_from(self._forward(x2))
+        with np.errstate(**_BEYOND_RANGE):
+            pred = self._classes_from(self._forward(x2))
         self._n_rows = x2.shape[0]  # a later backward(d) refers to this pass
         if self.output == "softmax":
             truth = dd if dd.ndim == 1 else np.argmax(dd, axis=1)

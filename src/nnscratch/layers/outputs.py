@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from nnscratch import _backend as B
+from nnscratch import _losses
 from nnscratch.layers.activations import _rows, _sigmoid_into
 
 
 class OutputLayer:
     """Output activation y = f(u) paired with a loss. Targets ``d`` come validated from the network:
-    a float array of y's shape, or (softmax only) integer labels of shape (N,)."""
+    a float array of y's shape, or (softmax only) integer labels of shape (N,).
+
+    ``loss(d)`` is the batch mean of the per-sample loss, exact to a few ulps of the network's dtype
+    for any finite u (computed from u in float64 by ``nnscratch._losses``; a float32 loss beyond
+    3.4e38 is inf). Training needs only the delta, which is exact by construction.
+    """
 
     activation = ""
     loss_name = ""
@@ -56,7 +62,11 @@ class OutputLayer:
 
 
 class IdentityMSE(OutputLayer):
-    """恒等写像 + 二乗誤差 (regression): E = ½ Σ (y − d)² / N, δ = (y − d) / N."""
+    """恒等写像 + 二乗誤差 (regression): E = ½ Σ_k (y_k − d_k)² / N, δ = (y − d) / N.
+
+    The ½ and the sum over outputs follow the course: E is K/2 times PyTorch's
+    ``MSELoss(reduction="mean")``, which also averages over the K outputs and has no ½.
+    """
 
     activation = "identity"
     loss_name = "mse"
@@ -66,17 +76,17 @@ class IdentityMSE(OutputLayer):
 
     def loss(self, d):
         self._check()
-        diff = self.y - d
-        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+        return _losses.squared_error(self.u, d)
 
     def backward(self, d, factor=1.0):
         return self._difference_delta(d, factor)
 
 
 class SigmoidBinaryCrossEntropy(OutputLayer):
-    """シグモイド + 二値交差エントロピー: E = −Σ[d log y + (1−d) log(1−y)] / N, δ = (y − d) / N.
+    """シグモイド + 二値交差エントロピー: E = −Σ_k [d log y + (1−d) log(1−y)] / N, δ = (y − d) / N.
 
-    The loss is computed from u as Σ[max(u,0) − u·d + log(1 + e^−|u|)], exact where y rounds to 0 or 1.
+    Summed over the K outputs and averaged over rows (PyTorch's ``BCEWithLogitsLoss`` averages over
+    both: ours is K times it). The loss is computed from u, exact where y rounds to 0 or 1.
     """
 
     activation = "sigmoid"
@@ -87,9 +97,7 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
 
     def loss(self, d):
         self._check()
-        u = self.u
-        per = np.maximum(u, 0) - u * d + np.log1p(np.exp(-np.abs(u)))
-        return float(np.sum(per, dtype=np.float64) / u.shape[0])
+        return _losses.sigmoid_binary_cross_entropy(self.u, d)
 
     def backward(self, d, factor=1.0):
         return self._difference_delta(d, factor)
@@ -98,8 +106,9 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
 class SoftmaxCrossEntropy(OutputLayer):
     """ソフトマックス + 交差エントロピー: E = −Σ d log y / N, δ = (y − d) / N.
 
-    Forward keeps each row's max m and Σ exp(u − m) = s, so log y = u − m − log s is exact and the
-    loss never takes log(0).
+    Forward keeps each row's max m (at ``row_argmax``) and Σ exp(u − m) = s. The loss is computed
+    from u as log1p(Σ_{k≠argmax} exp(u_k − m)) + (m − u_label): no log(0), and log 2 for the tie
+    [1e30, 1e30] (m + log s − u_label would round log s away next to a huge m).
     """
 
     activation = "softmax"
@@ -112,13 +121,15 @@ class SoftmaxCrossEntropy(OutputLayer):
         self._ones = B.Workspace(fill=1)
         self.row_max: np.ndarray | None = None
         self.row_sum: np.ndarray | None = None
+        self.row_argmax: np.ndarray | None = None
 
     def _f(self, u, out):
         n, c = u.shape
         # each row's max picked at its argmax, and Σ_k as a product with a column of ones: on rows of
         # a few classes both run several times faster than max/sum along the row
         m = self._m.get(n, 1, u.dtype)
-        m[:, 0] = u[_rows(self, n), u.argmax(axis=1)]
+        self.row_argmax = u.argmax(axis=1)
+        m[:, 0] = u[_rows(self, n), self.row_argmax]
         np.subtract(u, m, out=out)
         np.exp(out, out=out)
         s = self._s.get(n, 1, u.dtype)
@@ -128,13 +139,8 @@ class SoftmaxCrossEntropy(OutputLayer):
 
     def loss(self, d):
         self._check()
-        n = self.u.shape[0]
-        log_norm = self.row_max[:, 0] + np.log(self.row_sum[:, 0])  # log Σ exp(u)
-        if d.ndim == 1:
-            picked = self.u[_rows(self, n), d]
-            return float(np.add.reduce(log_norm - picked, dtype=np.float64) / n)
-        log_y = self.u - log_norm[:, None]
-        return float(-np.sum(d * log_y, dtype=np.float64) / n)
+        rows = _rows(self, self.u.shape[0])
+        return _losses.softmax_cross_entropy(self.u, d, self.row_argmax, rows, self.row_max)
 
     def backward(self, d, factor=1.0):
         self._check()
@@ -162,8 +168,7 @@ class SigmoidMSE(OutputLayer):
 
     def loss(self, d):
         self._check()
-        diff = self.y - d
-        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+        return _losses.sigmoid_squared_error(self.u, d)
 
     def backward(self, d, factor=1.0):
         self._check()
@@ -190,6 +195,7 @@ class SoftmaxMSE(OutputLayer):
         self._m = B.Workspace()
         self._s = B.Workspace()
         self._ones = B.Workspace(fill=1)
+        self.row_argmax: np.ndarray | None = None
 
     def _dense(self, d):
         if d.ndim == 1:  # integer labels → one-hot rows
@@ -200,8 +206,7 @@ class SoftmaxMSE(OutputLayer):
 
     def loss(self, d):
         self._check()
-        diff = self.y - self._dense(d)
-        return float(0.5 * np.vdot(diff, diff) / self.y.shape[0])
+        return _losses.softmax_squared_error(self.u, self._dense(d), self.row_argmax)
 
     def backward(self, d, factor=1.0):
         self._check()

@@ -50,7 +50,16 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """モメンタム: v ← μ·v − η·g;  W ← W + v (v starts at 0)."""
+    """モメンタム: v ← μ·v − η·g;  W ← W + v (v starts at 0).
+
+    The velocity v carries the learning rate inside it, as in 『ゼロから作るDeep Learning』 and the course
+    (and Sutskever et al. 2013). PyTorch's ``SGD(momentum=μ)`` keeps b ← μ·b + g and steps W ← W − η·b
+    instead. With a constant η the two are the same run (v = −η·b). They differ when η changes during
+    training (a schedule, or ``trainer.lr = …``): here the new η applies to new gradients only and the
+    velocity built with the old η decays away over about 1/(1 − μ) steps; in PyTorch the new η rescales
+    the whole accumulated velocity at once. We keep the course's form so that the numbers a learner
+    computes by hand match; when comparing with PyTorch under a schedule, expect this difference.
+    """
 
     name = "momentum"
     slots = ("v",)
@@ -104,7 +113,12 @@ class Nesterov(Momentum):
 
 
 class AdaGrad(Optimizer):
-    """AdaGrad: h ← h + g²;  W ← W − η·g / (√h + ε) — each weight's step shrinks with its history."""
+    """AdaGrad: h ← h + g²;  W ← W − η·g / (√h + ε) — each weight's step shrinks with its history.
+
+    ε = 1e-7 by default, added to √h as in 『ゼロから作るDeep Learning』 and Keras. PyTorch's ``Adagrad``
+    uses ε = 1e-10 in the same place; pass ``eps=1e-10`` to reproduce it. ε matters only while √h is
+    that small (the first steps of a weight with tiny gradients), where a larger ε takes smaller steps.
+    """
 
     name = "adagrad"
     slots = ("h",)
@@ -130,7 +144,12 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """RMSProp: h ← ρ·h + (1 − ρ)·g²;  W ← W − η·g / (√h + ε) — AdaGrad with a forgetting average."""
+    """RMSProp: h ← ρ·h + (1 − ρ)·g²;  W ← W − η·g / (√h + ε) — AdaGrad with a forgetting average.
+
+    ρ = ``decay_rate`` = 0.99 and ε = 1e-7 by default (『ゼロから作るDeep Learning』, Keras's ε). PyTorch's
+    ``RMSprop`` has the same update with α = ρ = 0.99 and ε = 1e-8 (pass ``eps=1e-8`` to match);
+    ε only matters while √h is that small.
+    """
 
     name = "rmsprop"
     slots = ("h",)
