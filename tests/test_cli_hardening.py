@@ -215,3 +215,37 @@ def test_the_default_rate_is_recorded_as_the_number_used(tmp_path):
                  "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert io.load_with_metadata(tmp_path / "model.npz")[1]["training"]["lr"] == 0.01
+
+
+def test_predict_on_a_stream_answers_each_block_before_the_input_ends(work):
+    """``predict -`` reads, predicts and writes in blocks: an endless stream keeps answering (the first
+    block's predictions arrive while standard input is still open) in bounded memory."""
+    from nnscratch.datasets._table import CHUNK_ROWS
+
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "nnscratch.cli", "predict", "model.npz", "-"], cwd=work,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        proc.stdin.write(b"x0,x1\n" + b"0.5,-0.5\n" * CHUNK_ROWS)
+        proc.stdin.flush()
+        lines = [proc.stdout.readline() for _ in range(CHUNK_ROWS + 1)]  # header + one block, stdin open
+        assert lines[0].strip() and all(line.strip() == lines[1].strip() for line in lines[1:])
+        assert proc.poll() is None
+        proc.stdin.write(b"-1,1\n")
+        proc.stdin.close()
+        rest = proc.stdout.read().splitlines()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        assert len(rest) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_predict_to_a_file_writes_nothing_when_a_later_row_is_bad(work):
+    from nnscratch.datasets._table import CHUNK_ROWS
+
+    (work / "long.csv").write_text("x0,x1\n" + "0.5,-0.5\n" * (CHUNK_ROWS + 5) + "oops,1\n")
+    before = digest(work)
+    result = run("predict", "model.npz", "long.csv", "-o", "out.csv", cwd=work)
+    refused(result, f"line {CHUNK_ROWS + 7}")
+    assert digest(work) == before  # no out.csv, no temporary left

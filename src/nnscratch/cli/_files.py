@@ -10,9 +10,12 @@ destroys nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from typing import IO
 
 # what a command writes; each kind replaces only an existing file of the same kind
 MODEL = "model"
@@ -133,13 +136,15 @@ def check_output(path: str, option: str, kind: str, inputs: tuple[str, ...] = ()
             raise ValueError(f"{option}: {path!r} is also an input; choose another file")
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path`` (never half a file)."""
+@contextlib.contextmanager
+def atomic_text_file(path: str) -> Iterator[IO[str]]:
+    """A text file to write in parts: a temporary file beside ``path``, renamed over ``path`` when the
+    block ends without an error and removed when it does not (``path`` is never half a file)."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

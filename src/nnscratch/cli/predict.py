@@ -27,47 +27,55 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _csv_text(model, x, proba: bool) -> str:
-    """The predictions as CSV: values in the target's units, or class names (and probabilities)."""
+def _write_predictions(model, blocks, out, proba: bool) -> None:
+    """The predictions as CSV, block by block as the rows arrive: values in the target's units, or
+    class names (and probabilities). Each block is written and flushed before the next is read."""
     import csv
-    import io
 
     import numpy as np
 
     from nnscratch.report import format_number
 
     target = model.target or "prediction"
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    if model.task == "regression":
-        values = model.predict(x).reshape(len(x), -1)
-        header = [target] if values.shape[1] == 1 else [f"{target}_{j}" for j in range(values.shape[1])]
-        writer.writerow(header)
-        for row in values:
-            writer.writerow([format_number(v) for v in row])
-        return buf.getvalue()
-    names = model.encoder.classes
-    probabilities = model.predict_proba(x)
-    writer.writerow([target] + ([f"p({n})" for n in names] if proba else []))
-    for k, p in zip(np.argmax(probabilities, axis=1), probabilities, strict=True):
-        writer.writerow([names[k]] + ([format_number(v) for v in p] if proba else []))
-    return buf.getvalue()
+    writer = csv.writer(out, lineterminator="\n")
+    names = model.encoder.classes if model.task != "regression" else None
+    header_written = False
+    for x in blocks:
+        if names is None:
+            values = model.predict(x).reshape(len(x), -1)
+            if not header_written:
+                k = values.shape[1]
+                writer.writerow([target] if k == 1 else [f"{target}_{j}" for j in range(k)])
+            writer.writerows([format_number(v) for v in row] for row in values)
+        else:
+            probabilities = model.predict_proba(x)
+            if not header_written:
+                writer.writerow([target] + ([f"p({n})" for n in names] if proba else []))
+            writer.writerows(
+                [names[k]] + ([format_number(v) for v in p] if proba else [])
+                for k, p in zip(np.argmax(probabilities, axis=1), probabilities, strict=True)
+            )
+        header_written = True
+        out.flush()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Predict every row of ``args.input`` and write the CSV to ``args.output``."""
-    from nnscratch.cli._files import CSV, atomic_write_text, check_output, load_model
-    from nnscratch.datasets import read_features
+    """Predict every row of ``args.input`` and write the CSV to ``args.output``.
+
+    Rows are read, predicted and written in blocks, so ``predict -`` on an endless stream keeps
+    answering in bounded memory. A bad row stops it with a one-line error; on standard output the
+    blocks before it have been written, an ``--output`` file is only written when every row was good.
+    """
+    from nnscratch.cli._files import CSV, atomic_text_file, check_output, load_model
+    from nnscratch.datasets import iter_features
 
     model = load_model(args.model)
     if args.output != "-":
         check_output(args.output, "--output", CSV, (args.input, args.model))
-    n_in = model.network.sizes[0]
-    x = read_features(args.input, model.feature_names, n_in, target=model.target)
-    text = _csv_text(model, x, args.proba)
+    blocks = iter_features(args.input, model.feature_names, model.network.sizes[0], target=model.target)
     if args.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_predictions(model, blocks, sys.stdout, args.proba)
     else:
-        atomic_write_text(args.output, text)
+        with atomic_text_file(args.output) as f:
+            _write_predictions(model, blocks, f, args.proba)
     return P.EXIT_OK

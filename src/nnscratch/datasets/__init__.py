@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from nnscratch.datasets._base import Dataset
 from nnscratch.datasets.bundled import breast_cancer, diabetes, digits, iris, wine
-from nnscratch.datasets.files import read_csv, read_features, read_file, read_npz
+from nnscratch.datasets.files import iter_features, read_csv, read_features, read_file, read_npz
 from nnscratch.datasets.generated import animals, blobs, circles, linear, moons, spiral, xor
 from nnscratch.datasets.idx import fashion_mnist, load_mnist, mnist
 from nnscratch.datasets.preprocessing import Standardizer, one_hot, train_test_split, train_val_test_split
@@ -32,7 +32,7 @@ __all__ = [
     "linear", "xor", "moons", "circles", "spiral", "blobs", "animals",
     "iris", "wine", "breast_cancer", "digits", "diabetes",
     "mnist", "fashion_mnist", "load_mnist",
-    "read_csv", "read_npz", "read_file", "read_features",
+    "read_csv", "read_npz", "read_file", "read_features", "iter_features",
     "train_test_split", "train_val_test_split", "Standardizer", "one_hot",
 ]
 

@@ -13,7 +13,7 @@ import io
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 import numpy as np
@@ -281,16 +281,28 @@ def read_features(
     ignored), else by position when the count matches (a ``target`` column is dropped first).
     ``source`` may be ``"-"`` (standard input) or the raw bytes of a file.
     """
+    blocks = list(iter_features(source, feature_names, n_features, target))  # ≥ 1 block, or an error
+    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def iter_features(
+    source: Source | bytes, feature_names: Sequence[str] | None, n_features: int, target: str | None = None
+) -> Iterator[np.ndarray]:
+    """:func:`read_features` in blocks of rows as they are read (a CSV in blocks of ``CHUNK_ROWS``, an
+    ``.npz`` as one block), so that a stream of any length is predicted in bounded memory. A CSV with
+    no data rows raises the same error as :func:`read_features`."""
     if isinstance(source, (str, os.PathLike)) and str(source) == "-":
         source = _stdin_source()
     if isinstance(source, bytes):
         if source[:4] == b"PK\x03\x04":
-            return _npz_features("<stdin>", source, n_features)
+            yield _npz_features("<stdin>", source, n_features)
+            return
         stream = io.BytesIO(source)
         stream.name = "<stdin>"  # type: ignore[misc]
         source = stream
     elif isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".npz"):
-        return _npz_features(os.fspath(source), source, n_features)
+        yield _npz_features(os.fspath(source), source, n_features)
+        return
     lines, f = open_lines(source)
     try:
         table = Table(lines)
@@ -306,12 +318,15 @@ def read_features(
                     f"{label}: expected {n_features} feature columns{expected}, got {len(columns)} "
                     f"({_preview([header[j] for j in columns])})"
                 )
-        blocks = [numeric_block(label, header, rows, line_numbers, columns)
-                  for line_numbers, rows in table.chunks()]
+        empty = True
+        for line_numbers, rows in table.chunks():
+            empty = False
+            yield numeric_block(label, header, rows, line_numbers, columns).reshape(-1, len(columns))
+        if empty:
+            _concat(label, [], len(columns))  # the one "no data rows" error
     finally:
         if f is not None:
             f.close()
-    return _concat(label, blocks, len(columns))
 
 
 def _npz_features(label: str, source: str | os.PathLike | bytes, n_features: int) -> np.ndarray:
