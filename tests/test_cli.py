@@ -266,6 +266,7 @@ def bad_dir(tmp_path, animals):
     (tmp_path / "model.npz").write_bytes((src / "animals.npz").read_bytes())
     write_animals_csv(tmp_path / "data.csv", n=40)
     (tmp_path / "nonnum.csv").write_text("a,b,y\n1,2,0\n3,abc,1\n")
+    (tmp_path / "textcol.csv").write_text("animal,legs,teeth\ncat,4,30\ndog,4,42\n")
     (tmp_path / "emptycell.csv").write_text("a,b,y\n1,2,0\n3,,1\n")
     (tmp_path / "nan.csv").write_text("a,b,y\n1,2,0\n4,5,1\nNaN,3,1\n")
     (tmp_path / "empty.csv").write_text("")
@@ -282,6 +283,7 @@ def bad_dir(tmp_path, animals):
 BAD = [
     (["train", "--data", "digitz"], ["unknown data set 'digitz'", "digits", "iris"]),
     (["train", "--data", "nonnum.csv"], ["nonnum.csv, line 3, column 'b'", "'abc' is not a number"]),
+    (["train", "--data", "textcol.csv"], ["textcol.csv, line 2, column 'animal'", "--target animal"]),
     (["train", "--data", "data.csv", "--target", "species"],
      ["no column 'species'", "the columns are: body_area_m2, legs, fur_length_cm, teeth, animal"]),
     (["train", "--data", "emptycell.csv"], ["emptycell.csv, line 3, column 'b': empty cell"]),
