@@ -82,6 +82,26 @@ def test_the_kernel_is_this_python(tools, tmp_path):
     assert out[0] == sys.executable and Path(out[1]) == Path(nnscratch.__file__)
 
 
+def test_problems_are_errors_and_standard_error(tools):
+    """What counts against a notebook: an error output and any text on standard error (a warning)."""
+    import nbformat
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook()
+    nb.cells = [
+        v4.new_code_cell(outputs=[v4.new_output("stream", name="stdout", text="fine\n")]),
+        v4.new_code_cell(outputs=[v4.new_output("stream", name="stderr", text="UserWarning: Glyph\n")]),
+        v4.new_markdown_cell("text"),
+        v4.new_code_cell(outputs=[v4.new_output("error", ename="ValueError", evalue="x: bad", traceback=[])]),
+        v4.new_code_cell(outputs=[v4.new_output("execute_result", data={"text/html": "<b>0.087</b>"})]),
+    ]
+    assert tools.problems(nb) == [
+        "cell 2: standard error: UserWarning: Glyph",
+        "cell 4: ValueError: x: bad",
+    ]
+    assert "<b>0.087</b>" in tools.output_text(nb) and "fine" in tools.output_text(nb)
+
+
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
 def test_notebook_runs_without_errors_or_warnings(executed, tools, name):
     fresh = executed[name][1]
