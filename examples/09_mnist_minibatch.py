@@ -5,8 +5,9 @@ on a random mini-batch of 100 images; every 10 iterations it prints the accuracy
 (トレーニング, as the course does) and on the test set (テスト). The course reaches about 0.92.
 
 MNIST is read from the cache (see ``nnscratch.datasets.mnist``); ``--download`` fetches it once.
-When it is not cached, the same network learns scikit-learn's bundled 8×8 digits instead (64-40-10,
-pixels scaled to [0, 1], 20 % held out as the test set), and a note says so.
+When it is not cached (or the download fails: the note then says why, and where to put the files),
+the same network learns scikit-learn's bundled 8×8 digits instead (64-40-10, pixels scaled to [0, 1],
+20 % held out as the test set), and a note says so.
 
 Run:  python examples/09_mnist_minibatch.py [--download] [--quick] [--seed N]
 """
@@ -30,14 +31,19 @@ try:
     x_train, d_train = mnist.x, mnist.y
     x_test, d_test = mnist.test.x, mnist.test.y
     print("データ: MNIST", x_train.shape, x_test.shape)
-except OSError:
+except OSError as error:
     digits = datasets.digits()
     x_train, x_test, d_train, d_test = datasets.train_test_split(
         digits.x / 16.0, digits.y, test_size=0.2, seed=args.seed
     )
-    print("注意: MNIST がキャッシュにありません (note: MNIST is not cached).")
+    if args.download:  # asked for, and it failed: say why and what to do, not "add --download"
+        print("注意: MNIST をダウンロードできませんでした (note: the MNIST download failed):")
+        print(f"      {error}")
+    else:
+        print("注意: MNIST がキャッシュにありません (note: MNIST is not cached).")
     print("      代わりに scikit-learn 同梱の digits (8×8 手書き数字) で学習します。")
-    print("      MNIST で動かすには --download を付けてください (run with --download for MNIST).")
+    if not args.download:
+        print("      MNIST で動かすには --download を付けてください (run with --download for MNIST).")
     print("データ: digits", x_train.shape, x_test.shape)
 
 iters_num = 200 if args.quick else 1000

@@ -204,6 +204,19 @@ def test_datasets_gradcheck_version_and_help(tmp_path):
     assert re.search(r"^digits\s+classification\s+1,797\s+64\s+10\s+scikit-learn", listing.stdout, re.M)
     assert re.search(r"^mnist\s+classification\s+70,000\s+784", listing.stdout, re.M)
 
+    # nothing downloaded yet: the listing says so and promises no ✓ it does not show
+    assert "✓" not in listing.stdout
+    assert re.search(r"^mnist\s.*\sdownload, not cached\s", listing.stdout, re.M)
+    mnist_cache = tmp_path / ".nnscratch-data" / "mnist"
+    mnist_cache.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):
+        (mnist_cache / name).write_bytes(b"")
+    cached = run("datasets", cwd=tmp_path).stdout
+    assert re.search(r"^mnist\s.*\sdownload, cached ✓\s", cached, re.M)
+    assert re.search(r"^fashion_mnist\s.*\sdownload, not cached\s", cached, re.M)
+    assert "(✓ = in the cache now)" in cached
+
     ok = run("gradcheck", "--layers", "2-3-3-1", cwd=tmp_path)
     assert ok.returncode == 0 and ok.stdout.count(" ok") == 6 and "all 6 gradients agree" in ok.stdout
     soft = run("gradcheck", "--layers", "4-5-3", "--hidden", "tanh", "--output", "softmax", cwd=tmp_path)
@@ -266,6 +279,7 @@ def bad_dir(tmp_path, animals):
     (tmp_path / "model.npz").write_bytes((src / "animals.npz").read_bytes())
     write_animals_csv(tmp_path / "data.csv", n=40)
     (tmp_path / "nonnum.csv").write_text("a,b,y\n1,2,0\n3,abc,1\n")
+    (tmp_path / "textcol.csv").write_text("animal,legs,teeth\ncat,4,30\ndog,4,42\n")
     (tmp_path / "emptycell.csv").write_text("a,b,y\n1,2,0\n3,,1\n")
     (tmp_path / "nan.csv").write_text("a,b,y\n1,2,0\n4,5,1\nNaN,3,1\n")
     (tmp_path / "empty.csv").write_text("")
@@ -282,6 +296,7 @@ def bad_dir(tmp_path, animals):
 BAD = [
     (["train", "--data", "digitz"], ["unknown data set 'digitz'", "digits", "iris"]),
     (["train", "--data", "nonnum.csv"], ["nonnum.csv, line 3, column 'b'", "'abc' is not a number"]),
+    (["train", "--data", "textcol.csv"], ["textcol.csv, line 2, column 'animal'", "--target animal"]),
     (["train", "--data", "data.csv", "--target", "species"],
      ["no column 'species'", "the columns are: body_area_m2, legs, fur_length_cm, teeth, animal"]),
     (["train", "--data", "emptycell.csv"], ["emptycell.csv, line 3, column 'b': empty cell"]),

@@ -177,6 +177,26 @@ def test_csv_bad_input_names_file_line_column(tmp_path, text, target, message):
         D.read_csv(path, target=target)
 
 
+@pytest.mark.parametrize(
+    "text, target, hint",
+    [
+        ("animal,legs,teeth\ncat,4,30\ndog,4,42\n", None, "--target animal (in Python, target='animal')"),
+        ("a,my name,y\n1,cat,0\n2,dog,1\n", None, "--target 'my name' (in Python, target='my name')"),
+        ("kind,a,y\ncat,1,0\n", "y", "--target kind (in Python, target='kind')"),  # beside a chosen target
+    ],
+)
+def test_csv_text_column_suggests_naming_it_the_target(tmp_path, text, target, hint):
+    with pytest.raises(ValueError, match="is not a number; a column of text can only be the target") as err:
+        D.read_csv(write(tmp_path, "text.csv", text), target=target)
+    assert str(err.value).endswith(hint)
+
+
+def test_csv_typo_in_a_column_of_numbers_gets_no_target_hint(tmp_path):
+    with pytest.raises(ValueError) as err:
+        D.read_csv(write(tmp_path, "typo.csv", "a,b,y\n1,2,0\n3,abc,1\n"))
+    assert str(err.value) == f"{tmp_path / 'typo.csv'}, line 3, column 'b': 'abc' is not a number"
+
+
 def test_csv_binary_file_is_a_clear_error(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"\xff\xfe\x00garbage\x00")

@@ -209,6 +209,30 @@ def test_09_mnist_minibatch_on_mnist_shaped_data(monkeypatch, capsys):
     assert len(re.findall(r"正答率\(テスト\) = ", out)) == 200 // 10
 
 
+def test_09_mnist_minibatch_reports_a_failed_download(monkeypatch, capsys, tmp_path):
+    """With --download, a download that fails is reported with its reason and the files' place, and the
+    note does not tell the user to add the --download they gave (a refused local URL: offline)."""
+    import runpy
+
+    from nnscratch import datasets
+
+    real_mnist = datasets.mnist
+    refused = "http://127.0.0.1:9/"  # the discard port: nothing listens, the connection is refused
+
+    def mnist_from_a_dead_mirror(download: bool = False) -> datasets.Dataset:
+        assert download is True
+        return real_mnist(download=True, data_dir=tmp_path / "mnist", mirrors=[refused], timeout=5)
+
+    monkeypatch.setattr(datasets, "mnist", mnist_from_a_dead_mirror)
+    monkeypatch.setattr(sys, "argv", ["09_mnist_minibatch.py", "--download", "--quick"])
+    runpy.run_path(str(EXAMPLES / "09_mnist_minibatch.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "MNIST をダウンロードできませんでした" in out and "the MNIST download failed" in out
+    assert refused in out and str(tmp_path / "mnist") in out and "train-images-idx3-ubyte.gz" in out
+    assert "--download を付けて" not in out and "run with --download" not in out
+    assert "データ: digits" in out
+
+
 def test_10_logistic_regression_matches_scikit_learn():
     out = run("10_logistic_regression.py", "--quick")
     from sklearn.datasets import load_breast_cancer

@@ -1,6 +1,11 @@
-"""README.md cannot rot: every ```python block runs, in order, in one namespace, in a fresh process
-whose working directory is a temporary one. A block's printed output is compared with the ```text
-block after it when that block is introduced by the comment
+"""README.md cannot rot: every ```python block runs on its own, in a fresh process whose working
+directory is a temporary one, unless its first line says
+
+    # continues the block above
+
+in which case it runs after that block, in the same namespace (a reader copying a block into a new
+file or notebook cell gets either a whole program or that sentence). A block's printed output is
+compared with the ```text block after it when that block is introduced by the comment
 
     <!-- output of the block above, checked by tests/test_readme.py -->
 
@@ -26,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 CHECKED = "<!-- output of the block above, checked by tests/test_readme.py -->"
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
+CONTINUES = re.compile(r"\A# continues the block above\b")
 
 
 def markdown_blocks(text: str) -> list[dict]:
@@ -74,7 +80,10 @@ def run_blocks(blocks: list[dict], cwd: Path, timeout: float = 120) -> list[str]
         env=env,
         timeout=timeout,
     )
-    assert proc.returncode == 0, f"a README python block failed:\n{proc.stderr}"
+    assert proc.returncode == 0, (
+        f"a README python block failed (one that uses names from the block before it must start with "
+        f"'# continues the block above'):\n{proc.stderr}"
+    )
     return json.loads(proc.stdout)
 
 
@@ -90,16 +99,75 @@ def test_markdown_block_parser():
     assert "checked_output" not in blocks[3]
 
 
+def chains(blocks: list[dict]) -> list[list[dict]]:
+    """Python blocks grouped into programs: a block starts one unless it says it continues the last."""
+    groups: list[list[dict]] = []
+    for block in blocks:
+        if CONTINUES.match(block["code"]):
+            assert groups, f"README.md block at line {block['line']} continues nothing"
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+def test_chains_split_at_blocks_that_do_not_continue():
+    blocks = [{"code": "x = 1\n", "line": 1}, {"code": "# continues the block above\nprint(x)\n", "line": 5},
+              {"code": "import numpy\n", "line": 9}]
+    assert [[b["line"] for b in chain] for chain in chains(blocks)] == [[1, 5], [9]]
+    with pytest.raises(AssertionError, match="continues nothing"):
+        chains(blocks[1:])
+
+
 def test_readme_python_blocks_run_and_print_what_the_readme_shows(tmp_path):
     blocks = [b for b in markdown_blocks(README.read_text(encoding="utf-8")) if b["lang"] == "python"]
     assert blocks, "README.md has no python example"
     assert any("checked_output" in b for b in blocks), "the Quick start's output is no longer checked"
-    outputs = run_blocks(blocks, tmp_path)
+    outputs = []
+    for number, chain in enumerate(chains(blocks)):  # each program in a fresh process and folder
+        folder = tmp_path / f"program{number}"
+        folder.mkdir()
+        outputs += run_blocks(chain, folder)
     for block, out in zip(blocks, outputs, strict=True):
         if "checked_output" in block:
             assert out.rstrip("\n") == block["checked_output"].rstrip("\n"), (
                 f"README.md block at line {block['line']} now prints:\n{out}"
             )
+
+
+E_NUMBER = re.compile(r"\b\d\.\d+e[-+]\d+\b")
+
+
+def test_readme_command_tour_prints_what_the_readme_shows(tmp_path):
+    """The online-learning tour: the python block that makes pos.csv, then the bash block (train,
+    stream < pos.csv, gradcheck) print the text block after it, the training table left out. The
+    gradient check's relative errors are round-off: compared as numbers below its tolerance."""
+    import os
+    import shlex
+
+    blocks = markdown_blocks(README.read_text(encoding="utf-8"))
+    at = next(i for i, b in enumerate(blocks) if b["lang"] == "bash" and "nnscratch stream" in b["code"])
+    maker, commands, shown = blocks[at - 1], blocks[at], blocks[at + 1]
+    assert maker["lang"] == "python" and "pos.csv" in maker["code"], "the README no longer says how"
+    assert shown["lang"] == "text"
+    run_blocks([maker], tmp_path)
+    assert (tmp_path / "pos.csv").read_text().startswith("x0,x1,f(x)\n")
+
+    cli = f"{shlex.quote(sys.executable)} -m nnscratch.cli"
+    env = dict(os.environ, NNSCRATCH_DATA=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
+    printed = []
+    for line in commands["code"].splitlines():
+        command = line.split("  #", 1)[0].strip()
+        assert command.startswith("nnscratch "), line
+        proc = subprocess.run(re.sub(r"^nnscratch ", cli + " ", command), shell=True, cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"{command}: {proc.stderr}"
+        if " train " not in f" {command} ":  # the training table is left out of the README
+            printed.append(proc.stdout)
+    actual, expected = "".join(printed).rstrip("\n"), shown["code"].rstrip("\n")
+    assert E_NUMBER.sub("<error>", actual) == E_NUMBER.sub("<error>", expected), actual
+    errors = [float(v) for v in E_NUMBER.findall(actual)]
+    assert len(errors) == 7 and max(errors) <= 1e-6  # six parameters and the largest
 
 
 def test_readme_quick_start_is_the_p13_network_with_gradcheck():

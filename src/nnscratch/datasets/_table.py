@@ -9,11 +9,12 @@ integer codes of at most :data:`MAX_LABELS` distinct texts.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from nnscratch.datasets._text import Lines, check_header, format_label, parse_number, records
+from nnscratch.datasets._text import Lines, check_header, format_label, is_number, parse_number, records
 
 __all__ = ["Table", "numeric_block", "Targets", "CHUNK_ROWS", "MAX_LABELS"]
 
@@ -61,9 +62,15 @@ class Table:
 
 
 def numeric_block(
-    label: str, header: list[str], rows: list[list[str]], lines: list[int], columns: Sequence[int]
+    label: str, header: list[str], rows: list[list[str]], lines: list[int], columns: Sequence[int],
+    target_hint: bool = False,
 ) -> np.ndarray:
-    """The chosen columns of a chunk as float32; the first bad cell (by line) is reported."""
+    """The chosen columns of a chunk as float32; the first bad cell (by line) is reported.
+
+    With ``target_hint``, a cell of text in a column of text (its first cell in the chunk is text too,
+    so not a typo in a column of numbers) adds that such a column can only be the target, and how to
+    name it (``--target COLUMN``, ``target=``).
+    """
     try:
         a = np.array([[row[j] for j in columns] for row in rows], dtype=np.float64)
         a = a.reshape(len(rows), len(columns))
@@ -79,8 +86,22 @@ def numeric_block(
         )
     for row, line in zip(rows, lines, strict=True):
         for j in columns:
-            parse_number(label, line, header[j], row[j])
+            try:
+                parse_number(label, line, header[j], row[j])
+            except ValueError as exc:
+                if target_hint and _is_text(row[j]) and _is_text(rows[0][j]):
+                    name = header[j]
+                    raise ValueError(
+                        f"{exc}; a column of text can only be the target: --target {shlex.quote(name)} "
+                        f"(in Python, target={name!r})"
+                    ) from None
+                raise
     raise AssertionError("unreachable: a bad cell was expected")  # pragma: no cover
+
+
+def _is_text(cell: str) -> bool:
+    text = cell.strip()
+    return bool(text) and not is_number(text)
 
 
 class Targets:

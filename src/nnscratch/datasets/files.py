@@ -89,7 +89,7 @@ def read_csv(
         targets = Targets(label, header[t], task)
         blocks = []
         for line_numbers, rows in table.chunks():
-            blocks.append(numeric_block(label, header, rows, line_numbers, features))
+            blocks.append(numeric_block(label, header, rows, line_numbers, features, target_hint=True))
             targets.add([row[t] for row in rows], line_numbers)
     finally:
         if f is not None:
