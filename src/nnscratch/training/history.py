@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["History", "DivergenceError"]
+from nnscratch import _display
+
+__all__ = ["History", "DivergenceError", "DivergenceWarning"]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """The run finished, but its loss ended far above where it started or kept rising (発散の兆候):
+    usually a learning rate too large. The message suggests a smaller one; it is also kept in
+    ``History.warnings``."""
 
 
 class DivergenceError(ValueError):
@@ -40,7 +48,18 @@ class History:
     ``val_loss`` / ``val_accuracy`` are measured on the validation data at the epoch's end (empty without
     ``validation_data``; the accuracies are empty for regression), ``lr`` is the learning rate used.
     ``steps`` counts optimizer updates; ``stopped_epoch`` / ``best_epoch`` are set by early stopping.
-    Two runs with the same seed compare equal (``epoch_time`` is left out of the comparison).
+    ``warnings`` holds one line per problem seen at the end of a run (a loss that ended far above where
+    it started, or kept rising), each with a suggested learning rate.
+    Two runs with the same seed compare equal (``epoch_time`` and ``warnings`` are left out).
+
+    In a notebook a history shows a table of its epochs and, with the lab installed, its curves.
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
+    >>> h = nnscratch.train(net, [[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], lr=0.5,
+    ...                     epochs=3, seed=0)
+    >>> len(h.loss), h.epochs, h.steps
+    (3, 3, 3)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -52,6 +71,7 @@ class History:
     stopped_epoch: int | None = None
     best_epoch: int | None = None
     epoch_time: list[float] = field(default_factory=list, compare=False)
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     _LISTS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "epoch_time")
 
@@ -72,6 +92,8 @@ class History:
         """A JSON-ready dict (lists of floats, counts) — :meth:`from_dict` reverses it."""
         out: dict = {name: list(getattr(self, name)) for name in self._LISTS}
         out.update(steps=self.steps, stopped_epoch=self.stopped_epoch, best_epoch=self.best_epoch)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
     @classmethod
@@ -100,6 +122,10 @@ class History:
         h.steps = _count("steps", data.get("steps", 0))
         h.stopped_epoch = _count("stopped_epoch", data.get("stopped_epoch"), allow_none=True)
         h.best_epoch = _count("best_epoch", data.get("best_epoch"), allow_none=True)
+        warnings = data.get("warnings", [])
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise ValueError(f"history: 'warnings': expected a list of strings, got {warnings!r}")
+        h.warnings = list(warnings)
         return h
 
     def __repr__(self) -> str:
@@ -111,4 +137,31 @@ class History:
         parts.append(f"steps={self.steps}")
         if self.stopped_epoch is not None:
             parts.append(f"stopped_epoch={self.stopped_epoch}")
+        if self.warnings:
+            parts.append(f"warnings={len(self.warnings)}")
         return f"History({', '.join(parts)})"
+
+    _SHOWN = 12  # epochs in the notebook table; a longer run shows its first and last ones
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a table of the epochs (accuracy as a percentage), the warnings and the curves."""
+        cols = [c for c in ("loss", "accuracy", "val_loss", "val_accuracy", "lr") if getattr(self, c)]
+        n = self.epochs
+        shown = list(range(n)) if n <= self._SHOWN else [*range(6), None, *range(n - 5, n)]
+        rows = []
+        for i in shown:
+            if i is None:
+                rows.append(["…"] * (len(cols) + 1))
+                continue
+            cells = [str(i + 1)]
+            for c in cols:
+                values = getattr(self, c)
+                v = values[i] if i < len(values) else None
+                cells.append("" if v is None else f"{v:.2%}" if c.endswith("accuracy") else f"{v:.4g}")
+            rows.append(cells)
+        caption = f"History: {n} epochs, {self.steps:,} steps"
+        if self.stopped_epoch is not None:
+            caption += f", stopped at epoch {self.stopped_epoch}"
+        html = _display.table(["epoch", *cols], rows, right=range(len(cols) + 1), caption=caption)
+        html += "".join(f'<div style="color:#b00">⚠ {_display.escape(w)}</div>' for w in self.warnings)
+        return html + _display.image(_display.picture("history", self), "learning curves")

@@ -15,19 +15,25 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nnscratch import optim
+from nnscratch import _display, optim
 from nnscratch._validation import check_inputs
 from nnscratch.callbacks import Callback
 from nnscratch.network import Network
 from nnscratch.training.batches import Batches, NonFiniteBatch
 from nnscratch.training.checkpoint import CheckpointWriter
 from nnscratch.training.checkpoint import resume as resume_run
-from nnscratch.training.guards import DivergenceGuard, ProgressPrinter
-from nnscratch.training.history import History
+from nnscratch.training.guards import (
+    DivergenceGuard,
+    ProgressPrinter,
+    baseline_loss,
+    trend_warnings,
+)
+from nnscratch.training.history import DivergenceWarning, History
 from nnscratch.training.options import Counter, EpochLog, callbacks_list, check_loop_options, make_rng
 from nnscratch.training.trainer import Trainer, check_writable
 
@@ -86,8 +92,8 @@ def train(
     trainer.has_validation = log.validation is not None
     rng = make_rng(seed)
     cbs = callbacks_list(callbacks)
-    if verbose:
-        cbs.append(ProgressPrinter(epochs))
+    if verbose:  # a notebook's live view (the lab's, through _display) or plain lines
+        cbs.append(_display.live_progress(epochs) or ProgressPrinter(epochs))
     start = 0
     if resume is not None:
         rng, start = resume_run(resume, trainer, cbs, lr=lr, epochs=epochs)
@@ -128,9 +134,19 @@ def train(
             if trainer.stop_training:
                 break
 
+    if last - start >= 3:  # fewer epochs show no trend
+        _warn_trend(history, baseline_loss(net, d2))
     for cb in cbs:
         cb.on_train_end(trainer)
     return history
+
+
+def _warn_trend(history: History, baseline: float) -> None:
+    """Keep, and warn of, a loss that ended far above where it started or kept rising (once per run)."""
+    for message in trend_warnings(history, baseline):
+        if message not in history.warnings:
+            history.warnings.append(message)
+            warnings.warn(message, DivergenceWarning, stacklevel=3)
 
 
 def _run_epoch(trainer: Trainer, batches, count: Counter | None) -> tuple[float, float, int]:
