@@ -93,7 +93,8 @@ def table(head: Sequence[str], rows: Iterable[Sequence[object]], right: Iterable
     out = [f'<table style="{_TABLE_STYLE}">']
     if caption:
         out.append(f'<caption style="text-align:left;font-weight:bold">{escape(caption)}</caption>')
-    out.append("<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>")
+    if head:
+        out.append("<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>")
     for r in rows:
         out.append("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>")
     out.append("</table>")
@@ -116,4 +117,4 @@ class Text(str):
         return str(self)
 
     def _repr_html_(self) -> str:
-        return f'<pre style="line-height:1.3">{escape(self)}</pre>'
+        return f'<pre style="line-height:1.3;font-family:monospace">{escape(self)}</pre>'

@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import datasets, optim
+from nnscratch import _display, datasets, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
+from nnscratch.report import format_table_html
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
 
@@ -379,8 +380,17 @@ class Model:
         return _file.load(cls, path)
 
     def summary(self) -> str:
-        """The network's layers, then the data, preprocessing, classes, training and final metrics."""
-        return _file.describe(self)
+        """The network's layers, then the data, preprocessing, classes, training and final metrics
+        (what ``nnscratch summary`` prints; a notebook shows its lines)."""
+        return _display.Text(_file.describe(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the final metrics as a table (accuracy as a percentage), the summary, the diagram."""
+        if self.network is None:
+            return f"<pre>{_display.escape(repr(self))}</pre>"
+        html = format_table_html(list(self.metrics.items()), caption=repr(self)) if self.metrics else ""
+        html += f'<pre style="line-height:1.3;font-family:monospace">{_display.escape(self.summary())}</pre>'
+        return html + _display.image(_display.picture("network", self.network), "network diagram")
 
     def __repr__(self) -> str:
         if self.network is None:

@@ -12,6 +12,7 @@ always drawn.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch import _display
 from nnscratch.callbacks import Callback
 from nnscratch.lab.plots._common import _new_figure, _style, _t, png_bytes
 
@@ -89,7 +91,7 @@ class LiveProgress(Callback):
         self._fig = None
 
     def _draw(self, history) -> None:
-        from IPython.display import Image
+        from IPython.display import HTML
 
         t0 = time.perf_counter()
         with _style(self.lang):
@@ -97,7 +99,14 @@ class LiveProgress(Callback):
                 self._fig = self._figure(bool(history.accuracy))
             self._update(history)
             png = png_bytes(self._fig, dpi=80)
-        self._handle.update(Image(data=png, format="png"))
+        # the numbers as a line above the curve: a saved notebook (or its HTML) shows the final state
+        # even where the progress-bar widget is not rendered
+        logs = {name: values[-1] for name in ("loss", "accuracy", "val_loss", "val_accuracy")
+                if (values := getattr(history, name))}
+        line = f"epoch {history.epochs}/{self.epochs}  {progress_text(logs)}"
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        self._handle.update(HTML(f'<div style="font-family:monospace">{_display.escape(line)}</div>'
+                                 f'<img src="{uri}" alt="learning curves">'))
         self.redraws += 1
         self._last_draw = time.perf_counter()
         self.draw_seconds += self._last_draw - t0
