@@ -11,12 +11,12 @@ import warnings
 
 import numpy as np
 import pytest
+from tests.needs import need_module
 
 import nnscratch
 from nnscratch import _display
 from nnscratch.training.guards import ProgressPrinter, trend_warnings
 from nnscratch.training.history import DivergenceWarning, History
-from tests.needs import need_module
 
 PNG = "data:image/png;base64,"
 
@@ -193,8 +193,8 @@ def test_a_loss_that_keeps_rising_warns():
 
 def test_cli_prints_the_warning_line(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "nnscratch.cli", "train", "--data", "xor", "--hidden", "sigmoid", "--lr", "500",
-         "--optimizer", "sgd", "--quiet", "--save", str(tmp_path / "m.npz")],
+        [sys.executable, "-m", "nnscratch.cli", "train", "--data", "xor", "--hidden", "sigmoid",
+         "--lr", "500", "--optimizer", "sgd", "--quiet", "--save", str(tmp_path / "m.npz")],
         capture_output=True, text=True, check=True,
     )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("warning:")]

@@ -23,6 +23,7 @@ _LAZY = {
     "Trainer": ("nnscratch.training", "Trainer"),
     "History": ("nnscratch.training", "History"),
     "DivergenceError": ("nnscratch.training", "DivergenceError"),
+    "DivergenceWarning": ("nnscratch.training", "DivergenceWarning"),
     "callbacks": ("nnscratch.callbacks", None),
     "load": ("nnscratch.model", "load"),
     "Model": ("nnscratch.model", "Model"),

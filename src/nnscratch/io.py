@@ -43,18 +43,32 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
 
     ``metadata`` is any JSON-ready dict (NumPy arrays and scalars become lists and numbers); it is
     returned by :func:`load_with_metadata`.
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network("2-3-1", seed=0)
+    >>> nnscratch.io.save(net, "net.npz", metadata={"note": "xor"})          # doctest: +SKIP
+    >>> nnscratch.io.load_with_metadata("net.npz")[1]                          # doctest: +SKIP
+    {'note': 'xor'}
     """
     _check_net(net)
     _archive.write_network(path, net.params, net.architecture(), metadata=metadata)
 
 
 def load(path: str | os.PathLike) -> Network:
-    """Read a network written by :func:`save` / ``net.save`` (or the network inside a checkpoint)."""
+    """Read a network written by :func:`save` / ``net.save`` (or the network inside a checkpoint).
+
+    >>> net = nnscratch.io.load("net.npz")      # doctest: +SKIP
+    >>> net.sizes                               # doctest: +SKIP
+    [2, 3, 1]
+    """
     return load_with_metadata(path)[0]
 
 
 def load_with_metadata(path: str | os.PathLike) -> tuple[Network, dict]:
-    """Read a network and the ``metadata`` dict saved with it (``{}`` when none was given)."""
+    """Read a network and the ``metadata`` dict saved with it (``{}`` when none was given).
+
+    >>> net, meta = nnscratch.io.load_with_metadata("net.npz")   # doctest: +SKIP
+    """
     net, meta, _ = _read(path, kinds=_archive.KINDS)
     user = meta.get("metadata")
     return net, user if isinstance(user, dict) else {}
@@ -71,6 +85,9 @@ def save_checkpoint(
 
     Used by ``train(..., checkpoint=path)``; ``arrays`` (optimizer moments, best parameters, …) are
     named freely except that they may not clash with the parameter names or ``__meta__``.
+
+    >>> nnscratch.train(net, x, d, epochs=10, checkpoint="run.npz")               # doctest: +SKIP
+    >>> nnscratch.train(net, x, d, epochs=20, resume="run.npz")                   # doctest: +SKIP
     """
     _check_net(net)
     _archive.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
@@ -78,7 +95,12 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[Network, dict, dict[str, np.ndarray]]:
-    """Read a checkpoint: (network, state dict, extra arrays) as given to :func:`save_checkpoint`."""
+    """Read a checkpoint: (network, state dict, extra arrays) as given to :func:`save_checkpoint`.
+
+    >>> net, state, arrays = nnscratch.io.load_checkpoint("run.npz")   # doctest: +SKIP
+    >>> state["epoch"]                                               # doctest: +SKIP
+    10
+    """
     net, meta, extra = _read(path, kinds=("checkpoint",))
     return net, meta["checkpoint"], extra
 

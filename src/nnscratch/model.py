@@ -44,6 +44,13 @@ class Model:
     ``Model(spec)`` or ``Model(**fields)`` (any :class:`RunSpec` field) is unfitted; :meth:`fit`
     loads the spec's data (or takes given arrays), splits it, fits the scaling on the training part,
     builds and trains the network, and records the metrics of every part.
+
+    >>> import nnscratch
+    >>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30, seed=0).fit()
+    >>> sorted(model.metrics)
+    ['test', 'train', 'validation']
+    >>> model.predict([[0.2, 4, 3.0, 30]]).shape          # raw rows in, class names out
+    (1,)
     """
 
     def __init__(self, spec: RunSpec | dict | None = None, **fields: Any) -> None:
@@ -401,7 +408,13 @@ class Model:
 
 
 def load(path: str | os.PathLike) -> Model:
-    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`)."""
+    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`).
+
+    >>> import nnscratch
+    >>> model = nnscratch.Model(data="xor", hidden_sizes=[8], epochs=5).fit()
+    >>> model.save("xor.npz"); nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # doctest: +SKIP
+    array([0])
+    """
     return Model.load(path)
 
 

@@ -14,13 +14,32 @@ __all__ = ["History", "DivergenceError", "DivergenceWarning"]
 class DivergenceWarning(RuntimeWarning):
     """The run finished, but its loss ended far above where it started or kept rising (発散の兆候):
     usually a learning rate too large. The message suggests a smaller one; it is also kept in
-    ``History.warnings``."""
+    ``History.warnings``. "Far above": more than 10 × the loss of a network that has learned nothing
+    (−Σ p_k log p_k for classes of frequencies p_k; ½ Σ mean(d²) for regression).
+
+    >>> import warnings, nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> net = nnscratch.Network("2-8-2", hidden="sigmoid", output="softmax", seed=0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DivergenceWarning)
+    ...     h = nnscratch.train(net, x, d, lr=500, epochs=30, seed=0)
+    >>> print(h.warnings[0])                          # doctest: +ELLIPSIS
+    the loss ended at ..., far above the ... of a network that has learned nothing; ... try lr=50
+    """
 
 
 class DivergenceError(ValueError):
     """Training diverged (発散): the loss became NaN/inf or exploded — usually a learning rate too large.
 
     ``epoch``, ``loss`` and ``lr`` describe where it happened; ``history`` holds the completed epochs.
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network("2-4-1", seed=0)
+    >>> try:
+    ...     nnscratch.train(net, [[0.0, 1.0], [1.0, 0.0]], [[1e3], [-1e3]], lr=10.0, epochs=5, seed=0)
+    ... except nnscratch.DivergenceError as err:
+    ...     print(err.epoch, err.lr)
+    2 10.0
     """
 
     def __init__(self, message: str, *, epoch: int | None, loss: float, lr: float, history: History | None):

@@ -81,7 +81,18 @@ def train(
       ``lr=None`` or the same rate); a run that stopped early stays stopped and returns its history.
     - Divergence: a NaN/inf loss, non-finite parameters, or an epoch loss above ``divergence_factor`` ×
       the first batch's loss raises :class:`DivergenceError`, with the network restored to its
-      parameters at the end of the last good epoch.
+      parameters at the end of the last good epoch. A run that ends with a loss far above where it
+      started, or rising for several epochs, warns (:class:`~nnscratch.training.DivergenceWarning`,
+      also kept in ``History.warnings``) with a suggested smaller rate.
+    - ``verbose=True``: in a notebook a progress bar and a live loss curve (with the lab installed),
+      elsewhere one line per epoch; accuracy as a percentage.
+
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> net = nnscratch.Network("2-8-2", hidden="tanh", output="softmax", seed=0)
+    >>> history = nnscratch.train(net, x, d, optimizer="adam", lr=0.05, epochs=30, seed=0)
+    >>> history.epochs, history.accuracy[-1] > 0.9
+    (30, True)
     """
     trainer = Trainer(net, optimizer, lr, weight_decay=weight_decay, clip_norm=clip_norm)
     epochs = check_loop_options(epochs, batch_size, shuffle, divergence_factor)

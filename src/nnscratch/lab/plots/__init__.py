@@ -88,6 +88,11 @@ def draw(
     ``layers`` (sizes like ``"2-3-3-1"``) is for the ``network`` kind only; ``seed`` is passed to the
     kinds that draw random data or weights (for ``network`` it colours the edges by the weights of a
     network initialised with that seed).
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.draw("network", layers="2-3-3-1", seed=0, lang="en")
+    >>> fig.data["sizes"]
+    [2, 3, 3, 1]
     """
     if kind not in KINDS:
         raise ValueError(f"kind: unknown plot {kind!r}; expected one of {', '.join(KINDS)}")
