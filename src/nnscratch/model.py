@@ -5,12 +5,7 @@ rows: the feature scaling fitted on its training part, the target encoding (clas
 regression target's scaling), the feature names, the :class:`~nnscratch.RunSpec` that made it, its final
 metrics, its history and where it came from (library version, date, a fingerprint of the data).
 
->>> import nnscratch
->>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30).fit()
->>> model.predict([[0.2, 4, 3.0, 30]])          # raw rows in, class names out
-array(['cat'], dtype=object)
->>> model.save("animals.npz"); same = nnscratch.load("animals.npz")   # doctest: +SKIP
-
+An example is in :class:`Model`'s docstring (``help(nnscratch.Model)``).
 The file is the library's ``.npz`` + JSON (never pickle); its metadata is checked field by field on
 load (:mod:`nnscratch.modelfile`), so a file from someone else cannot make the program misbehave.
 """
@@ -29,7 +24,6 @@ from nnscratch import _display, datasets, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
-from nnscratch.report import format_table_html
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
 
@@ -49,8 +43,9 @@ class Model:
     >>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30, seed=0).fit()
     >>> sorted(model.metrics)
     ['test', 'train', 'validation']
-    >>> model.predict([[0.2, 4, 3.0, 30]]).shape          # raw rows in, class names out
-    (1,)
+    >>> model.predict([[0.2, 4, 3.0, 30]])          # raw rows in, class names out
+    array(['cat'], dtype=object)
+    >>> model.save("animals.npz"); same = nnscratch.load("animals.npz")   # doctest: +SKIP
     """
 
     def __init__(self, spec: RunSpec | dict | None = None, **fields: Any) -> None:
@@ -393,11 +388,7 @@ class Model:
 
     def _repr_html_(self) -> str:
         """Jupyter: the final metrics as a table (accuracy as a percentage), the summary, the diagram."""
-        if self.network is None:
-            return f"<pre>{_display.escape(repr(self))}</pre>"
-        html = format_table_html(list(self.metrics.items()), caption=repr(self)) if self.metrics else ""
-        html += f'<pre style="line-height:1.3;font-family:monospace">{_display.escape(self.summary())}</pre>'
-        return html + _display.image(_display.picture("network", self.network), "network diagram")
+        return _file.describe_html(self)
 
     def __repr__(self) -> str:
         if self.network is None:
@@ -410,10 +401,7 @@ class Model:
 def load(path: str | os.PathLike) -> Model:
     """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`).
 
-    >>> import nnscratch
-    >>> model = nnscratch.Model(data="xor", hidden_sizes=[8], epochs=5).fit()
-    >>> model.save("xor.npz"); nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # doctest: +SKIP
-    array([0])
+    >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
     """
     return Model.load(path)
 

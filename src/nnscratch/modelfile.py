@@ -18,9 +18,9 @@ import datetime
 import os
 from typing import TYPE_CHECKING, Any
 
-from nnscratch import __version__, io
+from nnscratch import __version__, _display, io
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
-from nnscratch.report import format_table, preview, seconds
+from nnscratch.report import format_table, format_table_html, preview, seconds
 from nnscratch.spec import RunSpec
 from nnscratch.training import History
 
@@ -226,3 +226,12 @@ def describe(model: Model) -> str:
     if model.metrics:
         lines += ["", format_table(list(model.metrics.items()))]
     return "\n".join(lines)
+
+
+def describe_html(model: Model) -> str:
+    """What a notebook shows for a Model: the metrics table, the summary and the network's diagram."""
+    if model.network is None:
+        return f"<pre>{_display.escape(repr(model))}</pre>"
+    html = format_table_html(list(model.metrics.items()), caption=repr(model)) if model.metrics else ""
+    html += f'<pre style="line-height:1.3;font-family:monospace">{_display.escape(describe(model))}</pre>'
+    return html + _display.image(_display.picture("network", model.network), "network diagram")
