@@ -22,7 +22,9 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["Text", "register", "provide", "picture", "live_progress", "table", "image", "escape"]
+__all__ = [
+    "Text", "register", "provide", "picture", "live_progress", "table", "number_format", "image", "escape",
+]
 
 _PAINTERS: dict[str, Callable[..., Any]] = {}
 _loader: Callable[[], object] | None = None
@@ -99,6 +101,19 @@ def table(head: Sequence[str], rows: Iterable[Sequence[object]], right: Iterable
         out.append("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>")
     out.append("</table>")
     return "".join(out)
+
+
+def number_format(values: Iterable[float], decimals: int = 6) -> str:
+    """One format for a column of numbers, so that their decimal points line up: ``decimals`` fixed
+    decimals, or ``{:.4e}`` when a non-zero value is below 10^−decimals or from 1e5 up (NaN, inf ignored).
+
+    >>> number_format([0.5, 12.25]), number_format([3e-9, 1.0])
+    ('{:.6f}', '{:.4e}')
+    """
+    sizes = [abs(v) for v in values if v == v and abs(v) != float("inf") and v != 0]
+    if sizes and (max(sizes) >= 1e5 or min(sizes) < 10.0**-decimals):
+        return "{:.4e}"
+    return f"{{:.{decimals}f}}"
 
 
 def image(uri: str | None, alt: str) -> str:

@@ -167,6 +167,8 @@ class History:
         cols = [c for c in ("loss", "accuracy", "val_loss", "val_accuracy", "lr") if getattr(self, c)]
         n = self.epochs
         shown = list(range(n)) if n <= self._SHOWN else [*range(6), None, *range(n - 5, n)]
+        formats = {c: "{:.2%}" if c.endswith("accuracy") else _display.number_format(getattr(self, c), 4)
+                   for c in cols}
         rows = []
         for i in shown:
             if i is None:
@@ -176,7 +178,7 @@ class History:
             for c in cols:
                 values = getattr(self, c)
                 v = values[i] if i < len(values) else None
-                cells.append("" if v is None else f"{v:.2%}" if c.endswith("accuracy") else f"{v:.4g}")
+                cells.append("" if v is None else formats[c].format(v))
             rows.append(cells)
         caption = f"History: {n} epochs, {self.steps:,} steps"
         if self.stopped_epoch is not None:

@@ -26,13 +26,7 @@ def _jsonable(value: Any) -> Any:
 
 def _number_format(a: np.ndarray) -> str:
     """One format for every number of an array, so that their decimal points line up."""
-    finite = np.abs(a[np.isfinite(a)]) if a.dtype.kind == "f" else np.abs(a)
-    if a.dtype.kind in "iub":
-        return "{:d}"
-    nonzero = finite[finite > 0]
-    if nonzero.size and (nonzero.max() >= 1e5 or nonzero.min() < 1e-4):
-        return "{:.4e}"
-    return "{:.6f}"
+    return "{:d}" if a.dtype.kind in "iub" else _display.number_format(a.ravel().tolist())
 
 
 def _array_html(value: Any) -> str:
