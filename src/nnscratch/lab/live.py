@@ -5,9 +5,9 @@ A progress bar (``tqdm.auto``: a widget in Jupyter) whose label carries the epoc
 place, through one IPython display handle, as the epochs finish. It is a callback: the training loop
 runs exactly as without it, and it acts once per epoch only.
 
-Redrawing costs a PNG (about 20–40 ms for this small figure), so it is throttled: at most one redraw
-per ``interval`` seconds, and never more than a fifth of the time spent training; the last epoch is
-always drawn.
+Redrawing costs a PNG (tens of milliseconds for this small figure), so it is throttled: at most one
+redraw per ``interval`` seconds, and a redraw waits at least four times as long as the last one took
+(drawing takes at most a fifth of the time); the last epoch is always drawn.
 """
 
 from __future__ import annotations
@@ -73,15 +73,16 @@ class LiveProgress(Callback):
         done = trainer.history.epochs  # a resumed run starts where it stopped
         self._bar = _bar(self.epochs, done)
         self._handle = display(HTML(""), display_id=True)
-        self._started = time.perf_counter()
         self._last_draw = -np.inf
+        self._last_cost = 0.0
 
     def on_epoch_end(self, epoch, logs, trainer):
         self._bar.set_postfix_str(progress_text(logs), refresh=False)
         self._bar.update(1)
-        now = time.perf_counter()
-        budget = 0.2 * (now - self._started)  # redraws may take at most a fifth of the time so far
-        if now - self._last_draw >= self.interval and self.draw_seconds <= budget:
+        # a redraw costs what the last one did; drawing may take at most a fifth of the time between
+        # two redraws (the first draw, which imports matplotlib and loads the fonts, does not count)
+        wait = max(self.interval, 4 * self._last_cost)
+        if time.perf_counter() - self._last_draw >= wait:
             self._draw(trainer.history)
 
     def on_train_end(self, trainer):
@@ -99,6 +100,8 @@ class LiveProgress(Callback):
                 self._fig = self._figure(bool(history.accuracy))
             self._update(history)
             png = png_bytes(self._fig, dpi=80)
+            if self.redraws == 0:  # the layout is found once; computing it again was half of a redraw
+                self._fig.set_layout_engine("none")
         # the numbers as a line above the curve: a saved notebook (or its HTML) shows the final state
         # even where the progress-bar widget is not rendered
         logs = {name: values[-1] for name in ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -107,9 +110,11 @@ class LiveProgress(Callback):
         uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         self._handle.update(HTML(f'<div style="font-family:monospace">{_display.escape(line)}</div>'
                                  f'<img src="{uri}" alt="learning curves">'))
-        self.redraws += 1
         self._last_draw = time.perf_counter()
-        self.draw_seconds += self._last_draw - t0
+        cost = self._last_draw - t0
+        self._last_cost = cost if self.redraws else 0.0
+        self.redraws += 1
+        self.draw_seconds += cost
 
     def _figure(self, with_accuracy: bool) -> Any:
         """The figure drawn once; each redraw only changes its lines' data."""
