@@ -201,3 +201,28 @@ def test_cli_prints_the_warning_line(tmp_path):
     assert len(lines) == 1 and "try lr=50" in lines[0]
     assert "DivergenceWarning" not in out.stderr
     assert np.isfinite(nnscratch.load(tmp_path / "m.npz").metrics["train"]["loss"])
+
+
+def test_model_fit_verbose_prints_lines(capsys):
+    nnscratch.Model(data="xor", hidden_sizes=[8], epochs=2, seed=0).fit(verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split()[:2] for ln in lines] == [["epoch", "1/2"], ["epoch", "2/2"]] and "%" in lines[-1]
+
+
+def test_lab_figures_render_with_a_non_inline_pyplot_backend():
+    matplotlib = need_module("matplotlib")
+    ipython = need_module("IPython.core.interactiveshell")
+    code = textwrap.dedent(
+        """
+        import matplotlib
+        matplotlib.use("agg")
+        import matplotlib.pyplot  # pyplot imported with a non-inline backend: no PNG printer for figures
+        from IPython.core.interactiveshell import InteractiveShell
+        import nnscratch
+        data, _ = InteractiveShell.instance().display_formatter.format(nnscratch.plot.activations(lang="en"))
+        print(sorted(data))
+        """
+    )
+    assert matplotlib and ipython
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['image/png', 'text/plain']"

@@ -77,13 +77,15 @@ class Model:
     # ================================================================ training
 
     def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
-            checkpoint: str | None = None, resume: bool = False, name: str | None = None) -> Model:
+            checkpoint: str | None = None, resume: bool = False, name: str | None = None,
+            verbose: bool = False) -> Model:
         """Train on the spec's data, on a :class:`~nnscratch.datasets.Dataset`, or on given rows ``x``
         and targets ``y`` (``name`` names them; the spec's ``data`` becomes that name). The validation
         and test parts are split off by the spec's fractions. Returns ``self``.
 
         ``callbacks`` observe the training (e.g. a progress display; :attr:`parts` and :attr:`network`
-        are set before the first epoch); ``checkpoint``/``resume`` as in :func:`nnscratch.train`.
+        are set before the first epoch); ``checkpoint``/``resume``/``verbose`` (in a notebook a progress
+        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`.
         """
         data = self._data(x, y, name)
         train_part, val_part, test_part = split(data, self.spec.val_split, self.spec.test_split,
@@ -102,7 +104,8 @@ class Model:
             cbs.append(schedule)
         started = time.perf_counter()
         self.history = self._train(xtr, ytr, self.spec.epochs, self.spec.seed, (xva, yva), [*cbs, *callbacks],
-                                   checkpoint=checkpoint, resume=checkpoint if resume else None)
+                                   checkpoint=checkpoint, resume=checkpoint if resume else None,
+                                   verbose=verbose)
         self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
         return self
 
