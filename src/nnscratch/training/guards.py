@@ -127,11 +127,12 @@ def baseline_loss(net, d: np.ndarray) -> float:
 def trend_warnings(history, baseline: float) -> list[str]:
     """One line per sign of a run that went wrong without a NaN: the loss ended more than ``_FAR`` ×
     ``baseline`` (the loss of a network that has learned nothing, see :func:`baseline_loss`), or it rose
-    in each of the last ``_RISING`` epochs to well above its best. Each suggests a tenth of the rate."""
+    in each of the last ``_RISING`` epochs to well above its best. Each suggests a tenth of the largest
+    rate the run used."""
     loss = history.loss
     if len(loss) < 3 or not history.lr:
         return []
-    lr = history.lr[-1]
+    lr = max(history.lr)  # the largest rate of the run is the likely culprit (a schedule may lower it)
     advice = f"the learning rate lr={lr:g} is probably too large; try lr={lr / 10:g}"
     last = loss[-1]
     out = []
