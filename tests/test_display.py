@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,3 +227,13 @@ def test_lab_figures_render_with_a_non_inline_pyplot_backend():
     assert matplotlib and ipython
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['image/png', 'text/plain']"
+
+
+def test_display_benchmark_runs(tmp_path):
+    need_module("matplotlib")
+    need_module("IPython")
+    need_module("tqdm")
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_display.py"
+    out = subprocess.run([sys.executable, str(bench), "--quick"], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
+    assert "end-of-run check" in out.stdout and "one redraw" in out.stdout and "History" in out.stdout

@@ -73,7 +73,7 @@ class LiveProgress(Callback):
         done = trainer.history.epochs  # a resumed run starts where it stopped
         self._bar = _bar(self.epochs, done)
         self._handle = display(HTML(""), display_id=True)
-        self._last_draw = -np.inf
+        self._last_draw = time.perf_counter()  # a run shorter than ``interval`` is drawn once, at its end
         self._last_cost = 0.0
 
     def on_epoch_end(self, epoch, logs, trainer):
