@@ -237,3 +237,16 @@ def test_display_benchmark_runs(tmp_path):
     out = subprocess.run([sys.executable, str(bench), "--quick"], capture_output=True, text=True, check=True,
                          cwd=tmp_path)
     assert "end-of-run check" in out.stdout and "one redraw" in out.stdout and "History" in out.stdout
+
+
+def test_baseline_loss_is_the_loss_of_knowing_nothing():
+    from nnscratch.training.guards import baseline_loss
+
+    softmax = nnscratch.Network("2-3-2", output="softmax")
+    assert baseline_loss(softmax, np.array([0, 1, 1, 0])) == pytest.approx(np.log(2))  # labels
+    assert baseline_loss(softmax, np.eye(2)[[0, 1, 1, 1]]) == pytest.approx(-(0.25 * np.log(0.25)
+                                                                               + 0.75 * np.log(0.75)))
+    assert baseline_loss(nnscratch.Network("2-3-1", output="sigmoid"), np.array([[0.0], [1.0]])) == (
+        pytest.approx(np.log(2)))
+    mse = nnscratch.Network("2-3-1")
+    assert baseline_loss(mse, np.array([[2.0], [4.0]])) == pytest.approx(5.0)  # ½·mean d²
