@@ -46,8 +46,8 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
 
     >>> import nnscratch
     >>> net = nnscratch.Network("2-3-1", seed=0)
-    >>> nnscratch.io.save(net, "net.npz", metadata={"note": "xor"})          # doctest: +SKIP
-    >>> nnscratch.io.load_with_metadata("net.npz")[1]                          # doctest: +SKIP
+    >>> nnscratch.io.save(net, "net.npz", metadata={"note": "xor"})     # writes net.npz here
+    >>> nnscratch.io.load_with_metadata("net.npz")[1]
     {'note': 'xor'}
     """
     _check_net(net)
@@ -57,8 +57,9 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
 def load(path: str | os.PathLike) -> Network:
     """Read a network written by :func:`save` / ``net.save`` (or the network inside a checkpoint).
 
-    >>> net = nnscratch.io.load("net.npz")      # doctest: +SKIP
-    >>> net.sizes                               # doctest: +SKIP
+    >>> import nnscratch
+    >>> nnscratch.io.save(nnscratch.Network("2-3-1", seed=0), "net.npz")
+    >>> nnscratch.io.load("net.npz").sizes
     [2, 3, 1]
     """
     return load_with_metadata(path)[0]
@@ -67,7 +68,11 @@ def load(path: str | os.PathLike) -> Network:
 def load_with_metadata(path: str | os.PathLike) -> tuple[Network, dict]:
     """Read a network and the ``metadata`` dict saved with it (``{}`` when none was given).
 
-    >>> net, meta = nnscratch.io.load_with_metadata("net.npz")   # doctest: +SKIP
+    >>> import nnscratch
+    >>> nnscratch.io.save(nnscratch.Network("2-3-1", seed=0), "net.npz")
+    >>> net, meta = nnscratch.io.load_with_metadata("net.npz")
+    >>> meta
+    {}
     """
     net, meta, _ = _read(path, kinds=_archive.KINDS)
     user = meta.get("metadata")
@@ -86,8 +91,13 @@ def save_checkpoint(
     Used by ``train(..., checkpoint=path)``; ``arrays`` (optimizer moments, best parameters, …) are
     named freely except that they may not clash with the parameter names or ``__meta__``.
 
-    >>> nnscratch.train(net, x, d, epochs=10, checkpoint="run.npz")               # doctest: +SKIP
-    >>> nnscratch.train(net, x, d, epochs=20, resume="run.npz")                   # doctest: +SKIP
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> net = nnscratch.Network("2-8-2", output="softmax", seed=0)
+    >>> h = nnscratch.train(net, x, d, epochs=3, seed=0, checkpoint="run.npz")   # after every epoch
+    >>> h = nnscratch.train(net, x, d, epochs=5, seed=0, resume="run.npz")       # epochs 4 and 5
+    >>> h.epochs
+    5
     """
     _check_net(net)
     _archive.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
@@ -97,9 +107,13 @@ def save_checkpoint(
 def load_checkpoint(path: str | os.PathLike) -> tuple[Network, dict, dict[str, np.ndarray]]:
     """Read a checkpoint: (network, state dict, extra arrays) as given to :func:`save_checkpoint`.
 
-    >>> net, state, arrays = nnscratch.io.load_checkpoint("run.npz")   # doctest: +SKIP
-    >>> state["epoch"]                                               # doctest: +SKIP
-    10
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> h = nnscratch.train(nnscratch.Network("2-8-2", output="softmax", seed=0), x, d, epochs=3,
+    ...                     seed=0, checkpoint="run.npz")
+    >>> net, state, arrays = nnscratch.io.load_checkpoint("run.npz")
+    >>> state["epoch"], net.sizes
+    (3, [2, 8, 2])
     """
     net, meta, extra = _read(path, kinds=("checkpoint",))
     return net, meta["checkpoint"], extra

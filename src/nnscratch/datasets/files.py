@@ -216,9 +216,11 @@ def _targets(label: str, y: np.ndarray, given: list[str] | None, task: str):
 def read_file(path: str | os.PathLike, target: str | None = None, task: str = "auto") -> Dataset:
     """A ``.npz`` or CSV file (chosen by extension; anything not ``.npz`` is read as CSV).
 
-    >>> data = read_file("pos.csv", target="sales")     # doctest: +SKIP
-    >>> data.feature_names                              # doctest: +SKIP
-    ['temperature', 'weekday']
+    >>> rows = ["temperature,weekday,sales", "20,1,130", "25,2,150", "18,3,120"]
+    >>> _ = open("pos.csv", "w").write(chr(10).join(rows))
+    >>> data = read_file("pos.csv", target="sales", task="regression")   # whole numbers: else classes
+    >>> data.feature_names, data.x.shape, data.task
+    (['temperature', 'weekday'], (3, 2), 'regression')
     """
     if os.fspath(path).lower().endswith(".npz"):
         if target not in (None, "y"):
