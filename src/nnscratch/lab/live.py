@@ -108,8 +108,9 @@ class LiveProgress(Callback):
                 if (values := getattr(history, name))}
         line = f"epoch {history.epochs}/{self.epochs}  {progress_text(logs)}"
         uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        warned = "".join(f'<div style="color:#b00">⚠ {_display.escape(w)}</div>' for w in history.warnings)
         self._handle.update(HTML(f'<div style="font-family:monospace">{_display.escape(line)}</div>'
-                                 f'<img src="{uri}" alt="learning curves">'))
+                                 f'{warned}<img src="{uri}" alt="learning curves">'))
         self._last_draw = time.perf_counter()
         cost = self._last_draw - t0
         self._last_cost = cost if self.redraws else 0.0
@@ -135,6 +136,10 @@ class LiveProgress(Callback):
         return fig
 
     def _update(self, history) -> None:
+        loss = np.asarray(history.loss + history.val_loss, dtype=np.float64)
+        # a loss over orders of magnitude (a rate too large, or a long run) is read on a log scale
+        spread = loss.size and loss.min() > 0 and loss.max() / loss.min() > 100
+        self._axes[0].set_yscale("log" if spread else "linear")
         for name, line in self._lines.items():
             values = np.asarray(getattr(history, name), dtype=np.float64)
             if name.endswith("accuracy"):
