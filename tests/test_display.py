@@ -250,3 +250,29 @@ def test_baseline_loss_is_the_loss_of_knowing_nothing():
         pytest.approx(np.log(2)))
     mse = nnscratch.Network("2-3-1")
     assert baseline_loss(mse, np.array([[2.0], [4.0]])) == pytest.approx(5.0)  # ½·mean d²
+
+
+def test_live_view_draws_the_final_state_with_the_warning(monkeypatch, capsys):
+    need_module("matplotlib")
+    need_module("tqdm")
+    ipd = need_module("IPython.display")
+    from nnscratch.lab.live import LiveProgress
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj.data)
+
+    monkeypatch.setattr(ipd, "display", lambda *a, **k: Handle())
+    x, d = _xor()
+    view = LiveProgress(30, lang="en")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        nnscratch.train(nnscratch.Network("2-8-2", hidden="sigmoid", output="softmax", seed=0), x, d,
+                        lr=500, epochs=30, seed=0, callbacks=[view])
+    assert view.redraws == len(shown) >= 1 and view.draw_seconds > 0
+    assert "epoch 30/30" in shown[-1] and "%" in shown[-1] and "try lr=50" in shown[-1]
+    assert view._fig is None  # released at the end of the run
+    captured = capsys.readouterr()
+    assert "30/30" in captured.out + captured.err  # outside Jupyter tqdm.auto draws its text bar
