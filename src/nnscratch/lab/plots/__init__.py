@@ -18,7 +18,9 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 - ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows.
 
 matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
-neither importing this module nor drawing changes pyplot's backend or the global rcParams.
+neither importing this module nor drawing changes pyplot's backend or the global rcParams. In Jupyter a
+returned figure shows as one PNG (without ``%matplotlib inline``, and never twice); for Japanese text in
+your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
