@@ -61,6 +61,8 @@ class Trace:
     - ``lr`` and ``updated`` — the learning rate and the parameters after W ← W − lr·∂E/∂W (更新後パラメータ).
 
     ``str(trace)`` is the course's printout in ``trace.lang``; ``to_text(lang)`` chooses the language.
+    In a notebook a trace shows as HTML (``to_html(lang)``): the same sections, every label with its
+    translation beside it, every array as a table whose decimal points line up.
     """
 
     def __init__(
