@@ -23,6 +23,7 @@ _LAZY = {
     "Trainer": ("nnscratch.training", "Trainer"),
     "History": ("nnscratch.training", "History"),
     "DivergenceError": ("nnscratch.training", "DivergenceError"),
+    "DivergenceWarning": ("nnscratch.training", "DivergenceWarning"),
     "callbacks": ("nnscratch.callbacks", None),
     "load": ("nnscratch.model", "load"),
     "Model": ("nnscratch.model", "Model"),
@@ -64,3 +65,10 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+
+# The composition root: objects of the low layers ask nnscratch._display for pictures and the live
+# training view by name; the lab paints them, imported only when a notebook first asks (see
+# docs/architecture.md, "Display in notebooks").
+from nnscratch import _display  # noqa: E402  (after the package is set up; imports nothing heavy)
+
+_display.provide(lambda: importlib.import_module("nnscratch.lab.display"))

@@ -76,6 +76,14 @@ class EarlyStopping(Callback):
     ``monitor="auto"`` watches ``val_loss`` when there is validation data, else ``loss``; names ending in
     ``accuracy`` are maximised, the others minimised. With ``restore_best=True`` the network ends with
     the parameters of its best epoch (recorded in ``history.best_epoch``).
+
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("moons")
+    >>> net = nnscratch.Network("2-16-2", output="softmax", seed=0)
+    >>> h = nnscratch.train(net, x, d, epochs=200, seed=0, validation_data=(x, d),
+    ...                     callbacks=[nnscratch.callbacks.EarlyStopping(patience=3)])
+    >>> h.epochs <= 200 and (h.stopped_epoch is None or h.best_epoch <= h.stopped_epoch)
+    True
     """
 
     def __init__(
@@ -231,7 +239,12 @@ class CosineDecay(LRSchedule):
 
 
 class LambdaSchedule(LRSchedule):
-    """Any schedule: ``fn(epoch)`` (epoch from 1) returns the learning rate for that epoch."""
+    """Any schedule: ``fn(epoch)`` (epoch from 1) returns the learning rate for that epoch.
+
+    >>> schedule = LambdaSchedule(lambda epoch: 0.1 / epoch)    # η_e = 0.1 / e
+    >>> schedule.lr_at(4, base_lr=0.1)
+    0.025
+    """
 
     def __init__(self, fn: Callable[[int], float]) -> None:
         if not callable(fn):

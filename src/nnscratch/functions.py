@@ -183,7 +183,12 @@ def _is_whole(d: np.ndarray) -> bool:
 
 
 def to_one_hot(labels: np.ndarray, n_classes: int, dtype: object = np.float64) -> np.ndarray:
-    """One-hot encoding (one-hot表現): row i has a 1 in column labels[i]."""
+    """One-hot encoding (one-hot表現): row i has a 1 in column labels[i].
+
+    >>> to_one_hot(np.array([0, 2]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
     labels = np.asarray(labels).astype(np.intp).reshape(-1)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(
@@ -235,7 +240,14 @@ def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
 def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
     """Cross entropy of softmax(u), from the pre-activation u: per row
     log1p(Σ_{k≠argmax} exp(u_k − m)) + (m − u_label) with m = max u — exact for any finite u
-    (log 2 for the tie [1e30, 1e30])."""
+    (log 2 for the tie [1e30, 1e30]).
+
+    E = −Σ_k d_k log softmax(u)_k, averaged over rows.
+
+    >>> import numpy as np
+    >>> round(softmax_with_loss(np.array([[0.0, 1.0]]), np.array([[0.0, 0.0]])), 6)   # log 2
+    0.693147
+    """
     d, u = _rows(d, u)
     labels = _labels_if_integer(d, u)
     return _losses.softmax_cross_entropy(u, labels if labels is not None else d)

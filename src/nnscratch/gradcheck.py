@@ -29,6 +29,12 @@ def gradcheck(net: Network, x: object, d: object, h: float = 1e-5) -> dict[str, 
     (ReLU / leaky ReLU at u = 0, e.g. a dead unit's zero output feeding the next layer) is not the
     derivative, so the check warns when a pre-activation lies that close to a kink: a large error
     there says nothing about back-propagation (use other inputs or non-zero biases).
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network("2-3-1", hidden="sigmoid", seed=0)
+    >>> errors = nnscratch.gradcheck(net, [[0.5, -1.0]], [[1.0]])
+    >>> sorted(errors), all(e < 1e-7 for e in errors.values())
+    (['W1', 'W2', 'b1', 'b2'], True)
     """
     check_step(h)
     net64 = net.copy(dtype="float64")

@@ -43,18 +43,37 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
 
     ``metadata`` is any JSON-ready dict (NumPy arrays and scalars become lists and numbers); it is
     returned by :func:`load_with_metadata`.
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network("2-3-1", seed=0)
+    >>> nnscratch.io.save(net, "net.npz", metadata={"note": "xor"})     # writes net.npz here
+    >>> nnscratch.io.load_with_metadata("net.npz")[1]
+    {'note': 'xor'}
     """
     _check_net(net)
     _archive.write_network(path, net.params, net.architecture(), metadata=metadata)
 
 
 def load(path: str | os.PathLike) -> Network:
-    """Read a network written by :func:`save` / ``net.save`` (or the network inside a checkpoint)."""
+    """Read a network written by :func:`save` / ``net.save`` (or the network inside a checkpoint).
+
+    >>> import nnscratch
+    >>> nnscratch.io.save(nnscratch.Network("2-3-1", seed=0), "net.npz")
+    >>> nnscratch.io.load("net.npz").sizes
+    [2, 3, 1]
+    """
     return load_with_metadata(path)[0]
 
 
 def load_with_metadata(path: str | os.PathLike) -> tuple[Network, dict]:
-    """Read a network and the ``metadata`` dict saved with it (``{}`` when none was given)."""
+    """Read a network and the ``metadata`` dict saved with it (``{}`` when none was given).
+
+    >>> import nnscratch
+    >>> nnscratch.io.save(nnscratch.Network("2-3-1", seed=0), "net.npz")
+    >>> net, meta = nnscratch.io.load_with_metadata("net.npz")
+    >>> meta
+    {}
+    """
     net, meta, _ = _read(path, kinds=_archive.KINDS)
     user = meta.get("metadata")
     return net, user if isinstance(user, dict) else {}
@@ -71,6 +90,14 @@ def save_checkpoint(
 
     Used by ``train(..., checkpoint=path)``; ``arrays`` (optimizer moments, best parameters, …) are
     named freely except that they may not clash with the parameter names or ``__meta__``.
+
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> net = nnscratch.Network("2-8-2", output="softmax", seed=0)
+    >>> h = nnscratch.train(net, x, d, epochs=3, seed=0, checkpoint="run.npz")   # after every epoch
+    >>> h = nnscratch.train(net, x, d, epochs=5, seed=0, resume="run.npz")       # epochs 4 and 5
+    >>> h.epochs
+    5
     """
     _check_net(net)
     _archive.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
@@ -78,7 +105,16 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[Network, dict, dict[str, np.ndarray]]:
-    """Read a checkpoint: (network, state dict, extra arrays) as given to :func:`save_checkpoint`."""
+    """Read a checkpoint: (network, state dict, extra arrays) as given to :func:`save_checkpoint`.
+
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> h = nnscratch.train(nnscratch.Network("2-8-2", output="softmax", seed=0), x, d, epochs=3,
+    ...                     seed=0, checkpoint="run.npz")
+    >>> net, state, arrays = nnscratch.io.load_checkpoint("run.npz")
+    >>> state["epoch"], net.sizes
+    (3, [2, 8, 2])
+    """
     net, meta, extra = _read(path, kinds=("checkpoint",))
     return net, meta["checkpoint"], extra
 

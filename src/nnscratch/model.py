@@ -5,12 +5,7 @@ rows: the feature scaling fitted on its training part, the target encoding (clas
 regression target's scaling), the feature names, the :class:`~nnscratch.RunSpec` that made it, its final
 metrics, its history and where it came from (library version, date, a fingerprint of the data).
 
->>> import nnscratch
->>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30).fit()
->>> model.predict([[0.2, 4, 3.0, 30]])          # raw rows in, class names out
-array(['cat'], dtype=object)
->>> model.save("animals.npz"); same = nnscratch.load("animals.npz")   # doctest: +SKIP
-
+An example is in :class:`Model`'s docstring (``help(nnscratch.Model)``).
 The file is the library's ``.npz`` + JSON (never pickle); its metadata is checked field by field on
 load (:mod:`nnscratch.modelfile`), so a file from someone else cannot make the program misbehave.
 """
@@ -25,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import datasets, optim
+from nnscratch import _display, datasets, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
@@ -43,6 +38,14 @@ class Model:
     ``Model(spec)`` or ``Model(**fields)`` (any :class:`RunSpec` field) is unfitted; :meth:`fit`
     loads the spec's data (or takes given arrays), splits it, fits the scaling on the training part,
     builds and trains the network, and records the metrics of every part.
+
+    >>> import nnscratch
+    >>> model = nnscratch.Model(data="animals", hidden_sizes=[16], epochs=30, seed=0).fit()
+    >>> sorted(model.metrics)
+    ['test', 'train', 'validation']
+    >>> model.predict([[0.2, 4, 3.0, 30]])          # raw rows in, class names out
+    array(['cat'], dtype=object)
+    >>> model.save("animals.npz"); same = nnscratch.load("animals.npz")   # doctest: +SKIP
     """
 
     def __init__(self, spec: RunSpec | dict | None = None, **fields: Any) -> None:
@@ -74,13 +77,15 @@ class Model:
     # ================================================================ training
 
     def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
-            checkpoint: str | None = None, resume: bool = False, name: str | None = None) -> Model:
+            checkpoint: str | None = None, resume: bool = False, name: str | None = None,
+            verbose: bool = False) -> Model:
         """Train on the spec's data, on a :class:`~nnscratch.datasets.Dataset`, or on given rows ``x``
         and targets ``y`` (``name`` names them; the spec's ``data`` becomes that name). The validation
         and test parts are split off by the spec's fractions. Returns ``self``.
 
         ``callbacks`` observe the training (e.g. a progress display; :attr:`parts` and :attr:`network`
-        are set before the first epoch); ``checkpoint``/``resume`` as in :func:`nnscratch.train`.
+        are set before the first epoch); ``checkpoint``/``resume``/``verbose`` (in a notebook a progress
+        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`.
         """
         data = self._data(x, y, name)
         train_part, val_part, test_part = split(data, self.spec.val_split, self.spec.test_split,
@@ -99,7 +104,8 @@ class Model:
             cbs.append(schedule)
         started = time.perf_counter()
         self.history = self._train(xtr, ytr, self.spec.epochs, self.spec.seed, (xva, yva), [*cbs, *callbacks],
-                                   checkpoint=checkpoint, resume=checkpoint if resume else None)
+                                   checkpoint=checkpoint, resume=checkpoint if resume else None,
+                                   verbose=verbose)
         self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
         return self
 
@@ -379,8 +385,13 @@ class Model:
         return _file.load(cls, path)
 
     def summary(self) -> str:
-        """The network's layers, then the data, preprocessing, classes, training and final metrics."""
-        return _file.describe(self)
+        """The network's layers, then the data, preprocessing, classes, training and final metrics
+        (what ``nnscratch summary`` prints; a notebook shows its lines)."""
+        return _display.Text(_file.describe(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the final metrics as a table (accuracy as a percentage), the summary, the diagram."""
+        return _file.describe_html(self)
 
     def __repr__(self) -> str:
         if self.network is None:
@@ -391,7 +402,10 @@ class Model:
 
 
 def load(path: str | os.PathLike) -> Model:
-    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`)."""
+    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`).
+
+    >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
+    """
     return Model.load(path)
 
 

@@ -18,9 +18,9 @@ import datetime
 import os
 from typing import TYPE_CHECKING, Any
 
-from nnscratch import __version__, io
+from nnscratch import __version__, _display, io
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
-from nnscratch.report import format_table, preview, seconds
+from nnscratch.report import format_table, format_table_html, preview, seconds
 from nnscratch.spec import RunSpec
 from nnscratch.training import History
 
@@ -197,8 +197,9 @@ def _history(data: dict) -> History:
 # ================================================================ the summary
 
 
-def describe(model: Model) -> str:
-    """What ``nnscratch summary`` prints: layers, data, preprocessing, classes, training, metrics."""
+def describe(model: Model, metrics: bool = True) -> str:
+    """What ``nnscratch summary`` prints: layers, data, preprocessing, classes, training, metrics (the
+    table left out with ``metrics=False``)."""
 
     net = model._check_fitted()
     lines = [net.summary()]
@@ -223,6 +224,16 @@ def describe(model: Model) -> str:
                      f"{seconds(float(t.get('seconds') or 0))}")
     if model.stream:
         lines.append(f"online updates {model.stream.get('rows', 0):,} rows from 'nnscratch stream'")
-    if model.metrics:
+    if model.metrics and metrics:
         lines += ["", format_table(list(model.metrics.items()))]
     return "\n".join(lines)
+
+
+def describe_html(model: Model) -> str:
+    """What a notebook shows for a Model: the metrics table, the summary and the network's diagram."""
+    if model.network is None:
+        return f"<pre>{_display.escape(repr(model))}</pre>"
+    html = format_table_html(list(model.metrics.items()), caption=repr(model)) if model.metrics else ""
+    text = describe(model, metrics=not model.metrics)  # the metrics are the HTML table above
+    html += f'<pre style="line-height:1.3;font-family:monospace">{_display.escape(text)}</pre>'
+    return html + _display.image(_display.picture("network", model.network), "network diagram")

@@ -7,30 +7,18 @@ walks the layers in reverse, each reusing the delta the layer above handed down.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from nnscratch import _backend as B
+from nnscratch import _display
+from nnscratch._arch import _LOSS_ALIASES, MAX_PARAMETERS, _check_name, _init_std, parse_sizes
 from nnscratch._fast import FastAffine, Guard
 from nnscratch._validation import check_inputs, check_targets
 from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS, Activation, Affine, OutputLayer
 
-_LOSS_ALIASES = {
-    "mse": "mse",
-    "mean_squared_error": "mse",
-    "squared_error": "mse",
-    "binary_cross_entropy": "binary_cross_entropy",
-    "bce": "binary_cross_entropy",
-    "cross_entropy": "cross_entropy",
-    "cross_entropy_error": "cross_entropy",
-}
-
-MAX_PARAMETERS = 2**30
-"""The most parameters (weights and biases) a network may have: 4 GiB of float32, 8 GiB of float64.
-Larger sizes are refused before anything is allocated."""
-
+__all__ = ["Network", "parse_sizes", "MAX_PARAMETERS"]
 
 # Values beyond the dtype's range become ±inf (a softmax's u − max below −float max is −inf, whose exp
 # is the exact 0; an overflowing logit makes the loss inf, which is reported as such): no warning.
@@ -38,42 +26,49 @@ Larger sizes are refused before anything is allocated."""
 _BEYOND_RANGE = {"over": "ignore", "invalid": "ignore"}
 
 
-def parse_sizes(sizes: object) -> list[int]:
-    """``[2, 3, 3, 1]`` or ``"2-3-3-1"`` → ``[2, 3, 3, 1]``, each a positive integer, at least two."""
-    if isinstance(sizes, str):
-        parts = sizes.replace(",", "-").split("-")
-        try:
-            out = [int(p) for p in parts]
-        except ValueError:
-            raise ValueError(f"sizes: expected layer sizes like '2-3-3-1', got {sizes!r}") from None
-    elif isinstance(sizes, Sequence) or isinstance(sizes, np.ndarray):
-        out = []
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-                raise TypeError(f"sizes: expected integers like [2, 3, 3, 1], got {list(sizes)!r}")
-            out.append(int(s))
-    else:
-        raise TypeError(f"sizes: expected a list of layer sizes or a string like '2-3-3-1', got {sizes!r}")
-    if len(out) < 2 or any(s <= 0 for s in out):
-        raise ValueError(
-            f"sizes: expected at least an input and an output size, all positive (e.g. [2, 3, 3, 1]), "
-            f"got {out}"
-        )
-    return out
-
-
-def _check_name(argument: str, value: object, known: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in known:
-        raise ValueError(f"{argument}: unknown name {value!r}; expected one of {', '.join(map(repr, known))}")
-    return value
-
-
 class Network:
-    """A fully connected network (多層パーセプトロン).
+    """A fully connected network (多層パーセプトロン): layer l computes u_l = z_{l−1}·W_l + b_l and
+    z_l = f(u_l); the output layer pairs its activation with the loss E.
+
+    Arguments:
+
+    - ``sizes`` — the number of nodes per layer, input first: ``[2, 3, 3, 1]`` or ``"2-3-3-1"``.
+    - ``hidden`` — the hidden layers' activation (活性化関数), one name for all or a list with one per
+      hidden layer: ``"relu"`` (default), ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ``"identity"``,
+      ``"step"`` (a step network can run forward but not train: its derivative is 0).
+    - ``output`` — the output layer (出力層) and its default loss (誤差関数): ``"identity"`` with
+      ``"mse"`` ½Σ(y−d)² (回帰), ``"sigmoid"`` with ``"binary_cross_entropy"`` (二値分類),
+      ``"softmax"`` with ``"cross_entropy"`` −Σ d log y (多クラス分類).
+    - ``loss`` — ``None`` (the pairing above) or one of ``"mse"``, ``"binary_cross_entropy"``
+      (``"bce"``), ``"cross_entropy"``; only pairs with δ = (y − d)/N are allowed.
+    - ``init`` — the initial weights' standard deviation: ``"he"`` √(2/n_in) (default, for ReLU),
+      ``"xavier"`` √(1/n_in) (for sigmoid/tanh), or a number such as ``0.01``; biases start at 0.
+    - ``seed`` — an int or a ``numpy.random.Generator``; the same seed gives the same weights.
+    - ``dtype`` — ``"float32"`` (default, fast) or ``"float64"``.
+
+    Attributes:
+
+    - ``params`` — the course's dict ``{"W1": (n_0, n_1), "b1": (n_1,), "W2": …}``; change it in
+      place, or run the course's ``network[key] -= learning_rate * grad[key]`` on it.
+    - ``sizes``, ``hidden``, ``output``, ``loss_name``, ``dtype``, ``n_layers`` (weight layers),
+      ``n_params`` (Σ_l (n_{l−1} + 1)·n_l).
+    - ``affines`` — the :class:`~nnscratch.layers.Affine` layers, after a pass holding ``x``, ``u`` and,
+      after backward, ``dW``, ``db``; ``activations`` — the hidden activation layers (``z``, ``delta``);
+      ``output_layer`` — the output layer with its loss (``y``, ``d``, ``E``).
+
+    Shapes: ``x`` is (N, sizes[0]) — rows are samples — or one sample (sizes[0],); ``forward`` returns
+    (N, sizes[-1]); targets ``d`` are of that shape, or integer labels (N,) for a softmax output.
 
     >>> net = Network([2, 3, 3, 1], hidden="relu", output="identity", seed=0)
     >>> sorted(net.params)
     ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
+    >>> net.forward([[1.0, 2.0]]).shape
+    (1, 1)
+    >>> grads = net.gradient([[1.0, 2.0]], [[0.5]])   # ∂E/∂W1, ∂E/∂b1, … keyed like params
+    >>> grads["W1"].shape
+    (2, 3)
+
+    In a notebook a network shows its layer table and, with the lab installed, its diagram.
     """
 
     def __init__(
@@ -332,16 +327,32 @@ class Network:
             truth = truth[:, 0] if truth.shape[1] == 1 else truth
         return float(np.mean(pred == truth))
 
-    def summary(self) -> str:
-        """A table of layers: shapes, activations and parameter counts."""
-        rows = [("layer", "shape", "activation", "params")]
-        total = 0
+    def _layer_rows(self) -> list[tuple[str, str, str, str]]:
+        rows = []
         for i, affine in enumerate(self.affines, start=1):
             W = self.params[affine.w_key]
             act = self.hidden[i - 1] if i <= len(self.hidden) else f"{self.output} + {self.loss_name}"
             count = W.size + self.params[affine.b_key].size
-            total += count
             rows.append((f"W{i}, b{i}", f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
+        return rows
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters (weights and biases): Σ_l (n_{l−1} + 1)·n_l."""
+        return sum(p.size for p in self.params.values())
+
+    def summary(self) -> str:
+        """A table of layers: shapes, activations and parameter counts (a notebook shows its lines).
+
+        >>> print(Network([2, 3, 1], seed=0).summary())
+        Network 2-3-1 (float32)
+        layer   shape   activation      params
+        ------  ------  --------------  ------
+        W1, b1  2 -> 3  relu                 9
+        W2, b2  3 -> 1  identity + mse       4
+        total parameters: 13
+        """
+        rows = [("layer", "shape", "activation", "params"), *self._layer_rows()]
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = [f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"]
         for j, r in enumerate(rows):
@@ -349,8 +360,16 @@ class Network:
             lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in cells))
             if j == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        lines.append(f"total parameters: {total:,}")
-        return "\n".join(lines)
+        lines.append(f"total parameters: {self.n_params:,}")
+        return _display.Text("\n".join(lines))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary as a table and, with the lab's matplotlib, the diagram (P13's figure)."""
+        caption = f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"
+        html = _display.table(["layer", "shape", "activation", "params"], self._layer_rows(), right=[3],
+                              caption=caption)
+        html += f"<div>total parameters: {self.n_params:,}</div>"
+        return html + _display.image(_display.picture("network", self), f"diagram of {caption}")
 
     def architecture(self) -> dict:
         """What defines the network besides its parameters (used by files and copies)."""
@@ -384,20 +403,3 @@ class Network:
             f"Network({'-'.join(map(str, self.sizes))!r}, hidden={hidden!r}, output={self.output!r}, "
             f"loss={self.loss_name!r}, dtype={self.dtype.name!r})"
         )
-
-
-def _init_std(init: object, n_in: int) -> float:
-    """Standard deviation of the initial weights: He √(2/n_in), Xavier √(1/n_in), or a number."""
-    if isinstance(init, str):
-        if init == "he":
-            return float(np.sqrt(2.0 / n_in))
-        if init == "xavier":
-            return float(np.sqrt(1.0 / n_in))
-        raise ValueError(f"init: unknown name {init!r}; expected 'he', 'xavier' or a standard deviation")
-    if isinstance(init, bool) or not isinstance(init, (int, float, np.number)) or not (
-        math.isfinite(init) and init >= 0
-    ):
-        raise ValueError(
-            f"init: expected 'he', 'xavier' or a non-negative, finite standard deviation, got {init!r}"
-        )
-    return float(init)

@@ -34,7 +34,16 @@ def _finite_list(name: str, v: object, n: int | None) -> list[float]:
 
 
 class Preprocessor:
-    """Feature scaling fitted on the training part: ``standardize``, ``scale`` or ``none``."""
+    """Feature scaling fitted on the training part: ``standardize``, ``scale`` or ``none``.
+
+    ``standardize``: x′ = (x − μ) / σ with the training part's mean μ and standard deviation σ per feature;
+    ``scale``: x′ = x / s (e.g. s = 255 for pixels).
+
+    >>> import numpy as np
+    >>> p = Preprocessor.fit("standardize", np.array([[1.0], [3.0]]))
+    >>> p.transform(np.array([[1.0], [3.0]])).ravel().tolist()
+    [-1.0, 1.0]
+    """
 
     def __init__(self, kind: str = "none", mean: Sequence[float] | None = None,
                  std: Sequence[float] | None = None, scale: float = 1.0) -> None:
@@ -197,7 +206,13 @@ class TargetEncoder:
 
 def split(data: Dataset, val_split: float, test_split: float, seed: int):
     """``(x, y)`` for train, validation and test: the data set's own test set when it has one;
-    stratified for classes (検証データ, テストデータ)."""
+    stratified for classes (検証データ, テストデータ).
+
+    >>> from nnscratch import datasets
+    >>> (xt, yt), (xv, yv), (xs, ys) = split(datasets.load("iris"), 0.1, 0.2, seed=0)
+    >>> len(xt), len(xv), len(xs)
+    (105, 15, 30)
+    """
     strat = data.task == "classification"
     if data.test is not None:
         test = (data.test.x, data.test.y)
@@ -219,7 +234,12 @@ def split(data: Dataset, val_split: float, test_split: float, seed: int):
 def from_arrays(x: object, y: object, task: str, name: str, dtype: str = "float32",
              classes: Sequence[object] | None = None) -> Dataset:
     """Given arrays as a Dataset: text or whole-number targets are classes (named by their sorted
-    values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`."""
+    values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`.
+
+    >>> data = from_arrays([[1.0], [2.0], [3.0]], ["cat", "dog", "cat"], "auto", "pets")
+    >>> data.task, data.target_names, data.y.tolist()
+    ('classification', ['cat', 'dog'], [0, 1, 0])
+    """
     if y is None:
         raise ValueError("y: given x but no targets y; pass both")
     xa = np.asarray(x)

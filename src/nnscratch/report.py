@@ -3,7 +3,9 @@ the metrics table (loss, 正解率 as a percentage, RMSE and R², samples), alig
 
 from __future__ import annotations
 
-__all__ = ["format_table", "format_columns", "format_number", "preview", "seconds"]
+from nnscratch import _display
+
+__all__ = ["format_table", "format_table_html", "format_columns", "format_number", "preview", "seconds"]
 
 
 def seconds(t: float) -> str:
@@ -32,11 +34,8 @@ def _aligned(rows: list[list[str]], right: set[int]) -> list[str]:
     ]
 
 
-def format_table(rows: list[tuple[str, dict]]) -> str:
-    """The metrics table: one row per part (train, validation, test, evaluation), the columns that any
-    row has (loss, accuracy, rmse, r2) and the number of samples."""
+def _metric_cells(rows: list[tuple[str, dict]]) -> tuple[list[str], list[list[str]]]:
     cols = [c for c in ("loss", "accuracy", "rmse", "r2") if any(c in m for _, m in rows)]
-    head = ["", *cols, "samples"]
     body = []
     for name, m in rows:
         cells = [name]
@@ -45,7 +44,20 @@ def format_table(rows: list[tuple[str, dict]]) -> str:
             cells.append("-" if v is None else (f"{v:.2%}" if c == "accuracy" else f"{v:.4f}"))
         cells.append(f"{m.get('samples', 0):,}")
         body.append(cells)
+    return ["", *cols, "samples"], body
+
+
+def format_table(rows: list[tuple[str, dict]]) -> str:
+    """The metrics table: one row per part (train, validation, test, evaluation), the columns that any
+    row has (loss, accuracy as a percentage, rmse, r2) and the number of samples."""
+    head, body = _metric_cells(rows)
     return "\n".join(_aligned([head, *body], right=set(range(1, len(head)))))
+
+
+def format_table_html(rows: list[tuple[str, dict]], caption: str | None = None) -> str:
+    """:func:`format_table` as an HTML table (what a notebook shows for a Model)."""
+    head, body = _metric_cells(rows)
+    return _display.table(head, body, right=range(1, len(head)), caption=caption)
 
 
 def format_columns(rows: list[tuple[str, ...]], right: set[int]) -> str:

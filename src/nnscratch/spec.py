@@ -205,6 +205,11 @@ class RunSpec:
     1, one activation per hidden layer, an output/loss pair that exists, early stopping only with a
     validation part, optimizer settings the optimizer accepts). ``replace(**changes)`` gives a checked
     copy; ``to_dict``/``from_dict``, ``to_json``/``from_json`` and ``to_toml``/``from_toml`` round-trip.
+
+    >>> import nnscratch
+    >>> spec = nnscratch.RunSpec(data="moons", hidden_sizes=[16, 16], optimizer="adam", lr=0.01)
+    >>> spec.replace(epochs=5).epochs
+    5
     """
 
     data: str = FIELDS["data"].default

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 from nnscratch.cli import _parser as P
 
@@ -231,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch import datasets
     from nnscratch.cli._signals import Interrupts
     from nnscratch.model import Model
+    from nnscratch.training.history import DivergenceWarning
 
     spec = spec_from(args)
     if getattr(args, "print_config", False):
@@ -254,7 +256,9 @@ def run(args: argparse.Namespace) -> int:
     name = data.name if datasets.is_named(spec.data) else spec.data
     t0 = time.perf_counter()
     try:
-        model.fit(data, name=name, callbacks=callbacks, checkpoint=args.checkpoint, resume=args.resume)
+        with warnings.catch_warnings():  # a loss that ended high is reported as one line, after the table
+            warnings.simplefilter("ignore", DivergenceWarning)
+            model.fit(data, name=name, callbacks=callbacks, checkpoint=args.checkpoint, resume=args.resume)
     except ValueError as exc:
         raise ValueError(_flag_message(str(exc))) from None
     seconds = time.perf_counter() - t0
@@ -280,8 +284,11 @@ def _report(args, model, seconds: float, save_path: str | None) -> None:
             "steps": history.steps,
             "seconds": round(seconds, 3),
             "saved": save_path,
+            "warnings": history.warnings,
         }
         print(json.dumps(report, ensure_ascii=False))
+        for message in history.warnings:
+            print(f"warning: {message}", file=sys.stderr)
         return
     if not args.quiet:
         print()
@@ -290,3 +297,5 @@ def _report(args, model, seconds: float, save_path: str | None) -> None:
     print(f"time {fmt_seconds(seconds)} ({history.epochs} epochs, {history.steps:,} steps{stopped})")
     if save_path is not None:
         print(f"model saved to {save_path}")
+    for message in history.warnings:
+        print(f"warning: {message}")

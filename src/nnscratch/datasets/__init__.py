@@ -39,7 +39,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What ``nnscratch datasets`` lists: size and source without loading the data."""
+    """What ``nnscratch datasets`` lists: size and source without loading the data.
+
+    >>> from nnscratch import datasets
+    >>> info = datasets.info("iris")
+    >>> info.n_samples, info.n_features, info.n_classes
+    (150, 4, 3)
+    """
 
     name: str
     task: str
@@ -83,7 +89,12 @@ REGISTRY: dict[str, DatasetInfo] = {
 
 
 def names() -> list[str]:
-    """The names :func:`load` knows."""
+    """The names :func:`load` knows.
+
+    >>> from nnscratch import datasets
+    >>> "mnist" in datasets.names() and "xor" in datasets.names()
+    True
+    """
     return list(REGISTRY)
 
 
@@ -92,18 +103,33 @@ def _key(name: str) -> str:
 
 
 def is_named(name: object) -> bool:
-    """Whether ``name`` is one of the named data sets (not a file)."""
+    """Whether ``name`` is one of the named data sets (not a file).
+
+    >>> from nnscratch import datasets
+    >>> datasets.is_named("moons"), datasets.is_named("my_data.csv")
+    (True, False)
+    """
     return isinstance(name, str) and _key(name) in REGISTRY
 
 
 def is_local(name: object) -> bool:
     """Whether ``name`` is a named data set that needs no download (generated or bundled): the only
-    data a model file may name and have opened for it."""
+    data a model file may name and have opened for it.
+
+    >>> from nnscratch import datasets
+    >>> datasets.is_local("iris"), datasets.is_local("mnist")
+    (True, False)
+    """
     return is_named(name) and REGISTRY[_key(name)].source != _DL
 
 
 def info(name: str) -> DatasetInfo:
-    """Size and source of a named data set (nothing is loaded)."""
+    """Size and source of a named data set (nothing is loaded).
+
+    >>> from nnscratch import datasets
+    >>> datasets.info("digits").n_features
+    64
+    """
     key = _key(name) if isinstance(name, str) else name
     if key not in REGISTRY:
         raise ValueError(f"data: unknown data set {name!r}; expected one of {', '.join(REGISTRY)}")
@@ -112,7 +138,14 @@ def info(name: str) -> DatasetInfo:
 
 def load(name: str | os.PathLike, target: str | None = None, task: str = "auto", **kwargs) -> Dataset:
     """A named data set (keywords such as ``n_samples``/``seed`` go to its loader) or a ``.csv`` /
-    ``.npz`` file path (``target`` names the CSV target column)."""
+    ``.npz`` file path (``target`` names the CSV target column).
+
+    >>> from nnscratch import datasets
+    >>> data = datasets.load("xor", n_samples=100)
+    >>> data.x.shape, data.y.shape, data.task
+    ((100, 2), (100,), 'classification')
+    >>> x, y = data                       # a Dataset unpacks as (x, y)
+    """
     if not isinstance(name, (str, os.PathLike)):
         raise TypeError(f"name: expected a data set name or a file path, got {type(name).__name__}")
     text = os.fspath(name)

@@ -214,7 +214,14 @@ def _targets(label: str, y: np.ndarray, given: list[str] | None, task: str):
 
 
 def read_file(path: str | os.PathLike, target: str | None = None, task: str = "auto") -> Dataset:
-    """A ``.npz`` or CSV file (chosen by extension; anything not ``.npz`` is read as CSV)."""
+    """A ``.npz`` or CSV file (chosen by extension; anything not ``.npz`` is read as CSV).
+
+    >>> rows = ["temperature,weekday,sales", "20,1,130", "25,2,150", "18,3,120"]
+    >>> _ = open("pos.csv", "w").write(chr(10).join(rows))
+    >>> data = read_file("pos.csv", target="sales", task="regression")   # whole numbers: else classes
+    >>> data.feature_names, data.x.shape, data.task
+    (['temperature', 'weekday'], (3, 2), 'regression')
+    """
     if os.fspath(path).lower().endswith(".npz"):
         if target not in (None, "y"):
             raise ValueError(f"target: a .npz file keeps its targets in array 'y', got target={target!r}")
@@ -280,6 +287,11 @@ def read_features(
     CSV columns are taken by name when the header holds every feature name (other columns are
     ignored), else by position when the count matches (a ``target`` column is dropped first).
     ``source`` may be ``"-"`` (standard input) or the raw bytes of a file.
+
+    >>> csv = chr(10).join(["a,b", "1,2", "3,4"]).encode()
+    >>> rows = read_features(csv, ["a", "b"], 2)
+    >>> rows.shape
+    (2, 2)
     """
     blocks = list(iter_features(source, feature_names, n_features, target))  # ≥ 1 block, or an error
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]

@@ -85,7 +85,12 @@ def xor(n_samples: int = 200, noise: float = 0.0, seed: int | np.random.Generato
 
 
 def moons(n_samples: int = 200, noise: float = 0.1, seed: int | np.random.Generator | None = 0) -> Dataset:
-    """Two interleaving half circles (the two-moons problem), Gaussian noise of std ``noise``."""
+    """Two interleaving half circles (the two-moons problem), Gaussian noise of std ``noise``.
+
+    >>> data = moons(n_samples=100, noise=0.2)
+    >>> data.x.shape, sorted(set(data.y.tolist()))
+    ((100, 2), [0, 1])
+    """
     n = _count("n_samples", n_samples, 2)
     rng = _rng(seed)
     n0, n1 = _per_class(n, 2)
@@ -108,7 +113,12 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: int | np.random.Genera
 def circles(
     n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int | np.random.Generator | None = 0
 ) -> Dataset:
-    """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
+    """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1).
+
+    >>> data = circles(n_samples=100)
+    >>> data.x.shape, int(data.y.sum())
+    ((100, 2), 50)
+    """
     n = _count("n_samples", n_samples, 2)
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
         raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
@@ -198,6 +208,10 @@ def animals(n_samples: int = 400, seed: int | np.random.Generator | None = 0) ->
     """The course's P20 animal classification (動物分類) with four features — body area (体の面積),
     number of legs (足の数), fur length (毛の長さ), number of teeth (歯の数) — and four classes
     (cat, dog, horse, chicken) drawn from plausible per-class distributions.
+
+    >>> data = animals(n_samples=40)
+    >>> data.feature_names[:2], data.x.shape
+    (['body_area_m2', 'legs'], (40, 4))
     """
     n = _count("n_samples", n_samples, len(ANIMALS))
     rng = _rng(seed)

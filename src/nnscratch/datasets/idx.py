@@ -331,6 +331,10 @@ def load_mnist(
     ``normalize`` scales pixels to [0, 1] float32 (else uint8 0–255); ``flatten`` gives rows of
     784 pixels (else (N, 1, 28, 28)); ``one_hot_label`` gives one-hot float32 labels. ``name`` is
     ``"mnist"`` or ``"fashion_mnist"``; other keywords go to :func:`fetch`.
+
+    >>> (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, download=True)  # doctest: +SKIP
+    >>> x_train.shape, t_train[:3]                                                     # doctest: +SKIP
+    ((60000, 784), array([5, 0, 4]))
     """
     xtr, ttr, xte, tte = _arrays(name, **kwargs)
 
@@ -369,10 +373,20 @@ def _dataset(name: str, **kwargs) -> Dataset:
 
 
 def mnist(**kwargs) -> Dataset:
-    """MNIST handwritten digits: 60,000 training and (``.test``) 10,000 test images, pixels in [0, 1]."""
+    """MNIST handwritten digits: 60,000 training and (``.test``) 10,000 test images, pixels in [0, 1].
+
+    >>> data = mnist(download=True)        # doctest: +SKIP
+    >>> data.x.shape, data.test.x.shape    # doctest: +SKIP
+    ((60000, 784), (10000, 784))
+    """
     return _dataset("mnist", **kwargs)
 
 
 def fashion_mnist(**kwargs) -> Dataset:
-    """Fashion-MNIST (Zalando): 10 kinds of clothing, same shapes as MNIST; ``.test`` is the test set."""
+    """Fashion-MNIST (Zalando): 10 kinds of clothing, same shapes as MNIST; ``.test`` is the test set.
+
+    >>> data = fashion_mnist(download=True)   # doctest: +SKIP
+    >>> data.target_names[:2]                 # doctest: +SKIP
+    ['T-shirt/top', 'Trouser']
+    """
     return _dataset("fashion_mnist", **kwargs)

@@ -88,6 +88,12 @@ def train_test_split(
 
     ``stratify=None`` stratifies (keeps each class's share in both parts) when ``y`` holds integer
     class labels; ``True``/``False`` force it.
+
+    >>> import numpy as np
+    >>> x, y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
+    >>> x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2)
+    >>> x_train.shape, x_test.shape, sorted(y_test.tolist())
+    ((8, 2), (2, 2), [0, 1])
     """
     xa, ya = _xy(x, y)
     frac = _fraction("test_size", test_size)
@@ -105,7 +111,14 @@ def train_val_test_split(
     seed: int | None = 0,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """``(x_train, y_train), (x_val, y_val), (x_test, y_test)``: fractions of the whole for validation
-    (検証) and test (テスト); the rest trains. Stratified as in :func:`train_test_split`."""
+    (検証) and test (テスト); the rest trains. Stratified as in :func:`train_test_split`.
+
+    >>> import numpy as np
+    >>> x, y = np.arange(40.0).reshape(20, 2), np.array([0, 1] * 10)
+    >>> (xt, yt), (xv, yv), (xs, ys) = train_val_test_split(x, y, val_size=0.1, test_size=0.2)
+    >>> len(xt), len(xv), len(xs)
+    (14, 2, 4)
+    """
     xa, ya = _xy(x, y)
     v = _fraction("val_size", val_size)
     t = _fraction("test_size", test_size)

@@ -32,6 +32,13 @@ class Optimizer:
     ``_apply(p, g, state, scratch)``. ``hooks`` (:mod:`nnscratch.optim.hooks`) change the gradients
     before the rule. ``state_dict()`` / ``load_state_dict()`` hold everything a checkpoint needs to
     continue bit for bit. ``t`` counts the updates.
+
+    >>> import numpy as np
+    >>> from nnscratch.optim import SGD
+    >>> params, grads = {"W1": np.ones(2)}, {"W1": np.array([0.5, -0.5])}
+    >>> SGD(lr=0.1).update(params, grads)     # W ← W − η ∂E/∂W
+    >>> params["W1"]
+    array([0.95, 1.05])
     """
 
     name = ""

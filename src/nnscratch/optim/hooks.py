@@ -34,6 +34,13 @@ class GradientHook:
     The arrays it gets are scratch buffers (the optimizer's copies, or the network's own gradient
     buffers during training), never a caller's. ``hyperparameters()`` gives the constructor arguments;
     ``name`` is the key of :data:`HOOKS` that rebuilds the hook from a checkpoint.
+
+    >>> import numpy as np
+    >>> from nnscratch.optim import SGD, WeightDecay
+    >>> params, grads = {"W1": np.ones(2)}, {"W1": np.zeros(2)}
+    >>> SGD(lr=0.1, hooks=[WeightDecay(0.5)]).update(params, grads)   # ∂E/∂W + λW
+    >>> params["W1"]
+    array([0.95, 0.95])
     """
 
     name = ""
@@ -117,7 +124,12 @@ HOOKS: dict[str, type[GradientHook]] = {cls.name: cls for cls in (WeightDecay, C
 
 
 def hook_from_state(state: object) -> GradientHook:
-    """The hook that :meth:`GradientHook.state` described; its settings pass the constructor's checks."""
+    """The hook that :meth:`GradientHook.state` described; its settings pass the constructor's checks.
+
+    >>> from nnscratch.optim import ClipGradNorm
+    >>> hook_from_state(ClipGradNorm(1.0).state()).max_norm
+    1.0
+    """
     if not isinstance(state, dict) or not isinstance(state.get("name"), str):
         raise ValueError(f"hooks: expected {{'name': …, 'hyperparameters': {{…}}}} per hook, got {state!r}")
     cls = HOOKS.get(state["name"])

@@ -242,6 +242,9 @@ def create(optimizer: str | Optimizer = "sgd", lr: float | None = None, **kwargs
 
     ``lr=None`` keeps the optimizer's default learning rate (0.01, Adam 0.001); ``kwargs`` (``momentum``,
     ``hooks``, …) go to the constructor.
+
+    >>> create("adam").lr, create("momentum", lr=0.1, momentum=0.8).momentum
+    (0.001, 0.8)
     """
     if isinstance(optimizer, Optimizer):
         if lr is not None:

@@ -11,7 +11,8 @@
 - callbacks (in :mod:`nnscratch.callbacks`, re-exported here): :class:`EarlyStopping` and the
   learning-rate schedules :class:`StepDecay`, :class:`ExponentialDecay`, :class:`CosineDecay`,
   :class:`LambdaSchedule`.
-- :class:`DivergenceError` — raised when the loss becomes NaN/inf or explodes (学習率が大きすぎる).
+- :class:`DivergenceError` — raised when the loss becomes NaN/inf or explodes (学習率が大きすぎる);
+  :class:`DivergenceWarning` — a run whose loss ended far above where it started or kept rising.
 
 The parts: :mod:`~nnscratch.training.history` (History, DivergenceError), :mod:`~.trainer` (one step),
 :mod:`~.batches` (the batches of an epoch), :mod:`~.loop` (train()), :mod:`~.guards` (progress printer,
@@ -29,7 +30,7 @@ from nnscratch.callbacks import (
     LRSchedule,
     StepDecay,
 )
-from nnscratch.training.history import DivergenceError, History
+from nnscratch.training.history import DivergenceError, DivergenceWarning, History
 from nnscratch.training.loop import train
 from nnscratch.training.trainer import Trainer
 
@@ -38,6 +39,7 @@ __all__ = [
     "Trainer",
     "History",
     "DivergenceError",
+    "DivergenceWarning",
     "Callback",
     "EarlyStopping",
     "LRSchedule",

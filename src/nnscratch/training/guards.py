@@ -1,6 +1,7 @@
-"""What watches the loop from outside the step: the progress printer and the divergence guard (発散).
+"""What watches the loop from outside the step: the progress printer, the divergence guard (発散) and
+the end-of-run check of the loss's trend (a run that went wrong without a NaN).
 
-Neither runs inside the per-step loop; both act once per epoch (the guard also once per call).
+None runs inside the per-step loop; they act once per epoch or once per call.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from nnscratch.callbacks import Callback
 from nnscratch.training.history import DivergenceError
 from nnscratch.training.trainer import Trainer
 
-__all__ = ["ProgressPrinter", "DivergenceGuard"]
+__all__ = ["ProgressPrinter", "DivergenceGuard", "baseline_loss", "trend_warnings"]
 
 
 class ProgressPrinter(Callback):
-    """``verbose=True``: one line per epoch (エポック) — its metrics, learning rate and seconds."""
+    """``verbose=True`` outside a notebook: one line per epoch (エポック) — its loss, accuracy (正解率, as
+    a percentage), learning rate and seconds."""
 
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
@@ -28,7 +30,8 @@ class ProgressPrinter(Callback):
         parts = [f"epoch {epoch:>{width}}/{self.epochs}"]
         for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
             if name in logs:
-                parts.append(f"{name} {logs[name]:.4f}")
+                value = logs[name]
+                parts.append(f"{name} {value:.2%}" if name.endswith("accuracy") else f"{name} {value:.4f}")
         parts.append(f"lr {logs['lr']:.3g}")
         parts.append(f"{trainer.history.epoch_time[-1]:.2f}s")
         print("  ".join(parts), flush=True)
@@ -100,3 +103,46 @@ class DivergenceGuard:
             lr=lr,
             history=trainer.history,
         )
+
+
+_RISING = 5  # epochs in a row whose loss rose: "keeps rising"
+_FAR = 10.0  # "far above": this many times the loss of a network that has learned nothing
+
+
+def baseline_loss(net, d: np.ndarray) -> float:
+    """The loss of a network that has learned nothing, where an untrained one stands, from the targets
+    alone (no forward pass): −Σ_k p_k log p_k for softmax + cross entropy and Σ_k H(p_k) for sigmoid
+    outputs (predicting the class frequencies p), ½ Σ_k mean(d_k²) for MSE (predicting 0, what a
+    network with zero-mean weights and zero biases outputs on average)."""
+    if net.loss_name == "cross_entropy":
+        p = np.bincount(d, minlength=net.sizes[-1]) / d.size if d.ndim == 1 else d.mean(axis=0)
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+    if net.loss_name == "binary_cross_entropy":
+        p = np.clip(d.mean(axis=0, dtype=np.float64), 1e-12, 1 - 1e-12)
+        return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)).sum())
+    return float(0.5 * np.square(d, dtype=np.float64).mean(axis=0).sum())
+
+
+def trend_warnings(history, baseline: float) -> list[str]:
+    """One line per sign of a run that went wrong without a NaN: the loss ended more than ``_FAR`` ×
+    ``baseline`` (the loss of a network that has learned nothing, see :func:`baseline_loss`), or it rose
+    in each of the last ``_RISING`` epochs to well above its best. Each suggests a tenth of the largest
+    rate the run used."""
+    loss = history.loss
+    if len(loss) < 3 or not history.lr:
+        return []
+    lr = max(history.lr)  # the largest rate of the run is the likely culprit (a schedule may lower it)
+    advice = f"the learning rate lr={lr:g} is probably too large; try lr={lr / 10:g}"
+    last = loss[-1]
+    out = []
+    if baseline > 0 and last > _FAR * baseline:
+        out.append(f"the loss ended at {last:.4g}, far above the {baseline:.4g} of a network that has "
+                   f"learned nothing; {advice}")
+    elif len(loss) > _RISING:
+        tail = loss[-_RISING - 1:]
+        if all(b > a for a, b in zip(tail[:-1], tail[1:], strict=True)) and last > 1.5 * min(loss):
+            out.append(
+                f"the loss rose in each of the last {_RISING} epochs ({tail[0]:.4g} → {last:.4g}); {advice}"
+            )
+    return out

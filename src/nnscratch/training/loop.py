@@ -15,19 +15,25 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nnscratch import optim
+from nnscratch import _display, optim
 from nnscratch._validation import check_inputs
 from nnscratch.callbacks import Callback
 from nnscratch.network import Network
 from nnscratch.training.batches import Batches, NonFiniteBatch
 from nnscratch.training.checkpoint import CheckpointWriter
 from nnscratch.training.checkpoint import resume as resume_run
-from nnscratch.training.guards import DivergenceGuard, ProgressPrinter
-from nnscratch.training.history import History
+from nnscratch.training.guards import (
+    DivergenceGuard,
+    ProgressPrinter,
+    baseline_loss,
+    trend_warnings,
+)
+from nnscratch.training.history import DivergenceWarning, History
 from nnscratch.training.options import Counter, EpochLog, callbacks_list, check_loop_options, make_rng
 from nnscratch.training.trainer import Trainer, check_writable
 
@@ -75,7 +81,18 @@ def train(
       ``lr=None`` or the same rate); a run that stopped early stays stopped and returns its history.
     - Divergence: a NaN/inf loss, non-finite parameters, or an epoch loss above ``divergence_factor`` ×
       the first batch's loss raises :class:`DivergenceError`, with the network restored to its
-      parameters at the end of the last good epoch.
+      parameters at the end of the last good epoch. A run that ends with a loss far above where it
+      started, or rising for several epochs, warns (:class:`~nnscratch.training.DivergenceWarning`,
+      also kept in ``History.warnings``) with a suggested smaller rate.
+    - ``verbose=True``: in a notebook a progress bar and a live loss curve (with the lab installed),
+      elsewhere one line per epoch; accuracy as a percentage.
+
+    >>> import nnscratch
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> net = nnscratch.Network("2-8-2", hidden="tanh", output="softmax", seed=0)
+    >>> history = nnscratch.train(net, x, d, optimizer="adam", lr=0.05, epochs=30, seed=0)
+    >>> history.epochs, history.accuracy[-1] > 0.9
+    (30, True)
     """
     trainer = Trainer(net, optimizer, lr, weight_decay=weight_decay, clip_norm=clip_norm)
     epochs = check_loop_options(epochs, batch_size, shuffle, divergence_factor)
@@ -86,8 +103,8 @@ def train(
     trainer.has_validation = log.validation is not None
     rng = make_rng(seed)
     cbs = callbacks_list(callbacks)
-    if verbose:
-        cbs.append(ProgressPrinter(epochs))
+    if verbose:  # a notebook's live view (the lab's, through _display) or plain lines
+        cbs.append(_display.live_progress(epochs) or ProgressPrinter(epochs))
     start = 0
     if resume is not None:
         rng, start = resume_run(resume, trainer, cbs, lr=lr, epochs=epochs)
@@ -128,9 +145,19 @@ def train(
             if trainer.stop_training:
                 break
 
+    if last - start >= 3:  # fewer epochs show no trend
+        _warn_trend(history, baseline_loss(net, d2))
     for cb in cbs:
         cb.on_train_end(trainer)
     return history
+
+
+def _warn_trend(history: History, baseline: float) -> None:
+    """Keep, and warn of, a loss that ended far above where it started or kept rising (once per run)."""
+    for message in trend_warnings(history, baseline):
+        if message not in history.warnings:
+            history.warnings.append(message)
+            warnings.warn(message, DivergenceWarning, stacklevel=3)
 
 
 def _run_epoch(trainer: Trainer, batches, count: Counter | None) -> tuple[float, float, int]:

@@ -18,7 +18,9 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 - ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows.
 
 matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
-neither importing this module nor drawing changes pyplot's backend or the global rcParams.
+neither importing this module nor drawing changes pyplot's backend or the global rcParams. In Jupyter a
+returned figure shows as one PNG (without ``%matplotlib inline``, and never twice); for Japanese text in
+your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
@@ -88,6 +90,11 @@ def draw(
     ``layers`` (sizes like ``"2-3-3-1"``) is for the ``network`` kind only; ``seed`` is passed to the
     kinds that draw random data or weights (for ``network`` it colours the edges by the weights of a
     network initialised with that seed).
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.draw("network", layers="2-3-3-1", seed=0, lang="en")
+    >>> fig.data["sizes"]
+    [2, 3, 3, 1]
     """
     if kind not in KINDS:
         raise ValueError(f"kind: unknown plot {kind!r}; expected one of {', '.join(KINDS)}")

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,14 +160,44 @@ def _style(lang: str) -> Iterator[None]:
         yield
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    """A Figure on its own Agg canvas (pyplot and its global backend are never touched)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def png_bytes(fig: Figure, dpi: float = 100) -> bytes:
+    """The figure as PNG bytes (no date in the file: the same figure gives the same bytes)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+def _new_figure(width: float, height: float) -> Figure:
+    """A Figure on its own Agg canvas (pyplot and its global backend are never touched), that Jupyter
+    shows as a PNG when it is the value of a cell or given to ``display()``.
+
+    Not registered with pyplot, it is shown once (pyplot's inline backend would show its own figures a
+    second time at the end of the cell), and without ``%matplotlib inline`` or any pyplot import: a plain
+    ``Figure`` then shows only ``<Figure size … with 2 Axes>``. Where IPython has a PNG printer for
+    figures (the inline backend), that printer is used, which gives the same single image.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure_class()(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+@functools.cache
+def _figure_class() -> type:
+    """``LabFigure``: a matplotlib ``Figure`` with ``_repr_png_`` (made once, when matplotlib is first
+    needed, so that importing the plots does not import matplotlib)."""
+    from matplotlib.figure import Figure
+
+    class LabFigure(Figure):
+        """A figure of ``nnscratch.plot``: a ``matplotlib.figure.Figure`` that Jupyter shows as a PNG."""
+
+        def _repr_png_(self) -> bytes:
+            return png_bytes(self)
+
+    LabFigure.__module__ = __name__
+    LabFigure.__qualname__ = "LabFigure"
+    return LabFigure
 
 
 def _finish(fig: Figure, data: dict[str, Any], out: Path | None, dpi: float | None) -> Figure:

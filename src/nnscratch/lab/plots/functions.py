@@ -25,6 +25,11 @@ def activations(
     Drawn from ``nnscratch.functions``: step_function, sigmoid, tanh, relu, leaky_relu(u, alpha) and
     d_step_function, d_sigmoid, d_tanh, d_relu, d_leaky_relu. ``fig.data`` holds ``u`` and, per name,
     ``f[name]`` and ``df[name]``. ``alpha`` is leaky ReLU's slope for u < 0 (0.1 so that it shows).
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.activations(lang="en")     # in a notebook: shown as an image
+    >>> float(fig.data["f"]["sigmoid"][fig.data["u"].size // 2])   # σ(0) = 0.5
+    0.5
     """
     if not (isinstance(u_max, (int, float)) and u_max > 0):
         raise ValueError(f"u_max: expected a positive number, got {u_max!r}")

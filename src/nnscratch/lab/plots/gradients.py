@@ -118,6 +118,10 @@ def gradient_cost(
     largest over the parameter arrays. Left: the relative errors (all tiny: the two agree). Right: the
     times against the parameter count — the numerical gradient grows with it, back-propagation barely.
     ``fig.data`` holds ``n_params``, ``rel_error``, ``t_numerical``, ``t_backprop`` and ``ratio``.
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.gradient_cost(hidden_sizes=(2, 4), repeats=1)   # doctest: +SKIP
+    >>> fig.data["rel_error"]                                               # doctest: +SKIP
     """
     hs = list(hidden_sizes)
     if not hs or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hs):

@@ -44,6 +44,11 @@ def training_curves(
     Without it a small demonstration run is trained (two moons, 2-16-16-2, Adam, validation split,
     seeded by ``seed``). The accuracy panel appears when accuracies were recorded, a learning-rate panel
     when the rate changed during training. ``fig.data`` holds the lists that were drawn.
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.training_curves({"loss": [0.9, 0.5, 0.3], "accuracy": [0.6, 0.8, 0.9]})
+    >>> fig.data["curves"]["loss"].tolist()
+    [0.9, 0.5, 0.3]
     """
     if history is None:
         history, default_title = _demo_history(seed)

@@ -98,11 +98,22 @@ def label(key: str, lang: str = "ja", loss: str | None = None) -> str:
 
 
 def format_vec(text: str, vec: object) -> str:
-    """The course's ``print_vec`` as a string: ``*** text ***``, the value, a blank line."""
+    """The course's ``print_vec`` as a string: ``*** text ***``, the value, a blank line.
+
+    >>> format_vec("誤差", 0.25).splitlines()
+    ['*** 誤差 ***', '0.25', '']
+    """
     return f"*** {text} ***\n{vec}\n\n"
 
 
 def print_vec(text: str, vec: object) -> None:
-    """The course's ``print_vec(text, vec)``: prints ``*** text ***``, the value and a blank line."""
+    """The course's ``print_vec(text, vec)``: prints ``*** text ***``, the value and a blank line.
+
+    >>> import numpy as np
+    >>> print_vec("総入力1", np.array([1.5, -0.5]))
+    *** 総入力1 ***
+    [ 1.5 -0.5]
+    <BLANKLINE>
+    """
     print(format_vec(text, vec), end="")
 

@@ -33,6 +33,13 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
     A 1-D ``x`` is one sample and its values are recorded as 1-D rows, as the course prints them.
     A network with a step activation has no gradient: its trace stops after the error unless ``lr``
     is given, which raises the network's error.
+
+    >>> import nnscratch
+    >>> net = nnscratch.Network("2-2-1", hidden="relu", output="identity", seed=1)
+    >>> t = nnscratch.trace(net.copy(), [1.0, 0.5], [1.0], lr=0.1, lang="en")
+    >>> t.labels()[:3]
+    ['weight W1', 'weight W2', 'bias b1']
+    >>> print(t)          # doctest: +SKIP
     """
     if not isinstance(net, Network):
         raise TypeError(f"net: expected an nnscratch.Network, got {type(net).__name__}")

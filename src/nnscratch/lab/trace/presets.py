@@ -102,6 +102,12 @@ def course_example(
     exercise's own rate; ``lr=None`` traces no update). ``"backprop"`` updates (lr 0.01) the
     exercise's own fresh network; the others stop after the backward pass, or after the forward
     pass where the course has no targets. ``nnscratch trace --example NAME`` prints the same.
+
+    >>> t = course_example("backprop", lang="en")
+    >>> print(t)                                      # doctest: +ELLIPSIS
+    ##### network parameters #####
+    *** weight W1 ***
+    ...
     """
     if name not in PRESETS:
         raise ValueError(f"example: unknown name {name!r}; expected one of {', '.join(PRESETS)}")

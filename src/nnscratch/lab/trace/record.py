@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch import _display
 from nnscratch.lab.trace.labels import _SECTIONS, _check_lang, format_vec, label
 
 
@@ -21,6 +22,27 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _number_format(a: np.ndarray) -> str:
+    """One format for every number of an array, so that their decimal points line up."""
+    return "{:d}" if a.dtype.kind in "iub" else _display.number_format(a.ravel().tolist())
+
+
+def _array_html(value: Any) -> str:
+    """A scalar inline, a vector as one row and a matrix as rows, numbers aligned right."""
+    if value is None:
+        return ""
+    a = np.asarray(value)
+    if a.ndim == 0:
+        fmt = _number_format(a.reshape(1))
+        return f' <code>{_display.escape(fmt.format(a.item()))}</code>'
+    rows = np.atleast_2d(a)
+    if rows.ndim > 2:
+        return f"<pre>{_display.escape(a)}</pre>"
+    fmt = _number_format(rows)
+    return _display.table([], [[fmt.format(v) for v in row] for row in rows.tolist()],
+                          right=range(rows.shape[1]))
 
 
 class Trace:
@@ -39,6 +61,8 @@ class Trace:
     - ``lr`` and ``updated`` — the learning rate and the parameters after W ← W − lr·∂E/∂W (更新後パラメータ).
 
     ``str(trace)`` is the course's printout in ``trace.lang``; ``to_text(lang)`` chooses the language.
+    In a notebook a trace shows as HTML (``to_html(lang)``): the same sections, every label with its
+    translation beside it, every array as a table whose decimal points line up.
     """
 
     def __init__(
@@ -119,6 +143,30 @@ class Trace:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The printout as HTML: section headers, every label in ``lang`` with the other language beside
+        it, and every array as a table whose numbers line up (one format per array)."""
+        lang = self.lang if lang is None else _check_lang(lang)
+        other = "en" if lang == "ja" else "ja"
+        parts = ['<div style="font-size:90%">']
+        section: str | None = None
+        for sec, key, value in self.entries():
+            if sec is not None and sec != section:
+                parts.append(f'<h4 style="margin:8px 0 2px">{_display.escape(_SECTIONS[lang][sec])}'
+                             f' <span style="color:#888;font-weight:normal">'
+                             f'{_display.escape(_SECTIONS[other][sec])}</span></h4>')
+                section = sec
+            name = _display.escape(label(key, lang, self.loss_name))
+            aside = _display.escape(label(key, other, self.loss_name))
+            parts.append(f'<div style="margin:2px 0"><b>{name}</b> <span style="color:#888">{aside}</span>'
+                         f"{_array_html(value)}</div>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the printout as HTML (``str(trace)`` stays the course's text)."""
+        return self.to_html()
 
     def __repr__(self) -> str:
         arch = self.architecture

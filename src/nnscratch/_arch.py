@@ -1,0 +1,74 @@
+"""What a network is made of, checked before anything is built: layer sizes, names, initial scale.
+
+``parse_sizes`` reads ``[2, 3, 3, 1]`` or ``"2-3-3-1"``; ``_init_std`` is the standard deviation of the
+initial weights (He √(2/n_in), Xavier √(1/n_in), or a number); ``_check_name`` refuses an unknown
+activation or output name with the list of valid ones. :class:`nnscratch.Network` uses them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+_LOSS_ALIASES = {
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "squared_error": "mse",
+    "binary_cross_entropy": "binary_cross_entropy",
+    "bce": "binary_cross_entropy",
+    "cross_entropy": "cross_entropy",
+    "cross_entropy_error": "cross_entropy",
+}
+
+MAX_PARAMETERS = 2**30
+"""The most parameters (weights and biases) a network may have: 4 GiB of float32, 8 GiB of float64.
+Larger sizes are refused before anything is allocated."""
+
+
+def parse_sizes(sizes: object) -> list[int]:
+    """``[2, 3, 3, 1]`` or ``"2-3-3-1"`` → ``[2, 3, 3, 1]``, each a positive integer, at least two."""
+    if isinstance(sizes, str):
+        parts = sizes.replace(",", "-").split("-")
+        try:
+            out = [int(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"sizes: expected layer sizes like '2-3-3-1', got {sizes!r}") from None
+    elif isinstance(sizes, Sequence) or isinstance(sizes, np.ndarray):
+        out = []
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+                raise TypeError(f"sizes: expected integers like [2, 3, 3, 1], got {list(sizes)!r}")
+            out.append(int(s))
+    else:
+        raise TypeError(f"sizes: expected a list of layer sizes or a string like '2-3-3-1', got {sizes!r}")
+    if len(out) < 2 or any(s <= 0 for s in out):
+        raise ValueError(
+            f"sizes: expected at least an input and an output size, all positive (e.g. [2, 3, 3, 1]), "
+            f"got {out}"
+        )
+    return out
+
+
+def _check_name(argument: str, value: object, known: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in known:
+        raise ValueError(f"{argument}: unknown name {value!r}; expected one of {', '.join(map(repr, known))}")
+    return value
+
+
+def _init_std(init: object, n_in: int) -> float:
+    """Standard deviation of the initial weights: He √(2/n_in), Xavier √(1/n_in), or a number."""
+    if isinstance(init, str):
+        if init == "he":
+            return float(np.sqrt(2.0 / n_in))
+        if init == "xavier":
+            return float(np.sqrt(1.0 / n_in))
+        raise ValueError(f"init: unknown name {init!r}; expected 'he', 'xavier' or a standard deviation")
+    if isinstance(init, bool) or not isinstance(init, (int, float, np.number)) or not (
+        math.isfinite(init) and init >= 0
+    ):
+        raise ValueError(
+            f"init: expected 'he', 'xavier' or a non-negative, finite standard deviation, got {init!r}"
+        )
+    return float(init)
