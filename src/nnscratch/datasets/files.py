@@ -302,7 +302,12 @@ def iter_features(
 ) -> Iterator[np.ndarray]:
     """:func:`read_features` in blocks of rows as they are read (a CSV in blocks of ``CHUNK_ROWS``, an
     ``.npz`` as one block), so that a stream of any length is predicted in bounded memory. A CSV with
-    no data rows raises the same error as :func:`read_features`."""
+    no data rows raises the same error as :func:`read_features`.
+
+    >>> csv = chr(10).join(["x0,x1", "0.5,-0.5", "1,2"]).encode()
+    >>> [block.shape for block in iter_features(csv, ["x0", "x1"], 2)]
+    [(2, 2)]
+    """
     if isinstance(source, (str, os.PathLike)) and str(source) == "-":
         source = _stdin_source()
     if isinstance(source, bytes):
