@@ -30,6 +30,7 @@ _LAZY = {
     "datasets": ("nnscratch.datasets", None),
     "trace": ("nnscratch.lab.trace", "trace"),
     "plot": ("nnscratch.lab.plots", None),
+    "sweep": ("nnscratch.sweep", "sweep"),
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -40,7 +41,7 @@ def __getattr__(name: str):
         module_name, attr = _LAZY[name]
         module = importlib.import_module(module_name)
         value = module if attr is None else getattr(module, attr)
-        if name != "gradcheck":  # the submodule of that name would shadow the function (see below)
+        if name not in ("gradcheck", "sweep"):  # the submodule of that name would shadow the function
             globals()[name] = value
         return value
     raise AttributeError(f"module 'nnscratch' has no attribute {name!r}")
@@ -51,8 +52,9 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``nnscratch.gradcheck`` is the function, although a submodule has the same name: importing a
-    submodule binds it as an attribute of its package, which this property turns away."""
+    """``nnscratch.gradcheck`` and ``nnscratch.sweep`` are functions, although a submodule has the same
+    name: importing a submodule binds it as an attribute of its package, which these properties turn
+    away (``from nnscratch.sweep import LogUniform`` still reads the submodule)."""
 
     @property
     def gradcheck(self):
@@ -60,6 +62,14 @@ class _Package(types.ModuleType):
 
     @gradcheck.setter
     def gradcheck(self, value: object) -> None:
+        pass
+
+    @property
+    def sweep(self):
+        return __getattr__("sweep")
+
+    @sweep.setter
+    def sweep(self, value: object) -> None:
         pass
 
 
