@@ -60,9 +60,9 @@ class SweepResult:
 
     @property
     def best(self) -> dict[str, Any] | None:
-        """The row with the lowest validation loss (None when no trial finished)."""
-        finished = [r for r in self.rows if score(r) < float("inf")]
-        return min(finished, key=score) if finished else None
+        """The best repeat of the best-ranked point (lowest mean validation loss over its repeats, so
+        one lucky seed of an unstable setting does not win); None when no trial finished."""
+        return best_row(self.rows, self.swept)
 
     def ranking(self) -> list[dict[str, Any]]:
         return ranked(self.rows, self.swept)
@@ -75,6 +75,14 @@ class SweepResult:
         swept = ", ".join(self.swept) or "nothing"
         return (f"SweepResult({len(self.rows)}/{self.total} trials, swept {swept}"
                 f"{', interrupted' if self.interrupted else ''})")
+
+
+def best_row(rows: list[dict[str, Any]], swept: list[str]) -> dict[str, Any] | None:
+    """The lowest-scoring finished row of the first point of :func:`ranked`, or None."""
+    entries = ranked(rows, swept)
+    if not entries or entries[0]["score"] == float("inf"):
+        return None
+    return min(entries[0]["rows"], key=score)
 
 
 def _prepare_out(out: str | os.PathLike | None, resume: bool) -> Path | None:
@@ -141,34 +149,65 @@ def sweep(base_spec: RunSpec | Mapping[str, Any] | None = None,
     rows = {t.index: {**kept[t.key], "trial": t.index, "point": t.point, "repeat": t.repeat}
             for t in trials if t.key in kept}  # the resumed rows take this sweep's numbering
     started = time.perf_counter()
-    bar = Progress(progress, len(trials), swept)
-    best_score = min((score(r) for r in rows.values()), default=float("inf"))
-    best_model, interrupted = None, False
+    models: dict[str, Any] = {}  # trial key -> model, for the best repeat of each point
+    interrupted = _collect(backend, todo, data, folder, rows, models, Progress(progress, len(trials), swept))
+    best, best_model = best_row(list(rows.values()), swept), None
+    if best is not None and (folder is not None or best["key"] in models):
+        best_model = _best_model(best, trials, models, data)
+        if folder is not None:
+            best_model.save(folder / BEST_MODEL)
+    ordered = [rows[i] for i in sorted(rows)]
+    return SweepResult(ordered, swept, len(trials), folder, best_model, interrupted,
+                       time.perf_counter() - started, backend.name if backend else "nothing to run")
+
+
+def _collect(backend, todo: list[Trial], data: dict, folder: Path | None, rows: dict[int, dict],
+             models: dict[str, Any], bar: Progress) -> bool:
+    """Run ``todo`` on ``backend``, appending each row to the results as it comes; keep the model of
+    each point's best repeat so far. True when a Ctrl-C stopped it."""
+    started = time.perf_counter()
+    best_of_point: dict[int, dict[str, Any]] = {}
+    for row in rows.values():
+        if score(row) < score(best_of_point.get(row["point"], {})):
+            best_of_point[row["point"]] = row
     results = None
     try:
         with ResultsFile(folder) if folder else _NoFile() as file:
-            bar.update(list(rows.values()), 0.0)
+            if rows:
+                bar.update(list(rows.values()), 0.0)
             if backend is not None:
                 results = backend.results(todo, data)
                 for _, row, model in results:
                     file.append(row)
                     rows[row["trial"]] = row
-                    if model is not None and score(row) < best_score:
-                        best_model, best_score = model, score(row)
+                    p = row["point"]
+                    if model is not None and score(row) < score(best_of_point.get(p, {})):
+                        old = best_of_point.get(p)
+                        if old is not None:
+                            models.pop(old["key"], None)
+                        best_of_point[p], models[row["key"]] = row, model
                     bar.update(list(rows.values()), time.perf_counter() - started)
     except KeyboardInterrupt:
-        interrupted = True
+        return True
     finally:
         if results is not None:
             results.close()
         if backend is not None:
             backend.close()
         bar.end()
-    if folder is not None and best_model is not None:
-        best_model.save(folder / BEST_MODEL)
-    ordered = [rows[i] for i in sorted(rows)]
-    return SweepResult(ordered, swept, len(trials), folder, best_model, interrupted,
-                       time.perf_counter() - started, backend.name if backend else "nothing to run")
+    return False
+
+
+def _best_model(best: dict[str, Any], trials: list[Trial], models: dict[str, Any], data: dict) -> Any:
+    """The best trial's model: kept from its run, or (a trial finished before a resume) trained again
+    here, which gives the same model, since the trial's seed fixes it."""
+    if best["key"] in models:
+        return models[best["key"]]
+    from nnscratch.sweep.worker import run_trial
+
+    trial = next(t for t in trials if t.key == best["key"])
+    data = data if data_key(trial.spec) in data else _load_data([trial])
+    return run_trial(trial, data[data_key(trial.spec)])[1]
 
 
 class _NoFile:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from nnscratch.sweep.results import describe_values, score
+from nnscratch.sweep.results import describe_values, ranked
 
 __all__ = ["Progress"]
 
@@ -28,11 +28,11 @@ class Progress:
         parts = [f"sweep {len(rows):>{width}}/{self.total}"]
         bad = {s: sum(r.get("status") == s for r in rows) for s in ("diverged", "failed")}
         parts += [f"{n} {s}" for s, n in bad.items() if n]
-        finished = [r for r in rows if math.isfinite(score(r))]
-        if finished:
-            best = min(finished, key=score)
-            what = "val_loss" if best.get("final_val_loss") is not None else "loss"
-            parts.append(f"best {what} {score(best):.4f} ({describe_values(best, self.swept)})")
+        entries = ranked(rows, self.swept)
+        if entries and math.isfinite(entries[0]["score"]):
+            best = entries[0]
+            what = "val_loss" if best["val_loss"] is not None else "loss"
+            parts.append(f"best {what} {best['score']:.4f} ({describe_values(best['rows'][0], self.swept)})")
         parts.append(f"{elapsed:.1f}s")
         return "  ".join(parts)
 

@@ -96,7 +96,7 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
 def score(row: dict[str, Any]) -> float:
     """What ranks a trial: its final validation loss (the training loss when there is no validation
     part); +inf for a trial that diverged or failed."""
-    if row.get("status") != "ok":
+    if row.get("status") != "ok":  # also an empty row: no trial yet
         return math.inf
     v = row.get("final_val_loss")
     if v is None:
