@@ -103,7 +103,8 @@ def run_trial(trial: Trial, data: Dataset | None = None) -> tuple[dict[str, Any]
     except DivergenceError as exc:
         curves = _curves(exc.history)
         row.update(status="diverged", message=" ".join(str(exc).split())[:500], epochs=len(curves["loss"]),
-                   diverged_epoch=exc.epoch, diverged_loss=_number(exc.loss), **_best(curves))
+                   diverged_epoch=exc.epoch, diverged_loss=_number(exc.loss) or str(float(exc.loss)),
+                   **_best(curves))
         model = None
     except Exception as exc:  # noqa: BLE001 - any failure of one trial is its row, not the sweep's end
         curves = _curves(None)
