@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from tests.needs import need_module
 
 import nnscratch
 from nnscratch.spec import RunSpec
@@ -14,7 +15,6 @@ from nnscratch.sweep import IntUniform, LogUniform, Uniform
 from nnscratch.sweep.config import sweep_config
 from nnscratch.sweep.plan import make_trials
 from nnscratch.sweep.results import COLUMNS, ranked
-from tests.needs import need_module
 
 BASE = RunSpec(data="iris", hidden_sizes=(8,), epochs=6, batch_size=16)
 GRID = {"lr": [0.001, 0.05, 80.0], "optimizer": ["sgd", "adam"]}

@@ -119,6 +119,8 @@ class DaskCluster:
     """Trials as Dask tasks on a scheduler at ``address`` or on a LocalCluster of ``local`` workers."""
 
     def __init__(self, address: str | None = None, local: int | None = None, timeout: float = 10) -> None:
+        if address is not None:
+            _reachable(address, timeout)  # before the slow import of distributed
         distributed = _dask()
         self._cluster = None
         if local is not None:
@@ -159,6 +161,27 @@ class DaskCluster:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _reachable(address: str, timeout: float) -> None:
+    """Refuse at once an address where nothing listens (Dask's client would retry until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls"):
+        return  # other transports (inproc, ucx): Dask itself knows how to reach them
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or not port:
+        raise ValueError(f"cluster: expected tcp://HOST:PORT, got {address!r}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ValueError(f"cluster: cannot reach a Dask scheduler at {address!r} ({reason})") from None
 
 
 def backend_for(cluster: str | None, workers: int | None, n_trials: int):

@@ -185,7 +185,7 @@ def make_trials(base: RunSpec, grid: Mapping[str, Sequence[Any]] | None = None,
         try:
             spec = base.replace(**values)
         except ValueError as exc:
-            raise ValueError(f"point {values}: {exc}") from None
+            raise ValueError(f"{exc} (in the point {values})") from None
         for r in range(repeats):
             run = spec.replace(seed=spec.seed + r)
             trials.append(Trial(len(trials), p, r, dict(values), run, spec_key(run)))
