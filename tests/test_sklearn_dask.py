@@ -29,7 +29,7 @@ def test_grid_search_cv_on_a_dask_local_cluster_matches_the_search_in_this_proce
     here = search(None)
     # worker threads in this process: the same scheduler, workers and joblib backend, without two more
     # interpreters to start (the process path of Dask is tested in test_sweep)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0",
                                   silence_logs=40) as cluster, distributed.Client(cluster):
         with parallel_backend("dask"):
             remote = search(-1)

@@ -51,8 +51,13 @@ class Serial:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # the server imports NumPy and nnscratch once; every worker forked from it starts with them loaded
+    # (the server runs no BLAS call before forking, and OpenBLAS re-creates its threads in a child)
+    context.set_forkserver_preload(["nnscratch.sweep.worker"])
+    return context
 
 
 class LocalPool:
@@ -126,7 +131,7 @@ class DaskCluster:
         if local is not None:
             self.name = f"Dask LocalCluster ({local} workers)"
             self._cluster = distributed.LocalCluster(n_workers=local, threads_per_worker=1, processes=True,
-                                                     dashboard_address=None, silence_logs=40)
+                                                     dashboard_address=":0", silence_logs=40)
             self.client = distributed.Client(self._cluster)
         else:
             self.name = f"Dask scheduler {address}"
