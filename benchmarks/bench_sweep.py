@@ -60,7 +60,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (default 3)")
     parser.add_argument("--trials", type=int, default=8, help="trials: seeds 0..N-1 (default 8)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs per trial (default: the main job's)")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS), help="comma list of " + ", ".join(CONTENDERS))
+    parser.add_argument("--contenders", default=",".join(CONTENDERS),
+                        help="comma list of " + ", ".join(CONTENDERS))
     parser.add_argument("--quick", action="store_true", help="4 trials of 3 epochs, 1 round")
     parser.add_argument("--keep-env", action="store_true", help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE")
     args = parser.parse_args()
@@ -118,7 +119,8 @@ def main() -> int:
     for c in ("dask-local", "dask-running"):
         if c in median and "pool" in median:
             over = median[c] / median["pool"] - 1
-            print(f"{c} / pool = {1 + over:.2f}× ({over:+.0%}; target ≤ +10%: {'met' if over <= 0.10 else 'NOT met'})")
+            verdict = "met" if over <= 0.10 else "NOT met"
+            print(f"{c} / pool = {1 + over:.2f}× ({over:+.0%}; target ≤ +10%: {verdict})")
     print(f"rows identical bit for bit across contenders: yes ({len(reference or [])} trials, numpy "
           f"{np.__version__})")
     return 0
