@@ -149,6 +149,29 @@ def test_a_sweep_file_table():
         sweep_config({"sweep": {"grids": {}}})
 
 
+def test_blas_threads_are_set_in_this_process_and_split_between_workers(monkeypatch):
+    import os
+
+    from nnscratch._fast.threads import THREAD_VARIABLES, blas_threads, set_blas_threads, threads_per_worker
+
+    for var in THREAD_VARIABLES:  # set_blas_threads writes them: give them back afterwards
+        if var in os.environ:
+            monkeypatch.setenv(var, os.environ[var])
+        else:
+            monkeypatch.delenv(var, raising=False)
+    assert threads_per_worker(2, cores=2) == 1 and threads_per_worker(3, cores=8) == 2
+    assert threads_per_worker(4, cores=2) == 1
+    before = blas_threads()
+    if before is None:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS whose thread count can be set")
+    try:
+        assert set_blas_threads(1) and blas_threads() == 1
+    finally:
+        set_blas_threads(before)
+    with pytest.raises(ValueError, match="n: expected a positive number of threads"):
+        set_blas_threads(0)
+
+
 def test_the_figures_draw_the_rows(serial):
     need_module("matplotlib")
     fig = nnscratch.plot.sweep_scores(serial, lang="en")

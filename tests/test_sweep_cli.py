@@ -48,6 +48,32 @@ def test_a_grid_prints_the_ranked_table_and_writes_every_file(tmp_path):
     assert len(rows(tmp_path / "out")) == 8
 
 
+def test_every_run_option_of_train_is_a_sweep_option_with_lists():
+    from nnscratch.cli import build_parser
+    from nnscratch.cli._run_options import RUN_FLAGS
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    train_flags = {s for a in commands["train"]._actions for s in a.option_strings}
+    sweep_flags = {s for a in commands["sweep"]._actions for s in a.option_strings}
+    described = {flag for flag, _ in RUN_FLAGS} | {"--layers", "--config"}
+    assert described <= train_flags and described <= sweep_flags
+    args = parser.parse_args(["sweep", "--lr", "0.1,0.01", "--units", "8,16-8", "--batch-size", "16,full",
+                              "--init", "he,0.1", "--optimizer", "sgd"])
+    assert args.lr == [0.1, 0.01] and args.units == ["8", "16-8"] and args.batch_size == [16, None]
+    assert args.init == ["he", 0.1] and args.optimizer == ["sgd"]
+    assert tuple(parser.parse_args(["sweep", "--lr", "1e-4:0.1"]).lr) == (1e-4, 0.1)
+
+
+def test_layers_sweeps_the_architecture_and_checks_the_ends(tmp_path):
+    proc = cli("--data", "iris", "--layers", "4-8-3,4-16-8-3", "--epochs", "2", "--workers", "1",
+               "--no-plots", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(r["hidden_sizes"] for r in rows(tmp_path / "o")) == [[8], [16, 8]]
+    bad = cli("--data", "iris", "--layers", "4-8-2", "--workers", "1", cwd=tmp_path)
+    assert bad.returncode == 2 and "--layers: '4-8-2' does not fit the data" in bad.stderr
+
+
 def test_the_default_folder_is_named_after_the_time(tmp_path):
     assert cli(*TINY, "--workers", "1", "--no-plots", cwd=tmp_path).returncode == 0
     (folder,) = tmp_path.iterdir()

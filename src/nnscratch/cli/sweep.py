@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="a sweep file (.toml or .json): a run spec, and a [sweep] table with grid, random, "
                    "samples, repeats, seed; options given as well override it")
     add_run_options(p, sweep=True)
+    p.add_argument("--layers", metavar="SIZES[,SIZES…]", type=_layer_list,
+                   help="all layer sizes, e.g. 64-100-10 (input and output must fit the data); a comma list "
+                   "sweeps them; replaces --units")
     p.add_argument("--repeats", type=P.positive_int, help="trials per point, with seeds seed, seed+1, … "
                    "(default 1)")
     p.add_argument("--samples", type=P.positive_int,
@@ -62,6 +65,44 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", default=False, help="no progress line")
     p.set_defaults(func=run)
     return p
+
+
+def _layer_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"expected layer sizes like 64-100-10, comma-separated, got "
+                                         f"{text!r}")
+    return items
+
+
+def _layers(args: argparse.Namespace, config) -> None:
+    """``--layers 64-32-10,64-100-10``: the hidden sizes of each, after checking that the ends fit the
+    data (loaded here once, as ``nnscratch train --layers`` does)."""
+    from nnscratch import datasets
+    from nnscratch.network import parse_sizes
+
+    base = config.base
+    try:
+        data = datasets.load(base.data, target=base.target, task=base.task)
+    except ValueError as exc:
+        raise ValueError(flag_message(str(exc))) from None
+    hidden = []
+    for text in args.layers:
+        try:
+            sizes = parse_sizes(text)
+        except ValueError as exc:
+            raise ValueError(f"--layers: {exc}") from None
+        if sizes[0] != data.n_features or sizes[-1] != data.n_outputs:
+            raise ValueError(f"--layers: {text!r} does not fit the data: {data.name!r} has {data.n_features} "
+                             f"features and {data.n_outputs} outputs, so the sizes must run "
+                             f"{data.n_features}-…-{data.n_outputs}")
+        hidden.append(tuple(sizes[1:-1]))
+    config.grid.pop("hidden_sizes", None)
+    config.random.pop("hidden_sizes", None)
+    if len(hidden) == 1:
+        config.base = base.replace(hidden_sizes=hidden[0])
+    else:
+        config.grid["hidden_sizes"] = hidden
 
 
 def _random_entry(field: str, r: Range):
@@ -143,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.sweep.plan import make_trials
 
     config = plan_from(args)
+    if getattr(args, "layers", None):
+        _layers(args, config)
     try:  # refuse an impossible point before the folder is made
         make_trials(config.base, config.grid, config.random, samples=config.samples,
                     repeats=config.repeats, seed=config.seed)

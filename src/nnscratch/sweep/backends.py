@@ -38,7 +38,7 @@ Result = tuple[Trial, dict[str, Any], Any]
 class Serial:
     """The trials one after another, in this process."""
 
-    name = "serial"
+    name = "this process"
     workers = 1
 
     def results(self, trials: list[Trial], data: dict[tuple, Dataset]) -> Iterator[Result]:
