@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from nnscratch import datasets
 from nnscratch.spec import RunSpec
-from nnscratch.sweep.backends import backend_for
+from nnscratch.sweep.backends import backend_for, check_where
 from nnscratch.sweep.plan import IntUniform, LogUniform, Trial, Uniform, make_trials
 from nnscratch.sweep.progress import Progress
 from nnscratch.sweep.results import (
@@ -139,12 +139,13 @@ def sweep(base_spec: RunSpec | Mapping[str, Any] | None = None,
         base_spec = RunSpec.from_dict(base_spec)
     trials = make_trials(base_spec, grid, random, samples=samples, repeats=repeats, seed=seed)
     swept = list(dict.fromkeys([*(grid or {}), *(random or {})]))
+    check_where(cluster, workers)
+    data = _load_data(trials)  # every refusal comes before the folder is made
     folder = _prepare_out(out, resume)
     keys = {t.key for t in trials}
     previous = [r for r in read_rows(folder / RESULTS_JSONL) if r["key"] in keys] if resume else []
     kept = {r["key"]: r for r in previous if r.get("status") in FINISHED}
     todo = [t for t in trials if t.key not in kept]
-    data = _load_data(todo)
     backend = backend_for(cluster, workers, len(todo)) if todo else None
     rows = {t.index: {**kept[t.key], "trial": t.index, "point": t.point, "repeat": t.repeat}
             for t in trials if t.key in kept}  # the resumed rows take this sweep's numbering
@@ -152,7 +153,8 @@ def sweep(base_spec: RunSpec | Mapping[str, Any] | None = None,
     models: dict[str, Any] = {}  # trial key -> model, for the best repeat of each point
     interrupted = _collect(backend, todo, data, folder, rows, models, Progress(progress, len(trials), swept))
     best, best_model = best_row(list(rows.values()), swept), None
-    if best is not None and (folder is not None or best["key"] in models):
+    # a best trial that finished before a resume is trained again for its model, unless interrupted
+    if best is not None and (best["key"] in models or (folder is not None and not interrupted)):
         best_model = _best_model(best, trials, models, data)
         if folder is not None:
             best_model.save(folder / BEST_MODEL)

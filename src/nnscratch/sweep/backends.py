@@ -189,10 +189,8 @@ def _reachable(address: str, timeout: float) -> None:
         raise ValueError(f"cluster: cannot reach a Dask scheduler at {address!r} ({reason})") from None
 
 
-def backend_for(cluster: str | None, workers: int | None, n_trials: int):
-    """The backend of ``cluster`` and ``workers`` (default: one worker per core, at most one per trial)."""
-    from nnscratch._fast.threads import threads_per_worker
-
+def check_where(cluster: str | None, workers: int | None) -> None:
+    """Refuse a malformed ``cluster`` or ``workers`` (nothing is started or contacted here)."""
     if cluster is not None:
         if not isinstance(cluster, str):
             raise TypeError(f"cluster: expected 'tcp://HOST:PORT' or 'local:N', got {type(cluster).__name__}")
@@ -201,15 +199,24 @@ def backend_for(cluster: str | None, workers: int | None, n_trials: int):
             if not n.isdigit() or int(n) < 1:
                 raise ValueError(f"cluster: expected local:N with N a positive number of workers, "
                                  f"got {cluster!r}")
-            return DaskCluster(local=int(n))
-        if "://" not in cluster:
+        elif "://" not in cluster:
             raise ValueError(f"cluster: expected a scheduler address like tcp://HOST:8786 or local:N, "
                              f"got {cluster!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers: expected a positive number of processes, got {workers!r}")
+
+
+def backend_for(cluster: str | None, workers: int | None, n_trials: int):
+    """The backend of ``cluster`` and ``workers`` (default: one worker per core, at most one per trial)."""
+    from nnscratch._fast.threads import threads_per_worker
+
+    check_where(cluster, workers)
+    if cluster is not None:
+        if cluster.startswith("local:"):
+            return DaskCluster(local=int(cluster[len("local:"):]))
         return DaskCluster(address=cluster)
     if workers is None:
         workers = max(1, min(os.cpu_count() or 1, n_trials))
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers: expected a positive number of processes, got {workers!r}")
     if workers == 1:
         return Serial()
     return LocalPool(workers, threads_per_worker(workers))
