@@ -18,8 +18,11 @@ Each backend's :meth:`results` takes the trials and the loaded data sets and yie
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -130,8 +133,10 @@ class DaskCluster:
         self._cluster = None
         if local is not None:
             self.name = f"Dask LocalCluster ({local} workers)"
-            self._cluster = distributed.LocalCluster(n_workers=local, threads_per_worker=1, processes=True,
-                                                     dashboard_address=":0", silence_logs=40)
+            with _interrupts_ignored():
+                self._cluster = distributed.LocalCluster(n_workers=local, threads_per_worker=1,
+                                                         processes=True, dashboard_address=":0",
+                                                         silence_logs=40)
             self.client = distributed.Client(self._cluster)
         else:
             self.name = f"Dask scheduler {address}"
@@ -166,6 +171,22 @@ class DaskCluster:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """SIGINT ignored while a LocalCluster starts its worker processes, which inherit that (an ignored
+    signal stays ignored across exec): a Ctrl-C in the terminal then reaches this process alone, which
+    stops the sweep and closes the cluster, instead of printing a traceback from every worker. A Ctrl-C
+    during those seconds of start-up is dropped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _reachable(address: str, timeout: float) -> None:
