@@ -116,9 +116,11 @@ def add_run_options(parser: argparse.ArgumentParser, sweep: bool = False) -> Non
     for flag, _field, kw in _options():
         kw = dict(kw)
         if sweep:
-            kw["type"] = _listed(kw.pop("type", None), kw.pop("choices", None))
-            if "metavar" not in kw:
-                kw["metavar"] = "V[,V…]"
+            choices = kw.pop("choices", None)
+            kw["type"] = _listed(kw.pop("type", None), choices)
+            kw["metavar"] = kw.get("metavar", flag[2:].replace("-", "_").upper()) + "[,…]"
+            if choices:
+                kw["help"] += f" (one of {', '.join(choices)})"
             kw["help"] += "; a comma list sweeps the values" + (
                 ", LOW:HIGH draws --samples random values" if flag not in _TEXT_FLAGS else "")
         parser.add_argument(flag, **kw)

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="a sweep file (.toml or .json): a run spec, and a [sweep] table with grid, random, "
                    "samples, repeats, seed; options given as well override it")
     add_run_options(p, sweep=True)
-    p.add_argument("--layers", metavar="SIZES[,SIZES…]", type=_layer_list,
+    p.add_argument("--layers", metavar="SIZES[,…]", type=_layer_list,
                    help="all layer sizes, e.g. 64-100-10 (input and output must fit the data); a comma list "
                    "sweeps them; replaces --units")
     p.add_argument("--repeats", type=P.positive_int, help="trials per point, with seeds seed, seed+1, … "
