@@ -109,6 +109,26 @@ def test_the_same_rows_bit_for_bit_on_a_dask_local_cluster(serial):
     assert _comparable(dask.rows) == _comparable(serial.rows)
 
 
+def test_a_pool_worker_killed_mid_sweep_its_trials_run_on_a_new_pool():
+    import os
+    import signal
+
+    from nnscratch.sweep.backends import LocalPool
+    from nnscratch.sweep.worker import data_key
+
+    trials = make_trials(BASE.replace(epochs=30, batch_size=8), {"lr": [0.001, 0.002, 0.003, 0.004, 0.005]})
+    data = {data_key(trials[0].spec): nnscratch.datasets.load("iris")}
+    pool = LocalPool(2, 1)
+    seen = []
+    for trial, row, _ in pool.results(trials, data):
+        seen.append((trial.index, row["status"]))
+        if len(seen) == 1:  # one trial in: kill a worker that is running another
+            os.kill(next(iter(pool._executor._processes)), signal.SIGKILL)
+    assert pool.restarts == 1
+    assert sorted(i for i, _ in seen) == list(range(5))  # each trial once, none lost
+    assert all(status == "ok" for _, status in seen)
+
+
 def test_files_resume_and_the_best_model(tmp_path, serial):
     out = tmp_path / "s"
     first = nnscratch.sweep(BASE, {"lr": GRID["lr"]}, repeats=2, workers=1, out=out)

@@ -70,6 +70,7 @@ class LocalPool:
 
     def __init__(self, workers: int, threads: int) -> None:
         self.workers, self.threads = workers, threads
+        self.restarts = 0  # pools that broke (a worker died) and were replaced
         self._executor: ProcessPoolExecutor | None = None
 
     def results(self, trials: list[Trial], data: dict[tuple, Dataset]) -> Iterator[Result]:
@@ -83,14 +84,12 @@ class LocalPool:
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for f in done:
-                        trial = futures.pop(f)
                         try:
                             row, model = f.result()
                         except BrokenProcessPool:
-                            broken = True
-                            futures[f] = trial  # back in the list of the unfinished
-                            break
-                        yield trial, row, model
+                            broken = True  # stays among the unfinished; the finished ones still count
+                            continue
+                        yield futures.pop(f), row, model
                     if broken:
                         break
             finally:
@@ -98,6 +97,7 @@ class LocalPool:
             if not broken:
                 return
             pending = sorted(futures.values(), key=lambda t: t.index)
+            self.restarts += attempt < POOL_RESTARTS
             if attempt == POOL_RESTARTS:
                 for trial in pending:
                     yield trial, failed_row(trial, f"a worker process died {POOL_RESTARTS + 1} times while "
