@@ -192,6 +192,30 @@ def test_blas_threads_are_set_in_this_process_and_split_between_workers(monkeypa
         set_blas_threads(0)
 
 
+def test_the_progress_line_redraws_in_place_on_a_terminal_and_appends_lines_otherwise(serial):
+    import io
+
+    from nnscratch.sweep.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, tty in ((Terminal(), True), (io.StringIO(), False)):
+        bar = Progress(stream, 12, serial.swept)
+        for n in (1, 12):
+            bar.update(serial.rows[:n], 1.5)
+        bar.end()
+        text = stream.getvalue()
+        if tty:
+            assert text.count("\r") == 2 and text.endswith("\n") and text.count("\n") == 1
+        else:
+            assert text.count("\n") == 2 and "\r" not in text
+        last = text.strip().split("\r")[-1].splitlines()[-1]
+        assert last.startswith("sweep 12/12") and "2 diverged" in last and "best val_loss" in last
+        assert "1.5s" in last
+
+
 def test_the_figures_draw_the_rows(serial):
     need_module("matplotlib")
     fig = nnscratch.plot.sweep_scores(serial, lang="en")

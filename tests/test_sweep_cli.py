@@ -65,6 +65,19 @@ def test_every_run_option_of_train_is_a_sweep_option_with_lists():
     assert tuple(parser.parse_args(["sweep", "--lr", "1e-4:0.1"]).lr) == (1e-4, 0.1)
 
 
+def test_ranges_become_a_random_search_with_the_right_distributions():
+    from nnscratch.cli import build_parser
+    from nnscratch.cli.sweep import plan_from
+    from nnscratch.sweep import IntUniform, LogUniform, Uniform
+
+    args = build_parser().parse_args(["sweep", "--lr", "1e-4:1e-1", "--batch-size", "8:64", "--weight-decay",
+                                      "0:0.01", "--optimizer", "sgd,adam", "--epochs", "7", "--samples", "5"])
+    plan = plan_from(args)
+    assert plan.random == {"lr": LogUniform(1e-4, 1e-1), "batch_size": IntUniform(8, 64),
+                           "weight_decay": Uniform(0.0, 0.01)}
+    assert plan.grid == {"optimizer": ["sgd", "adam"]} and plan.base.epochs == 7 and plan.samples == 5
+
+
 def test_layers_sweeps_the_architecture_and_checks_the_ends(tmp_path):
     proc = cli("--data", "iris", "--layers", "4-8-3,4-16-8-3", "--epochs", "2", "--workers", "1",
                "--no-plots", "--out", "o", cwd=tmp_path)
