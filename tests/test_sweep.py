@@ -82,6 +82,9 @@ def test_rows_diverged_trials_and_the_ranking(serial):
     for r in ok:
         assert r["epochs"] == 6 and len(r["history"]["val_loss"]) == 6
         assert r["best_val_loss"] == min(r["history"]["val_loss"])
+        assert r["best_train_loss"] == min(r["history"]["loss"])
+        assert r["best_train_accuracy"] == max(r["history"]["accuracy"])
+        assert r["history"]["val_loss"][r["best_epoch"] - 1] == r["best_val_loss"]
         assert 0 <= r["final_val_accuracy"] <= 1 and r["final_val_loss"] > 0
     entries = ranked(rows, serial.swept)
     scores = [e["score"] for e in entries]

@@ -26,8 +26,8 @@ __all__ = ["run_trial", "init_worker", "data_key", "METRICS", "STATUSES"]
 STATUSES = ("ok", "diverged", "failed")
 # the numbers of a row, after the trial's place and spec fields
 METRICS = ("final_train_loss", "final_train_accuracy", "final_val_loss", "final_val_accuracy",
-           "best_val_loss", "best_val_accuracy", "best_epoch", "epochs", "seconds",
-           "diverged_epoch", "diverged_loss")
+           "best_train_loss", "best_train_accuracy", "best_val_loss", "best_val_accuracy", "best_epoch",
+           "epochs", "seconds", "diverged_epoch", "diverged_loss")
 
 _DATA: dict[tuple, Dataset] = {}  # this worker's data sets, by data_key
 
@@ -70,10 +70,20 @@ def _curves(history: History | None) -> dict[str, list[float | None]]:
 
 
 def _best(curves: dict[str, list[float | None]]) -> dict[str, Any]:
+    """The best epoch's numbers: the lowest losses, the highest accuracies, the epoch of the lowest
+    validation loss (the training numbers are epoch means over the batches, as History records them)."""
+    def low(key: str) -> float | None:
+        values = [v for v in curves[key] if v is not None]
+        return min(values) if values else None
+
+    def high(key: str) -> float | None:
+        values = [v for v in curves[key] if v is not None]
+        return max(values) if values else None
+
     val = [(v, i) for i, v in enumerate(curves["val_loss"]) if v is not None]
-    acc = [v for v in curves["val_accuracy"] if v is not None]
-    return {"best_val_loss": min(val)[0] if val else None, "best_epoch": min(val)[1] + 1 if val else None,
-            "best_val_accuracy": max(acc) if acc else None}
+    return {"best_train_loss": low("loss"), "best_train_accuracy": high("accuracy"),
+            "best_val_loss": low("val_loss"), "best_val_accuracy": high("val_accuracy"),
+            "best_epoch": min(val)[1] + 1 if val else None}
 
 
 def base_row(trial: Trial) -> dict[str, Any]:
