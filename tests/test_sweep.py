@@ -30,6 +30,15 @@ def serial():
     return nnscratch.sweep(BASE, GRID, repeats=2, workers=1)
 
 
+def test_nnscratch_sweep_is_callable_and_still_the_package():
+    import nnscratch.sweep as package
+    from nnscratch import sweep
+
+    assert sweep is package is nnscratch.sweep and package.LogUniform is LogUniform
+    result = nnscratch.sweep(BASE.replace(epochs=1), workers=1)
+    assert isinstance(result, package.SweepResult) and len(result.rows) == 1 and result.swept == []
+
+
 def test_grid_times_repeats_in_order_with_seeds_per_repeat():
     trials = make_trials(BASE, GRID, repeats=2)
     assert len(trials) == 12

@@ -30,7 +30,7 @@ _LAZY = {
     "datasets": ("nnscratch.datasets", None),
     "trace": ("nnscratch.lab.trace", "trace"),
     "plot": ("nnscratch.lab.plots", None),
-    "sweep": ("nnscratch.sweep", "sweep"),
+    "sweep": ("nnscratch.sweep", None),  # a callable module: nnscratch.sweep(...) runs a sweep
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -41,7 +41,7 @@ def __getattr__(name: str):
         module_name, attr = _LAZY[name]
         module = importlib.import_module(module_name)
         value = module if attr is None else getattr(module, attr)
-        if name not in ("gradcheck", "sweep"):  # the submodule of that name would shadow the function
+        if name != "gradcheck":  # the submodule of that name would shadow the function (see below)
             globals()[name] = value
         return value
     raise AttributeError(f"module 'nnscratch' has no attribute {name!r}")
@@ -52,9 +52,8 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``nnscratch.gradcheck`` and ``nnscratch.sweep`` are functions, although a submodule has the same
-    name: importing a submodule binds it as an attribute of its package, which these properties turn
-    away (``from nnscratch.sweep import LogUniform`` still reads the submodule)."""
+    """``nnscratch.gradcheck`` is the function, although a submodule has the same name: importing a
+    submodule binds it as an attribute of its package, which this property turns away."""
 
     @property
     def gradcheck(self):
@@ -62,14 +61,6 @@ class _Package(types.ModuleType):
 
     @gradcheck.setter
     def gradcheck(self, value: object) -> None:
-        pass
-
-    @property
-    def sweep(self):
-        return __getattr__("sweep")
-
-    @sweep.setter
-    def sweep(self, value: object) -> None:
         pass
 
 

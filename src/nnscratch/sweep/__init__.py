@@ -18,7 +18,9 @@ saved as ``best.npz``, and the figures are ``nnscratch.plot.sweep_scores(result)
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -222,3 +224,13 @@ class _NoFile:
     def append(self, row: dict[str, Any]) -> None:
         pass
 
+
+class _CallableModule(types.ModuleType):
+    """``nnscratch.sweep(...)`` calls :func:`sweep`, while ``nnscratch.sweep.LogUniform`` and ``import
+    nnscratch.sweep as sw`` still reach this module: the function and its package share one name."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SweepResult:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
