@@ -1,16 +1,14 @@
 """The scikit-learn estimators in GridSearchCV on a Dask cluster, through joblib's Dask backend: the
-fits run in the cluster's worker processes and give the scores of the same search run here."""
+fits run as tasks on the cluster's workers and give the scores of the same search run here."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from tests.needs import need_module
-
-pytest.importorskip("sklearn")  # the estimators' own tests need scikit-learn the same way
 
 
 def test_grid_search_cv_on_a_dask_local_cluster_matches_the_search_in_this_process():
+    need_module("sklearn")
     distributed = need_module("distributed")
     from joblib import parallel_backend
     from sklearn.model_selection import GridSearchCV
