@@ -19,7 +19,7 @@ LAYERS = [
     ("callbacks training datasets preprocessing", 6),
     ("spec report", 7),
     ("model modelfile", 8),
-    ("sklearn", 9),
+    ("sklearn sweep", 9),
     ("cli lab", 10),
 ]
 MAX_LINES = 420  # "about 400"

@@ -78,7 +78,7 @@ def close(actual: np.ndarray, expected: object, rtol: float = 1e-6, atol: float 
 def test_every_script_is_listed_in_the_index_and_tested():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    assert len(scripts) == 17
+    assert len(scripts) == 18
     tests = Path(__file__).read_text(encoding="utf-8")
     for name in scripts:
         assert f"({name})" in index, f"{name} missing from examples/README.md"
@@ -321,6 +321,18 @@ def test_17_p84_chain_rule():
     close(value(out, "grad['W2'] = z1.T · delta2"), z1.T @ delta2)
     close(value(out, "数値微分 ∂E/∂W2 (numerical)"), z1.T @ delta2, rtol=1e-5)
     assert value(out, "最大の差 (max difference)")[0] < 1e-6
+
+
+def test_18_lr_sweep():
+    out = run("18_lr_sweep.py", "--quick", "--workers", "2")
+    regression, digits = out.split("##### digits")
+    # the regression: the largest rates diverge, and are rows of the table, not the end of the sweep
+    assert "best: lr=0.1; diverged at lr = 1, 10" in regression
+    assert "0/2 ok, 2 diverged" in regression
+    rates = {name: float(re.search(rf"best for {name}: lr=([0-9.e-]+)", digits).group(1))
+             for name in ("sgd", "adam")}
+    assert rates["adam"] < rates["sgd"]  # Adam wants a much smaller rate than plain SGD
+    assert "val_acc" in digits and "± " in digits
 
 
 # ---------------------------------------------------------------- the tutorials

@@ -31,6 +31,7 @@ _LAZY = {
     "datasets": ("nnscratch.datasets", None),
     "trace": ("nnscratch.lab.trace", "trace"),
     "plot": ("nnscratch.lab.plots", None),
+    "sweep": ("nnscratch.sweep", None),  # a callable module: nnscratch.sweep(...) runs a sweep
 }
 
 __all__ = ["__version__", *_LAZY]

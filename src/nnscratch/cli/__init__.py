@@ -2,7 +2,8 @@
 
 ``nnscratch train`` with no arguments is the main job: the digits data set, a 64-100-10 ReLU/softmax
 network trained with Adam, a held-out test split, a progress display, a final table and a saved model.
-Other commands: ``evaluate``, ``predict``, ``summary``, ``datasets``, ``gradcheck``, ``stream`` (online
+Other commands: ``sweep`` (many runs on a process pool or a Dask cluster), ``evaluate``, ``predict``,
+``summary``, ``datasets``, ``gradcheck``, ``stream`` (online
 learning from CSV rows on standard input), and the lab's ``trace`` and ``plot``. Each command is a module
 of this package with ``register(subparsers)``; the option choices come from the library's own tables.
 
@@ -24,7 +25,7 @@ EXIT_INTERRUPTED = 130
 __all__ = ["main", "build_parser", "COMMANDS", "LAB_COMMANDS"]
 
 # the package's own commands, in the order of 'nnscratch --help'; each module has register(subparsers)
-COMMANDS = ("train", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream")
+COMMANDS = ("train", "sweep", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream")
 # the lab provides these sub-commands (each module has register(subparsers))
 LAB_COMMANDS = ("nnscratch.lab.trace_cli", "nnscratch.lab.plot_cli")
 # what the lab's commands write: command -> (attribute, option); checked by the one output guard

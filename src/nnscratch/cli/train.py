@@ -10,25 +10,11 @@ import time
 import warnings
 
 from nnscratch.cli import _parser as P
-
-# flag (argparse dest) -> RunSpec field; a flag that is not given leaves the field to --config or the
-# spec's own default, so the defaults live in one place (nnscratch.spec.FIELDS)
-_FIELD = {
-    "data": "data", "target": "target", "task": "task", "units": "hidden_sizes", "hidden": "hidden",
-    "optimizer": "optimizer", "lr": "lr", "epochs": "epochs", "batch_size": "batch_size",
-    "weight_decay": "weight_decay", "val_split": "val_split", "test_split": "test_split", "seed": "seed",
-    "split_seed": "split_seed", "preprocess": "preprocess", "early_stopping": "early_stopping",
-}
-_FLAG = {field: "--" + dest.replace("_", "-") for dest, field in _FIELD.items()}
+from nnscratch.cli._run_options import FIELD, add_run_options, flag_message
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``train`` to the CLI's sub-commands."""
-    from nnscratch.spec import FIELDS
-
-    def default(field: str) -> str:
-        return f"default {FIELDS[field].default}"
-
     p = subparsers.add_parser(
         "train",
         help="train a network (no arguments: digits, 64-100-10, Adam) and save it",
@@ -45,39 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="a run specification (.toml or .json) to start from")
     p.add_argument("--print-config", action="store_true",
                    help="print the run specification (TOML) these options make, and stop")
-    p.add_argument("--data", metavar="NAME|FILE",
-                   help="a data set name (see 'nnscratch datasets') or a .csv/.npz file (default digits)")
-    p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last column)")
-    p.add_argument("--task", choices=("auto", "classification", "regression"),
-                   help="classification or regression (default: from the target's values)")
+    add_run_options(p)
     p.add_argument("--layers", metavar="SIZES",
-                   help="all layer sizes, e.g. 64-100-10 (input and output must fit the data)")
-    p.add_argument("--units", metavar="SIZES",
-                   help="hidden layer sizes only, e.g. 100 or 64-32 (default 100); ignored with --layers")
-    p.add_argument("--hidden", choices=P.activation_names(trainable=True),
-                   help="hidden activation (default relu); the output layer follows the task: softmax + "
-                   "cross entropy for classes, identity + squared error for regression")
-    p.add_argument("--optimizer", choices=P.optimizer_names(), help="update rule (default adam)")
-    p.add_argument("--lr", type=P.positive_float,
-                   help="learning rate (default: the optimizer's own, adam 0.001, the others 0.01; "
-                   "with --resume: the checkpoint's)")
-    p.add_argument("--epochs", type=P.positive_int,
-                   help=f"passes over the training data ({default('epochs')})")
-    p.add_argument("--batch-size", type=P.batch_size, metavar="N|full",
-                   help="mini-batch size; 1 is online SGD, 'full' one batch per epoch (default 32)")
-    p.add_argument("--weight-decay", type=P.nonneg_float, help="L2 weight decay λ (default 0)")
-    p.add_argument("--val-split", type=P.fraction, help=f"validation fraction ({default('val_split')})")
-    p.add_argument("--test-split", type=P.fraction,
-                   help="held-out test fraction (default 0.2; data sets with an official test set use it)")
-    p.add_argument("--seed", type=P.nonneg_int,
-                   help="seed of the initial weights and batch order (default 0)")
-    p.add_argument("--split-seed", type=P.nonneg_int,
-                   help="seed of the validation/test split, fixed so runs are comparable (default 0)")
-    p.add_argument("--preprocess", choices=("auto", "standardize", "scale", "none"),
-                   help="feature scaling fitted on the training part: standardize (x−μ)/σ, scale x/max|x| "
-                   "(auto: scale for images, else standardize)")
-    p.add_argument("--early-stopping", type=P.nonneg_int, metavar="PATIENCE",
-                   help="stop when the validation loss has not improved for PATIENCE epochs (0: off)")
+                   help="all layer sizes, e.g. 64-100-10 (input and output must fit the data); "
+                   "replaces --units")
     p.add_argument("--save", default="model.npz", metavar="PATH",
                    help="where to save the model (default model.npz); replaces only a model")
     p.add_argument("--no-save", action="store_true", default=False, help="do not save the model")
@@ -97,19 +54,11 @@ def spec_from(args: argparse.Namespace):
     from nnscratch.spec import RunSpec
 
     base = RunSpec.from_file(args.config) if getattr(args, "config", None) else RunSpec()
-    given = {field: getattr(args, dest) for dest, field in _FIELD.items() if hasattr(args, dest)}
+    given = {field: getattr(args, dest) for dest, field in FIELD.items() if hasattr(args, dest)}
     try:
         return base.replace(**given)
     except ValueError as exc:
-        raise ValueError(_flag_message(str(exc))) from None
-
-
-def _flag_message(message: str) -> str:
-    """``val_split + test_split: …`` → ``--val-split + --test-split: …`` (the names the user typed)."""
-    head, sep, rest = message.partition(":")
-    if not sep or " " in head.replace(" + ", "+"):
-        return message
-    return " + ".join(_FLAG.get(part, part) for part in head.split(" + ")) + sep + rest
+        raise ValueError(flag_message(str(exc))) from None
 
 
 def _progress(stream, epochs: int, tty: bool, classification: bool):
@@ -244,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = datasets.load(spec.data, target=spec.target, task=spec.task)
     except ValueError as exc:
-        raise ValueError(_flag_message(str(exc))) from None
+        raise ValueError(flag_message(str(exc))) from None
     if getattr(args, "layers", None):
         spec = _layers(args, spec, data)
     model = Model(spec)
@@ -260,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", DivergenceWarning)
             model.fit(data, name=name, callbacks=callbacks, checkpoint=args.checkpoint, resume=args.resume)
     except ValueError as exc:
-        raise ValueError(_flag_message(str(exc))) from None
+        raise ValueError(flag_message(str(exc))) from None
     seconds = time.perf_counter() - t0
     if save_path is not None:
         with Interrupts() as interrupts, interrupts.critical():  # a Ctrl-C now waits for the file

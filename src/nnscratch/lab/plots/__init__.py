@@ -17,6 +17,10 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 - ``vanishing_gradients`` — 勾配消失: ‖∂E/∂W_l‖ per layer at initialisation, sigmoid against ReLU;
 - ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows.
 
+Figures of a sweep's results (they take a ``SweepResult``, so they are not ``KINDS``): ``sweep_scores``
+(検証誤差 against each swept number, diverged trials marked) and ``sweep_curves`` (the best trials'
+learning curves overlaid).
+
 matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
 neither importing this module nor drawing changes pyplot's backend or the global rcParams. In Jupyter a
 returned figure shows as one PNG (without ``%matplotlib inline``, and never twice); for Japanese text in
@@ -39,6 +43,7 @@ from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
 from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
+from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
 from nnscratch.lab.plots.training import batch_modes, learning_rates, training_curves
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -58,6 +63,8 @@ __all__ = [
     "decision_boundary",
     "vanishing_gradients",
     "gradient_cost",
+    "sweep_scores",
+    "sweep_curves",
 ]
 
 # kind -> the function that draws it, in the order of the tutorial

@@ -89,6 +89,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "agree_title": ("勾配の一致", "agreement of the gradients"),
     "cost_title": ("勾配 1 回分の計算時間", "time for one gradient"),
     "ratio": ("数値微分は {r:,.0f} 倍遅い", "numerical is {r:,.0f}× slower"),
+    "val_loss": ("検証データの誤差 E", "validation loss E"),
+    "diverged": ("発散・失敗", "diverged or failed"),
+    "point": ("試行点", "point"),
+    "sweep_title": ("ハイパーパラメータ探索: {n} 試行の検証誤差", "sweep: validation loss of {n} trials"),
+    "curves_title": ("検証誤差の低い上位 {k} 試行の学習曲線 (実線: 検証, 破線: 訓練)",
+                     "learning curves of the best {k} trials (solid: validation, dashed: training)"),
+    "field_lr": ("学習率 η", "learning rate η"),
+    "field_batch_size": ("バッチサイズ", "batch size"),
+    "field_weight_decay": ("荷重減衰 λ", "weight decay λ"),
+    "field_epochs": ("エポック数", "epochs"),
+    "field_init": ("初期値の標準偏差", "initial standard deviation"),
+    "field_seed": ("乱数シード", "seed"),
 }
 
 

@@ -1,0 +1,73 @@
+"""How many threads NumPy's BLAS uses in this process (BLAS のスレッド数), for process pools.
+
+A pool of w worker processes on a machine of c cores wants each worker's BLAS to use c / w threads:
+more oversubscribes the cores (w × c threads fighting for c cores, every GEMM slower), fewer leaves
+cores idle. The ``*_NUM_THREADS`` environment variables only count when they are set before the BLAS
+library is loaded, which a pool's worker cannot promise (it may import NumPy while unpickling its first
+task), so :func:`set_blas_threads` also calls OpenBLAS's own ``openblas_set_num_threads`` through
+ctypes, in NumPy's own OpenBLAS (the library :mod:`nnscratch._fast.blas` calls), which works at any
+time. Both are best effort: another BLAS without that symbol keeps its own count.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+# ILP64 symbol names of NumPy's wheels (numpy ≥ 2: scipy-openblas; numpy 1.2x: openblas64_), then a
+# system OpenBLAS's plain names
+_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads")
+_GETTERS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _symbol(names: tuple[str, ...]):
+    from nnscratch._fast.blas import _libraries
+
+    for path in _libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in names:
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                return fn
+    return None
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """⌊cores / workers⌋, at least 1: the BLAS threads of each of ``workers`` processes."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def set_blas_threads(n: int) -> bool:
+    """Use ``n`` BLAS threads from now on in this process; True when OpenBLAS took the setting.
+
+    Also sets the ``*_NUM_THREADS`` variables, for libraries loaded later and for child processes.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n: expected a positive number of threads, got {n!r}")
+    for var in THREAD_VARIABLES:
+        os.environ[var] = str(n)
+    try:
+        setter = _symbol(_SETTERS)
+    except (OSError, AttributeError, ImportError):  # no NumPy BLAS to find: the variables are all
+        return False
+    if setter is None:
+        return False
+    setter(ctypes.c_int(n))
+    return True
+
+
+def blas_threads() -> int | None:
+    """The number of threads NumPy's OpenBLAS uses now, or None when it cannot be asked."""
+    try:
+        getter = _symbol(_GETTERS)
+    except (OSError, AttributeError, ImportError):
+        return None
+    if getter is None:
+        return None
+    getter.restype = ctypes.c_int
+    return int(getter())
