@@ -59,12 +59,12 @@ def _l(key: str, lang: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def _pool(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points of a data set with a fixed distribution (blobs: 3 overlapping classes)."""
+def _pool(name: str, n: int, seed: int, spread: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points of a data set (blobs: 3 classes of standard deviation ``spread``; moons: noise 0.3)."""
     from nnscratch import datasets
 
     if name == "blobs":
-        d = datasets.blobs(n_samples=n, n_classes=3, spread=2.5, seed=seed)
+        d = datasets.blobs(n_samples=n, n_classes=3, spread=spread, seed=seed)
     elif name == "moons":
         d = datasets.moons(n_samples=n, noise=0.3, seed=seed)
     else:
@@ -83,7 +83,7 @@ def _network(x, y, hidden_sizes, steps, seed):
 
 
 def _side_by_side(name, n_samples, hidden_sizes, steps, resolution, rng) -> dict[str, Any]:
-    x, y = _pool(name, n_samples, seed_from(rng))
+    x, y = _pool(name, n_samples, seed_from(rng), spread=1.8)  # blobs that touch, for a clear picture
     mlp = _network(x, y, hidden_sizes, steps, seed_from(rng))
     gauss = GaussianClassifier().fit(x, y)
     lo, hi = x.min(axis=0), x.max(axis=0)
@@ -210,7 +210,7 @@ def data_size(
     *,
     datasets: Sequence[str] = DATASETS,
     sizes: Sequence[int] = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000),
-    seeds: int = 10,
+    seeds: int = 5,
     n_test: int = 2000,
     hidden_sizes: Sequence[int] = (32, 32),
     steps: int = 1500,
