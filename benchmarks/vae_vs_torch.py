@@ -17,6 +17,9 @@ What is compared (everything but the library the same):
 - **Training.** Adam (lr 1e-3, β 0.9/0.999, ε 1e-7 on both sides — nnscratch's default ε), batches of
   64 in the same order (one ``numpy.random.default_rng(seed).permutation`` per epoch for both), 200
   epochs, each side with its own ε ~ N(0, I).
+- **Threads.** ``--threads N`` (default 2) limits NumPy's OpenBLAS (threadpoolctl) and PyTorch alike; on a
+  machine shared with other work, use 1 (OpenBLAS threads waiting for a busy core slow small products
+  down by 10× or more).
 - **Measure.** The held-out negative ELBO per image (nats), each trained model evaluated by the same
   code: PyTorch's weights are copied into an nnscratch VAE and both are scored with
   ``VAE.loss(x, seed=0, n_samples=10)``. Mean ± std over the seeds.
@@ -67,13 +70,13 @@ def train_ours(train, epochs, batch, seed) -> VAE:
     return vae
 
 
-def train_torch(train, epochs, batch, seed) -> VAE:
+def train_torch(train, epochs, batch, seed, threads=2) -> VAE:
     """A PyTorch VAE of the same shape and batches; returned as an nnscratch VAE holding its weights."""
     import torch
     from torch import nn
 
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
 
     def mlp(sizes):
         layers = []
@@ -128,12 +131,22 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="2 epochs, 1 seed: a smoke run")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="BLAS threads of NumPy (threadpoolctl) and PyTorch "
+                             "(default 2; 1 on a busy machine)")
     parser.add_argument("--json", help="also write the numbers to this file")
     args = parser.parse_args(argv)
     epochs, seeds = (2, 1) if args.quick else (args.epochs, args.seeds)
     train, test = digits_split()
     result: dict = {"epochs": epochs, "batch_size": args.batch_size, "seeds": seeds,
                     "shape": f"64-{'-'.join(map(str, HIDDEN))}-{LATENT}", **baselines(train, test)}
+    try:  # the same number of BLAS threads for both sides
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+    except ImportError:
+        result["threads_note"] = "threadpoolctl missing: NumPy's BLAS uses its default thread count"
+    result["threads"] = args.threads
     contenders = {"nnscratch": train_ours}
     if not args.no_torch:
         try:
@@ -146,7 +159,8 @@ def main(argv: list[str] | None = None) -> dict:
         scores, times = [], []
         for seed in range(seeds):
             start = time.perf_counter()
-            vae = fn(train, epochs, args.batch_size, seed)
+            vae = fn(train, epochs, args.batch_size, seed) if fn is train_ours else fn(
+                train, epochs, args.batch_size, seed, args.threads)
             times.append(time.perf_counter() - start)
             scores.append(vae.loss(test, seed=0, n_samples=10))
             models.setdefault(name, vae)
