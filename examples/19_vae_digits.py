@@ -8,7 +8,7 @@ goes through both networks with ``Network.backward_from`` (∂L/∂u into the de
 trains, compares with the baseline that predicts every pixel's mean, saves and loads the model, and
 asks the main job's digits classifier what the generated images are.
 
-Run:  python examples/19_vae_digits.py [--quick]
+Run:  python examples/19_vae_digits.py [--quick] [--mnist]
 """
 
 import sys
@@ -70,3 +70,14 @@ print_vec("generated images classified with probability ≥ 0.9", f"{np.mean(pro
 print_vec("how many of each digit (argmax)", np.bincount(proba.argmax(axis=1), minlength=10))
 mu, logvar = vae.encode(x_test[:3])
 print_vec("encode: μ of three held-out digits", mu.round(2))
+
+# 5. MNIST (28×28) when it is cached: python examples/19_vae_digits.py --mnist
+if "--mnist" in sys.argv:
+    try:
+        mnist = datasets.mnist(download=False)
+    except OSError:
+        print("MNIST is not cached (run python examples/09_mnist_minibatch.py --download once)")
+    else:
+        big = VAE(784, hidden=(512, 256), latent=2, seed=0, dtype="float32")
+        big.fit(mnist.x, epochs=2 if QUICK else 20, batch_size=128, lr=1e-3, seed=0)
+        print_vec("MNIST: held-out negative ELBO per image (nats)", round(big.loss(mnist.test.x, seed=0), 2))

@@ -388,8 +388,9 @@ def test_18_generative_classifier_matches_scikit_learn_lda():
     assert value(out, "5 generated points").shape == (10,)
 
 
-def test_19_vae_digits():
-    out = run("19_vae_digits.py", "--quick")
+def test_19_vae_digits(no_mnist):
+    out = run("19_vae_digits.py", "--quick", "--mnist", data_dir=no_mnist)
+    assert "MNIST is not cached" in out
     assert "True" in out.split("*** gradient check passes (< 1e-6) ***\n")[1].split("\n")[0]
     from nnscratch import datasets
 

@@ -181,9 +181,9 @@ def test_vae_file_round_trip(tmp_path):
     vae = VAE(64, hidden=(12, 6), latent=2, seed=0)
     vae.fit(x[:100], epochs=1, batch_size=50)
     path = tmp_path / "vae.npz"
-    vae.save(str(path))
+    vae.save(str(path), metadata={"data": "digits / 16"})
     back = load_vae(path)
-    assert back.architecture() == vae.architecture()
+    assert back.architecture() == vae.architecture() and back.metadata == {"data": "digits / 16"}
     np.testing.assert_array_equal(back.decode([[0.3, -1.0]]), vae.decode([[0.3, -1.0]]))
     assert back.loss(x[:50]) == vae.loss(x[:50])
 

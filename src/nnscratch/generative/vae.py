@@ -91,6 +91,7 @@ class VAE:
         self.encoder = Network(enc_sizes, hidden="relu", output="identity", seed=rng, dtype=dtype)
         self.decoder = Network(dec_sizes, hidden="relu", output="identity", seed=rng, dtype=dtype)
         self.dtype = self.encoder.dtype
+        self.metadata: dict = {}  # JSON-ready notes kept with the file (see save)
 
     # ------------------------------------------------------------ parameters
 
@@ -241,12 +242,13 @@ class VAE:
             history.epoch_time.append(time.perf_counter() - start)
         return history
 
-    def save(self, path: str) -> None:
+    def save(self, path: str, metadata: dict | None = None) -> None:
         """Write the VAE to ``path``: a safe .npz of both networks' parameters plus JSON metadata
-        (never pickle); :func:`nnscratch.generative.load_vae` reads it back."""
+        (``metadata``, default :attr:`metadata`; never pickle); :func:`nnscratch.generative.load_vae`
+        reads it back."""
         from nnscratch.generative.files import save_vae
 
-        save_vae(self, path)
+        save_vae(self, path, self.metadata if metadata is None else metadata)
 
     def __repr__(self) -> str:
         return (f"VAE({self.input_size}, hidden={self.hidden}, latent={self.latent}, "
