@@ -198,8 +198,10 @@ def test_vae_file_refusals(tmp_path):
         net = nnscratch.Network([2, 2])
         net.save(str(tmp_path / "net.npz"))
         load_vae(tmp_path / "net.npz")
-    with pytest.raises(ValueError, match="unknown kind 'vae'"):
+    with pytest.raises(ValueError, match=r"it is a variational autoencoder .*load_vae"):
         nnscratch.io.load(path)
+    with pytest.raises(ValueError, match="load_vae"):
+        nnscratch.load(str(path))
     with pytest.raises(FileNotFoundError):
         load_vae(tmp_path / "missing.npz")
     # a file whose manifest claims another architecture is refused before data is read
@@ -232,3 +234,26 @@ def test_vae_errors():
         vae.loss_and_gradient(np.zeros((3, 8)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="x: expected 8 features"):
         vae.encode(np.zeros((2, 5)))
+
+
+def test_vae_file_damaged_anywhere_is_one_value_error(tmp_path):
+    """Every truncation and every flipped byte of a VAE file is refused with one ValueError line (or
+    loads the same numbers when the flip hits padding), never another exception."""
+    vae = VAE(8, hidden=(3,), latent=2, seed=0)
+    path = tmp_path / "vae.npz"
+    vae.save(str(path))
+    raw = path.read_bytes()
+    damaged = tmp_path / "damaged.npz"
+    rng = np.random.default_rng(0)
+    cuts = sorted(set(rng.integers(0, len(raw), 60).tolist()) | {0, 1, 10, len(raw) - 1})
+    flips = sorted(set(rng.integers(0, len(raw), 120).tolist()))
+    cases = [raw[:c] for c in cuts] + [raw[:i] + bytes([raw[i] ^ 0x5A]) + raw[i + 1:] for i in flips]
+    for data in cases:
+        damaged.write_bytes(data)
+        try:
+            back = load_vae(damaged)
+        except ValueError as exc:
+            assert str(exc).startswith("path: cannot load") and "\n" not in str(exc)
+        else:
+            for key, value in vae.params.items():
+                np.testing.assert_array_equal(back.params[key], value)
