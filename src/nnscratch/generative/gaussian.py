@@ -17,8 +17,8 @@ Maximum likelihood (最尤推定) fits, per class k with n_k of the N points:
 analysis (二次判別分析, QDA: curved boundaries); the shared one is linear discriminant analysis (線形判別分析,
 LDA: straight boundaries, the generative twin of logistic regression). scikit-learn's
 ``LinearDiscriminantAnalysis(store_covariance=True).covariance_`` is the same pooled ML estimate;
-its ``QuadraticDiscriminantAnalysis.covariance_`` is the ML one from scikit-learn 1.9 on and the
-unbiased 1/(n_k − 1) one before.
+its ``QuadraticDiscriminantAnalysis.covariance_`` is the per-class ML one in scikit-learn 1.9 (earlier
+releases stored the unbiased 1/(n_k − 1) estimate; the tests accept either, each to 1e-10).
 
 Everything is computed in log space through the Cholesky factor Σ = LLᵀ:
 log N(x; μ, Σ) = −½ [D log 2π + 2 Σ_d log L_dd + ‖L⁻¹(x − μ)‖²], and the posterior is normalised with
