@@ -40,7 +40,7 @@ _TEXT = {
     "moons": ("三日月 (仮定が成り立たない)", "moons (the assumption fails)"),
     "disc": ("識別モデル: MLP の p(k|x), 正解率 {acc:.2f}", "discriminative: MLP p(k|x), acc. {acc:.2f}"),
     "gen": ("生成モデル: ガウスの p(x|k), 正解率 {acc:.2f}", "generative: Gaussian p(x|k), acc. {acc:.2f}"),
-    "gen_note": ("実線: 生成モデルの境界  破線: MLP", "solid: generative boundary  dashed: MLP"),
+    "gen_note": ("黒の実線: 生成モデルの境界  橙の破線: MLP", "black: generative boundary  orange dashed: MLP"),
     "samples": ("生成した点 (×) と本物 (•)", "generated points (×) and real ones (•)"),
     "dvg_title": ("識別モデルと生成モデル", "discriminative vs generative models"),
     "qda": ("ガウス (クラスごとの共分散, QDA)", "Gaussian, one covariance per class (QDA)"),
@@ -152,7 +152,7 @@ def discriminative_vs_generative(
                 b.contour(r["xx"], r["yy"], (r["gauss_class"] == j).astype(float), levels=[0.5],
                           colors="k", linewidths=1.2)
                 b.contour(r["xx"], r["yy"], (r["mlp_class"] == j).astype(float), levels=[0.5],
-                          colors="k", linewidths=0.9, linestyles="dashed")
+                          colors="tab:orange", linewidths=1.1, linestyles=[(0, (4, 2))])
             b.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=4,
                       alpha=0.35, linewidths=0)
             b.set_title(_l("gen", lang, acc=r["gauss_accuracy"]), fontsize=9)
