@@ -359,12 +359,12 @@ def test_tutorial_answers_every_confirmation_test_and_links_the_figures(path):
     assert f"(../{other}/tutorial.md)" in text
 
 
-def test_18_generative_classifier_matches_scikit_learn_lda():
+def test_19_generative_classifier_matches_scikit_learn_lda():
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     from nnscratch import datasets
 
-    out = run("18_generative_classifier.py", "--quick")
+    out = run("19_generative_classifier.py", "--quick")
     data = datasets.blobs(4000, n_classes=3, spread=2.5, seed=1)
     x, y = data.x.astype(np.float64), data.y
     x_test, y_test, x_pool, y_pool = x[:2000], y[:2000], x[2000:], y[2000:]
@@ -388,8 +388,8 @@ def test_18_generative_classifier_matches_scikit_learn_lda():
     assert value(out, "5 generated points").shape == (10,)
 
 
-def test_19_vae_digits(no_mnist):
-    out = run("19_vae_digits.py", "--quick", "--mnist", data_dir=no_mnist)
+def test_20_vae_digits(no_mnist):
+    out = run("20_vae_digits.py", "--quick", "--mnist", data_dir=no_mnist)
     assert "MNIST is not cached" in out
     assert "True" in out.split("*** gradient check passes (< 1e-6) ***\n")[1].split("\n")[0]
     from nnscratch import datasets

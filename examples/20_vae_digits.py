@@ -8,7 +8,7 @@ goes through both networks with ``Network.backward_from`` (∂L/∂u into the de
 trains, compares with the baseline that predicts every pixel's mean, saves and loads the model, and
 asks the main job's digits classifier what the generated images are.
 
-Run:  python examples/19_vae_digits.py [--quick] [--mnist]
+Run:  python examples/20_vae_digits.py [--quick] [--mnist]
 """
 
 import sys
@@ -71,7 +71,7 @@ print_vec("how many of each digit (argmax)", np.bincount(proba.argmax(axis=1), m
 mu, logvar = vae.encode(x_test[:3])
 print_vec("encode: μ of three held-out digits", mu.round(2))
 
-# 5. MNIST (28×28) when it is cached: python examples/19_vae_digits.py --mnist
+# 5. MNIST (28×28) when it is cached: python examples/20_vae_digits.py --mnist
 if "--mnist" in sys.argv:
     try:
         mnist = datasets.mnist(download=False)

@@ -6,7 +6,7 @@ with no hidden layer) learns p(k | x) directly. Both are trained on few and on m
 sets — Gaussian blobs, where the generative model's assumption holds, and moons, where it does not —
 and tested on 2,000 other points. The generative model can also make new points.
 
-Run:  python examples/18_generative_classifier.py [--quick]
+Run:  python examples/19_generative_classifier.py [--quick]
 """
 
 import sys
