@@ -78,7 +78,7 @@ def close(actual: np.ndarray, expected: object, rtol: float = 1e-6, atol: float 
 def test_every_script_is_listed_in_the_index_and_tested():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    assert len(scripts) == 18
+    assert len(scripts) == 20
     tests = Path(__file__).read_text(encoding="utf-8")
     for name in scripts:
         assert f"({name})" in index, f"{name} missing from examples/README.md"
@@ -342,7 +342,9 @@ TUTORIALS = [DOCS / "ja" / "tutorial.md", DOCS / "en" / "tutorial.md"]
 CONFIRMATION_TESTS = ["P11", "P13", "P20", "P22", "P24", "P27", "P34", "P45", "P52", "P53", "P56", "P66",
                       "P69", "P79", "P84"]  # fmt: skip
 PLOT_KINDS = ["activations", "linear_vs_nonlinear", "network", "training_curves", "learning_rates",
-              "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost"]  # fmt: skip
+              "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost",
+              "discriminative_vs_generative", "data_size", "vae_samples", "vae_reconstructions", "vae_latent",
+              "vae_walk"]  # fmt: skip
 
 
 def python_blocks(path: Path) -> list[tuple[int, str]]:
@@ -391,3 +393,52 @@ def test_tutorial_answers_every_confirmation_test_and_links_the_figures(path):
     assert "(../course-differences.md)" in text
     other = "en" if lang == "ja" else "ja"
     assert f"(../{other}/tutorial.md)" in text
+
+
+def test_19_generative_classifier_matches_scikit_learn_lda():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from nnscratch import datasets
+
+    out = run("19_generative_classifier.py", "--quick")
+    data = datasets.blobs(4000, n_classes=3, spread=2.5, seed=1)
+    x, y = data.x.astype(np.float64), data.y
+    x_test, y_test, x_pool, y_pool = x[:2000], y[:2000], x[2000:], y[2000:]
+    for per_class in (5, 200):
+        scores = []
+        for seed in range(3):
+            rng = np.random.default_rng(seed)
+            idx = np.concatenate([rng.choice(np.flatnonzero(y_pool == c), per_class, replace=False)
+                                  for c in range(3)])
+            lda = LinearDiscriminantAnalysis().fit(x_pool[idx], y_pool[idx])
+            scores.append(lda.score(x_test, y_test))
+        label = f"blobs, {per_class:3d} per class, generative (LDA): test accuracy (mean of 3)"
+        close(value(out, label), [round(float(np.mean(scores)), 3)], atol=1.5e-3)
+        label = f"blobs, {per_class:3d} per class, logistic regression: test accuracy (mean of 3)"
+        logistic = value(out, label)
+        assert 0.7 < logistic[0] <= 1
+    moons = datasets.moons(4000, noise=0.3, seed=0)
+    pool_x, pool_y = moons.x[2000:].astype(np.float64), moons.y[2000:]
+    means = [pool_x[pool_y == k].mean(axis=0) for k in (0, 1)]
+    close(value(out, "μ_k (means_)"), np.round(means, 3), atol=1.5e-3)
+    assert value(out, "5 generated points").shape == (10,)
+
+
+def test_20_vae_digits(no_mnist):
+    out = run("20_vae_digits.py", "--quick", "--mnist", data_dir=no_mnist)
+    assert "MNIST is not cached" in out
+    assert "True" in out.split("*** gradient check passes (< 1e-6) ***\n")[1].split("\n")[0]
+    from nnscratch import datasets
+
+    x = datasets.digits().x / 16.0
+    order = np.random.default_rng(0).permutation(len(x))
+    x_train, x_test = x[order[:1437]], x[order[1437:]]
+    p = np.clip(x_train.mean(axis=0), 1e-7, 1 - 1e-7)
+    baseline = -np.mean(np.sum(x_test * np.log(p) + (1 - x_test) * np.log1p(-p), axis=1))
+    close(value(out, "baseline: every pixel's training mean (nats)"), [round(baseline, 2)], atol=6e-3)
+    elbo = value(out, "held-out negative ELBO per image (nats)")[0]
+    assert 15 < elbo < baseline
+    for label in ("the VAE is below the baseline", "saved and loaded: the same reconstructions"):
+        assert out.split(f"*** {label} ***\n")[1].startswith("True")
+    counts = value(out, "how many of each digit (argmax)")
+    assert counts.sum() == 500 and counts.shape == (10,)

@@ -30,6 +30,12 @@ FAST = {
     "decision_boundary": {"datasets": ("xor", "spiral"), "epochs": 5, "resolution": 30},
     "vanishing_gradients": {"n_samples": 10},
     "gradient_cost": {"hidden_sizes": (2, 4), "repeats": 1},
+    "discriminative_vs_generative": {"n_samples": 60, "steps": 30, "resolution": 30},
+    "data_size": {"sizes": (2, 5), "seeds": 2, "n_test": 50, "steps": 20, "hidden_sizes": (8,)},
+    "vae_samples": {"epochs": 1, "n": 4},
+    "vae_reconstructions": {"epochs": 1, "n": 4},
+    "vae_latent": {"epochs": 1},
+    "vae_walk": {"epochs": 1, "n": 4},
 }
 
 

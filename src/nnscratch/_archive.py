@@ -401,6 +401,9 @@ def read_network_file(
                 if kind == "network" and kinds == ("checkpoint",):
                     raise refuse(p, "it is a saved network, not a training checkpoint",
                                  "pass a file written by train(..., checkpoint=path) to resume")
+                if kind == "vae":
+                    raise refuse(p, "it is a variational autoencoder (VAE), not a network",
+                                 "read it with nnscratch.generative.load_vae(path)")
                 raise refuse(p, f"it has an unknown kind {str(kind)[:40]!r}; expected one of "
                                 f"{', '.join(kinds)}", NOT_OURS)
             names = _check_manifest(p, meta, z.headers, kind)

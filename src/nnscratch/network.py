@@ -277,6 +277,32 @@ class Network:
         dd = self.check_d(d, self._n_rows)
         return {k: g.copy() for k, g in self._backward(dd).items()}
 
+    def backward_from(self, grad_y: object, *, input_grad: bool = False) -> dict | tuple[dict, np.ndarray]:
+        """逆伝播 from a given upstream gradient g = ∂L/∂y (上流の勾配) of the last forward's output y, for
+        a loss L computed outside the network (a VAE's decoder and encoder, a network feeding another).
+
+        δ_out = g through the output activation (identity: g; sigmoid: g ⊙ y(1 − y); softmax:
+        y ⊙ (g − Σ g·y)), then the walk of :meth:`backward`. ``grad_y`` has y's shape and carries L's
+        own averaging (no 1/N is added); the paired loss plays no part. Returns the gradients
+        {W1, b1, …} of L, or with ``input_grad=True`` the pair (grads, ∂L/∂x = δ₁·W1ᵀ, x's shape).
+        """
+        if not self._forwarded:
+            raise ValueError("backward_from: no forward pass to differentiate; call forward(x) first")
+        g, single = check_inputs(grad_y, self.sizes[-1], self.dtype, name="grad_y")
+        if g.shape[0] != self._n_rows:
+            raise ValueError(f"grad_y: expected {self._n_rows} rows (one per sample of the last forward), "
+                             f"got shape {np.shape(grad_y)}")
+        self._check_params()  # a step activation refuses in its own backward
+        delta = self.output_layer.backward_from(g)
+        for i in range(self.n_layers - 1, -1, -1):
+            dz = self._fast_affines[i].backward(delta)
+            delta = self.activations[i - 1].backward(dz) if i > 0 else delta
+        grads = {k: v.copy() for k, v in self._grads.items()}
+        if not input_grad:
+            return grads
+        dx = delta @ self.params["W1"].T  # the first layer skips δ·Wᵀ when training (need_dx=False)
+        return grads, dx[0] if single else dx
+
     def gradient(self, x: object, d: object) -> dict[str, np.ndarray]:
         """Forward then backward: the gradient of the batch-mean loss, keyed like ``params``."""
         self.forward(x)

@@ -52,6 +52,28 @@ class OutputLayer:
         self.delta = delta
         return delta
 
+    def backward_from(self, grad_y: np.ndarray) -> np.ndarray:
+        """δ = ∂L/∂u from a given upstream gradient g = ∂L/∂y of any loss L (the chain rule through the
+        output activation alone; the paired loss is not used):
+
+        - identity: δ = g;
+        - sigmoid:  δ = g ⊙ y(1 − y);
+        - softmax:  δ_k = y_k (g_k − Σ_j g_j y_j)   (softmax's Jacobian, row by row).
+
+        ``grad_y`` already carries whatever averaging L does (e.g. the 1/N of a batch mean). Returns a
+        new array (this is not on the training path).
+        """
+        self._check()
+        y = self.y
+        if self.activation == "identity":
+            delta = grad_y.copy()
+        elif self.activation == "sigmoid":
+            delta = grad_y * y * (1 - y)
+        else:
+            delta = y * (grad_y - np.sum(grad_y * y, axis=1, keepdims=True))
+        self.delta = delta
+        return delta
+
     def loss(self, d: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -15,7 +15,12 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 - ``batch_modes`` — full-batch vs mini-batch vs online gradient descent, loss per update (P69);
 - ``decision_boundary`` — 決定境界 of trained networks on 2-D data sets;
 - ``vanishing_gradients`` — 勾配消失: ‖∂E/∂W_l‖ per layer at initialisation, sigmoid against ReLU;
-- ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows.
+- ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows;
+- ``discriminative_vs_generative`` — 識別モデル vs 生成モデル: an MLP's boundary, a Gaussian classifier's
+  class densities and boundary, and the points it generates;
+- ``data_size`` — test accuracy against training-set size for QDA, LDA, logistic regression and an MLP;
+- ``vae_samples``, ``vae_reconstructions``, ``vae_latent``, ``vae_walk`` — a VAE on the 8×8 digits:
+  generated digits, reconstructions, the 2-D latent space, a walk across it.
 
 Figures of a sweep's results (they take a ``SweepResult``, so they are not ``KINDS``): ``sweep_scores``
 (検証誤差 against each swept number, diverged trials marked) and ``sweep_curves`` (the best trials'
@@ -29,7 +34,8 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
 learning_rates, batch_modes), ``boundaries`` (decision_boundary), ``gradients`` (vanishing_gradients,
-gradient_cost), and ``_runs``, where every network a figure trains is built and trained.
+gradient_cost), ``generative`` (discriminative_vs_generative, data_size), ``vae`` (the VAE figures),
+and ``_runs``, where every network a figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -42,9 +48,11 @@ from nnscratch.lab.plots._common import LANGS
 from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
 from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
+from nnscratch.lab.plots.generative import data_size, discriminative_vs_generative
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
 from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
 from nnscratch.lab.plots.training import batch_modes, learning_rates, training_curves
+from nnscratch.lab.plots.vae import vae_latent, vae_reconstructions, vae_samples, vae_walk
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -65,6 +73,12 @@ __all__ = [
     "gradient_cost",
     "sweep_scores",
     "sweep_curves",
+    "discriminative_vs_generative",
+    "data_size",
+    "vae_samples",
+    "vae_reconstructions",
+    "vae_latent",
+    "vae_walk",
 ]
 
 # kind -> the function that draws it, in the order of the tutorial
@@ -78,6 +92,12 @@ _DRAW: dict[str, Callable[..., Figure]] = {
     "decision_boundary": decision_boundary,
     "vanishing_gradients": vanishing_gradients,
     "gradient_cost": gradient_cost,
+    "discriminative_vs_generative": discriminative_vs_generative,
+    "data_size": data_size,
+    "vae_samples": vae_samples,
+    "vae_reconstructions": vae_reconstructions,
+    "vae_latent": vae_latent,
+    "vae_walk": vae_walk,
 }
 KINDS = tuple(_DRAW)
 _SEEDED = frozenset(KINDS) - {"activations"}  # the kinds that draw random data or weights
