@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130
 __all__ = ["main", "build_parser", "COMMANDS", "LAB_COMMANDS"]
 
 # the package's own commands, in the order of 'nnscratch --help'; each module has register(subparsers)
-COMMANDS = ("train", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream")
+COMMANDS = ("train", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream", "playground")
 # the lab provides these sub-commands (each module has register(subparsers))
 LAB_COMMANDS = ("nnscratch.lab.trace_cli", "nnscratch.lab.plot_cli")
 # what the lab's commands write: command -> (attribute, option); checked by the one output guard
