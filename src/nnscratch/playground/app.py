@@ -7,8 +7,9 @@ Routes (every one behind :class:`~nnscratch.playground.security.Guard`: token, H
   inside the installed ``matplotlib-fontja`` at run time) and ``GET /font/LICENSE.txt`` its licence;
 - ``WS /ws`` one session per connection: the page sends ``hello`` with its settings, then controls
   (``set``, ``play``, ``pause``, ``step``, ``epoch``, ``reset``, ``unit``, ``trace``, ``gradcheck``) and
-  an ``ack`` per drawn frame; the server sends ``hello``, ``data`` (the points), ``frame`` (at most
-  :data:`FPS` a second, one at a time), ``trace``, ``gradcheck`` and ``error`` (one line);
+  an ``ack`` per drawn frame (with the number of frames it received); the server sends ``hello``,
+  ``data`` (the points), ``frame`` (at most :data:`FPS` a second, at most :data:`IN_FLIGHT` not yet
+  drawn), ``trace``, ``gradcheck`` and ``error`` (one line);
 - ``POST /api/upload?session=ID`` a CSV body; ``POST /api/trace``, ``POST /api/gradcheck`` (JSON);
   ``GET /api/model.npz?session=ID`` and ``GET /api/reproduce.py?session=ID`` the downloads.
 """
@@ -38,7 +39,8 @@ from nnscratch.playground.settings import Settings
 
 __all__ = ["create_app", "font_path", "FPS", "MAX_SESSIONS"]
 
-FPS = 30
+FPS = 40
+IN_FLIGHT = 2  # frames sent and not yet drawn: the next is made while the page paints the last
 MAX_SESSIONS = 8
 MAX_MESSAGE = 16_384  # characters of one WebSocket message from the page
 STATIC = {"app.js": "text/javascript", "app.css": "text/css", "i18n.js": "text/javascript"}
@@ -208,7 +210,7 @@ async def _serve(ws: WebSocket, sid: str, sessions: dict[str, Session], lang: st
     reader = asyncio.create_task(read())
     limit = RateLimit(60, 120)
     session: Session | None = None
-    state = {"unit": None, "acked": True, "dirty": True, "sent": 0.0, "version": 0}
+    state = {"unit": None, "inflight": 0, "dirty": True, "sent": 0.0, "version": 0}
     try:
         while True:
             wait = 1.0 / FPS if session is not None and session.running else 1.0
@@ -226,18 +228,26 @@ async def _serve(ws: WebSocket, sid: str, sessions: dict[str, Session], lang: st
             if session is None:
                 continue
             now = time.monotonic()
-            due = state["dirty"] or (session.running and state["acked"] and now - state["sent"] >= 1 / FPS)
+            ready = state["inflight"] < IN_FLIGHT and now - state["sent"] >= 1 / FPS
+            due = state["dirty"] or (session.running and ready)
             if due or (session.running and now - state["sent"] > 1.0):
                 if session.version != state["version"]:
                     state["version"] = session.version
                     await ws.send_text(json.dumps(views.points(session)))
-                frame = await asyncio.to_thread(views.frame, session, state["unit"])
-                await ws.send_text(json.dumps(frame, allow_nan=False))
-                state.update(acked=False, dirty=False, sent=time.monotonic())
+                await ws.send_text(await asyncio.to_thread(_frame_text, session, state["unit"]))
+                state.update(inflight=state["inflight"] + 1, dirty=False, sent=time.monotonic())
     finally:
         reader.cancel()
         with contextlib.suppress(BaseException):
             await reader
+
+
+def _frame_text(session: Session, unit: tuple[int, int] | None) -> str:
+    start = time.perf_counter()
+    with session.hold():
+        frame = views.frame(session, unit)
+        frame["ms"] = round((time.perf_counter() - start) * 1000, 2)  # what making it cost the server
+        return json.dumps(frame, allow_nan=False)
 
 
 async def _message(text: str, limit: RateLimit, session: Session | None, sid: str,
@@ -250,8 +260,9 @@ async def _message(text: str, limit: RateLimit, session: Session | None, sid: st
             raise ValueError(f"message: {len(text):,} characters; at most {MAX_MESSAGE:,}")
         msg = json.loads(text)
         kind = msg.get("type") if isinstance(msg, dict) else None
-        if kind == "ack":
-            state["acked"] = True
+        if kind == "ack":  # the page drew a frame; n: how many frames it received since its last ack
+            n = msg.get("n", 1)
+            state["inflight"] = max(0, state["inflight"] - (n if isinstance(n, int) and n > 0 else 1))
             return None, session
         if kind == "hello" and session is None:
             settings = Settings.checked(msg.get("settings") or {})

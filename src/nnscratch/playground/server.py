@@ -70,6 +70,9 @@ def serve(host: str = "127.0.0.1", port: int = 0, lang: str = "ja", open_browser
 
     # uvicorn takes SIGINT/SIGTERM while it runs and raises them again after its shutdown; the handler
     # in force then is this quiet one, so Ctrl-C ends the command normally (exit status 0)
+    # the training thread runs Python between NumPy calls: hand the interpreter's lock over every 1 ms
+    # (not 5) so the server's own thread answers the page promptly
+    sys.setswitchinterval(0.001)
     previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         asyncio.run(main())

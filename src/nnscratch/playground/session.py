@@ -18,9 +18,11 @@ page is shown is computed outside it, on a copy of the network taken under it (:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -37,7 +39,7 @@ from nnscratch.training.batches import Batches
 
 __all__ = ["Session"]
 
-_CHUNK_SECONDS = 0.008  # steps run under the lock at a time: a frame waits at most this long for a copy
+_CHUNK_SECONDS = 0.005  # steps run under the lock at a time: a frame waits at most this long for a copy
 
 
 class Session:
@@ -52,6 +54,8 @@ class Session:
         self.diverged: dict | None = None
         self.changes: list[tuple[int, str, object]] = []  # live changes after step 0 (for the script)
         self._running = threading.Event()
+        self._free = threading.Event()  # cleared while a picture is being made (see hold)
+        self._free.set()
         self._closed = False
         self._pace = (time.perf_counter(), 0)
         with self.lock:
@@ -154,6 +158,16 @@ class Session:
     def pause(self) -> None:
         self._running.clear()
 
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Pause the worker between two steps while the page's picture is made: the frame then takes
+        its few milliseconds at once instead of waiting for the interpreter's lock behind the steps."""
+        self._free.clear()
+        try:
+            yield
+        finally:
+            self._free.set()
+
     @property
     def running(self) -> bool:
         return self._running.is_set()
@@ -181,7 +195,7 @@ class Session:
         if self.diverged is not None:
             return 0
         trainer, params, backup = self.trainer, self.net.params, self._backup
-        step, isfinite, clock = trainer._step, math.isfinite, time.perf_counter
+        step, isfinite, clock, free = trainer._step, math.isfinite, time.perf_counter, self._free.is_set
         done = 0
         with np.errstate(over="ignore", invalid="ignore"):
             while done < limit:
@@ -201,7 +215,7 @@ class Session:
                     self.epochs += 1
                     self._in_epoch = 0
                     self._epoch_iter = None
-                if not done & 15 and clock() > deadline:
+                if not done & 15 and (clock() > deadline or not free()):
                     break
         return done
 
@@ -224,6 +238,7 @@ class Session:
     def _work(self) -> None:
         while True:
             self._running.wait(0.5)
+            self._free.wait(0.5)
             if self._closed:
                 return
             if not self._running.is_set():
@@ -241,7 +256,7 @@ class Session:
                     n = self._steps(limit, time.perf_counter() + _CHUNK_SECONDS)
                     start, done = self._pace
                     self._pace = (start, done + n)
-            time.sleep(0.0003)  # let a frame or a control take the lock between chunks
+            time.sleep(0.001)  # let a frame or a control take the lock (and the GIL) between chunks
 
     def close(self) -> None:
         self._closed = True

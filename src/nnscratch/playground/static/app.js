@@ -405,14 +405,18 @@
       st.diagramKey = "";
     } else if (m.type === "frame") {
       st.frame = m;
+      st.received = (st.received || 0) + 1;
       if (JSON.stringify(m.settings) !== JSON.stringify(st.settings)) setSettings(m.settings);
       if (!st.pending) {
         st.pending = true;
         requestAnimationFrame(() => {
           st.pending = false;
+          const t0 = performance.now();
           draw(st.frame);
+          st.drawMs = performance.now() - t0; // for the benchmark: the page's own cost of one frame
           st.frames += 1;
-          send({ type: "ack" });
+          send({ type: "ack", n: st.received });
+          st.received = 0;
         });
       }
     } else if (m.type === "trace") {
