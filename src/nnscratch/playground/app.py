@@ -229,7 +229,7 @@ async def _serve(ws: WebSocket, sid: str, sessions: dict[str, Session], lang: st
                 continue
             now = time.monotonic()
             ready = state["inflight"] < IN_FLIGHT and now - state["sent"] >= 1 / FPS
-            due = state["dirty"] or (session.running and ready)
+            due = state["dirty"] or session.version != state["version"] or (session.running and ready)
             if due or (session.running and now - state["sent"] > 1.0):
                 if session.version != state["version"]:
                     state["version"] = session.version

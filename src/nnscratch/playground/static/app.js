@@ -76,6 +76,7 @@
     $("test_ratio-out").textContent = s.test_ratio;
     $("lr").value = Math.log10(s.lr).toFixed(1);
     $("lr-out").textContent = fmt(s.lr);
+    $("lr").setAttribute("aria-valuetext", fmt(s.lr)); // the slider moves log10(lr); say the rate itself
     const mode = s.batch === "full" || s.batch === "online" ? s.batch : "mini";
     $("batchmode").value = mode;
     $("batchsize").disabled = mode !== "mini";
@@ -125,6 +126,7 @@
     $("lr").addEventListener("input", () => {
       const lr = +Math.pow(10, +$("lr").value).toPrecision(3);
       $("lr-out").textContent = fmt(lr);
+      $("lr").setAttribute("aria-valuetext", fmt(lr));
       clearTimeout(lrTimer);
       lrTimer = setTimeout(() => change({ lr }), 120);
     });
