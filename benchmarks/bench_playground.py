@@ -2,6 +2,7 @@
 
     python benchmarks/bench_playground.py             # 10 s of training, the issue's bars checked
     python benchmarks/bench_playground.py --seconds 3 # shorter
+    python benchmarks/bench_playground.py --screenshots docs/images   # and the README's pictures
 
 What it measures: ``nnscratch playground --no-browser --port 0`` runs in a child process (the real
 server: uvicorn, the WebSocket, the session's training thread); headless Chromium (Debian's
@@ -31,7 +32,31 @@ SETTINGS = "data=moons&samples=500&noise=0.1&layers=8-8&activations=tanh-tanh&ou
            "&lr=0.03&batch=10&speed=max&lang=en"
 
 
-def measure(seconds: float) -> dict:
+def _wait(page, expression: str) -> None:
+    deadline = time.monotonic() + 30
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench_playground: timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
+def _screenshots(page, folder: str) -> None:
+    """The page in English and Japanese (for the README and the tutorials): paused, a hidden unit chosen,
+    a sample traced."""
+    page.get_by_role("button", name="Pause").click()
+    _wait(page, "!window.playground.frame.running")
+    page.get_by_role("button", name="layer 1 unit 2").click()
+    page.locator("#trace-index").fill("7")
+    page.get_by_role("button", name="Trace").click()
+    _wait(page, "window.playground.trace && window.playground.frame.unit")
+    clip = {"x": 0, "y": 0, "width": 1240, "height": 1150}
+    page.screenshot(path=os.path.join(folder, "playground-en.png"), full_page=True, clip=clip)
+    page.get_by_label("Language").select_option("ja")
+    _wait(page, "window.playground.trace.lang === 'ja' && document.fonts.check('16px IPAexGothic-nnscratch', '再生')")
+    page.screenshot(path=os.path.join(folder, "playground-ja.png"), full_page=True, clip=clip)
+
+
+def measure(seconds: float, screenshots: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -47,11 +72,7 @@ def measure(seconds: float) -> dict:
             page = browser.new_page(viewport={"width": 1240, "height": 1000})
             page.goto(f"{url}&{SETTINGS}")
             # polled here: wait_for_function polls with eval, which the page's CSP forbids
-            deadline = time.monotonic() + 30
-            while not page.evaluate("!!(window.playground && window.playground.frames > 0)"):
-                if time.monotonic() > deadline:
-                    raise SystemExit("bench_playground: the page drew no frame in 30 s")
-                time.sleep(0.05)
+            _wait(page, "!!(window.playground && window.playground.frames > 0)")
             page.get_by_role("button", name="Play").click()
             time.sleep(1.0)
             state = "[window.playground.frames, window.playground.frame.step, performance.now()]"
@@ -59,6 +80,8 @@ def measure(seconds: float) -> dict:
             time.sleep(seconds)
             f1, s1, t1 = page.evaluate(state)
             draw_ms, frame_ms = page.evaluate("[window.playground.drawMs, window.playground.frame.ms]")
+            if screenshots:
+                _screenshots(page, screenshots)
             sizes = page.evaluate("window.playground.data.sizes")
             grid = page.evaluate("window.playground.data.grid")
             browser.close()
@@ -76,8 +99,10 @@ def measure(seconds: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default 10)")
+    parser.add_argument("--screenshots", metavar="DIR",
+                        help="also save playground-en.png and playground-ja.png there (e.g. docs/images)")
     args = parser.parse_args(argv)
-    result = measure(args.seconds)
+    result = measure(args.seconds, args.screenshots)
     result["bars_met"] = result["steps_per_s"] >= 2000 and result["frames_per_s"] >= 20
     print(json.dumps(result))
     return 0 if result["bars_met"] else 1

@@ -256,3 +256,14 @@ def test_command_prints_one_line_serves_the_page_and_stops_on_ctrl_c(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "nnscratch.cli", "playground", "--port", "70000"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and "expected a port number" in bad.stderr
+
+
+def test_a_run_that_diverges_by_itself_is_pushed_to_the_page(client):
+    with client.websocket_connect(WS) as ws:
+        _hello(ws, data="linear", lr=10, layers=[32, 32, 32], activations=["relu"])
+        ws.send_text('{"type": "play"}')
+        frame = _next(ws, "frame")
+        while frame["diverged"] is None:  # no message from the page: the server sends the stop itself
+            frame = _next(ws, "frame")
+    assert not frame["running"] and frame["step"] == frame["diverged"]["kept"]
+    assert frame["diverged"]["value"] in ("inf", "nan") and frame["loss"]["train"] is not None

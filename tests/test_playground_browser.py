@@ -148,3 +148,16 @@ def test_a_bad_csv_gets_its_one_line_error_in_the_page(page):
                                                       for i in range(60))}])
     wait_until(page, "window.playground.settings.data === 'csv' && window.playground.data.name === 'ok'")
     assert page.errors == []
+
+
+def test_divergence_is_shown_as_what_it_is(page):
+    page.get_by_label("データセット").select_option("linear")  # the page is in Japanese since the test above
+    wait_until(page, "window.playground.data.task === 'regression'")
+    page.get_by_label("学習率").focus()
+    page.keyboard.press("End")  # 10^1 = 10
+    wait_until(page, "window.playground.frame.lr === 10")
+    page.get_by_role("button", name="再生").click()
+    alert = page.get_by_role("alert")
+    wait_until(page, "window.playground.frame.diverged !== null")
+    assert "で誤差が inf になりました — 学習率を下げてください" in alert.inner_text()
+    assert page.get_by_role("button", name="再生").is_visible() and page.errors == []

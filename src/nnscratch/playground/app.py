@@ -210,10 +210,10 @@ async def _serve(ws: WebSocket, sid: str, sessions: dict[str, Session], lang: st
     reader = asyncio.create_task(read())
     limit = RateLimit(60, 120)
     session: Session | None = None
-    state = {"unit": None, "inflight": 0, "dirty": True, "sent": 0.0, "version": 0}
+    state = {"unit": None, "inflight": 0, "dirty": True, "sent": 0.0, "version": 0, "seen": None}
     try:
         while True:
-            wait = 1.0 / FPS if session is not None and session.running else 1.0
+            wait = 1.0 / FPS if session is not None and (session.running or state["dirty"]) else 0.25
             try:
                 left = max(0.001, wait - (time.monotonic() - state["sent"]))
                 text = await asyncio.wait_for(inbox.get(), left)
@@ -229,13 +229,15 @@ async def _serve(ws: WebSocket, sid: str, sessions: dict[str, Session], lang: st
                 continue
             now = time.monotonic()
             ready = state["inflight"] < IN_FLIGHT and now - state["sent"] >= 1 / FPS
-            due = state["dirty"] or session.version != state["version"] or (session.running and ready)
+            seen = (session.steps, session.running)  # a run that stopped by itself (diverged) is shown too
+            due = state["dirty"] or session.version != state["version"] or (ready and (
+                session.running or seen != state["seen"]))
             if due or (session.running and now - state["sent"] > 1.0):
                 if session.version != state["version"]:
                     state["version"] = session.version
                     await ws.send_text(json.dumps(views.points(session)))
                 await ws.send_text(await asyncio.to_thread(_frame_text, session, state["unit"]))
-                state.update(inflight=state["inflight"] + 1, dirty=False, sent=time.monotonic())
+                state.update(inflight=state["inflight"] + 1, dirty=False, sent=time.monotonic(), seen=seen)
     finally:
         reader.cancel()
         with contextlib.suppress(BaseException):

@@ -139,10 +139,10 @@ def frame(session: Session, unit: tuple[int, int] | None = None) -> dict[str, An
         if len(curve) > MAX_CURVE:
             del curve[1:-1:2]
     state["curve"] = [c[:5] for c in curve]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a diverging run's gradients may overflow: shown as missing
         grads = net.gradient(*rows["train"])
-    state["gradnorms"] = [[_num(np.linalg.norm(grads[f"W{i}"])), _num(np.linalg.norm(grads[f"b{i}"]))]
-                          for i in range(1, net.n_layers + 1)]
+        state["gradnorms"] = [[_num(np.linalg.norm(grads[f"W{i}"])), _num(np.linalg.norm(grads[f"b{i}"]))]
+                              for i in range(1, net.n_layers + 1)]
     state["weights"] = {k: np.round(v.astype(float), 4).tolist() for k, v in net.params.items()}
     state["activations"] = list(net.hidden)
     state["output"] = net.output
