@@ -34,7 +34,9 @@ MAX_CURVE = 600     # points of the loss curves kept (halved when full)
 
 
 def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype=np.uint8).tobytes()).decode("ascii")
+    """Cells 0..255 as base64 bytes (NaN of a diverging run → 0, ±inf → the ends)."""
+    cells = np.clip(np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0), 0, 255)
+    return base64.b64encode(cells.astype(np.uint8).tobytes()).decode("ascii")
 
 
 def _num(v: float | None) -> float | None:
@@ -90,9 +92,9 @@ def _grid(plane: Plane, net: Network) -> dict[str, Any]:
     p = np.column_stack([1 - y[:, 0], y[:, 0]]) if y.shape[1] == 1 else y
     k = p.shape[1]
     conf = (p.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)
-    cells = np.empty((len(p), 2), dtype=np.uint8)
+    cells = np.empty((len(p), 2))
     cells[:, 0] = p.argmax(axis=1)
-    cells[:, 1] = np.clip(conf * 255, 0, 255).round()
+    cells[:, 1] = (conf * 255).round()
     return {"kind": "class", "cells": _b64(cells)}
 
 
