@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -236,6 +238,7 @@ class Session:
         self._running.clear()
 
     def _work(self) -> None:
+        _lower_priority()
         while True:
             self._running.wait(0.5)
             self._free.wait(0.5)
@@ -262,3 +265,11 @@ class Session:
         self._closed = True
         self._running.set()
         self._thread.join(timeout=5)
+
+
+def _lower_priority() -> None:
+    """On Linux a thread has its own nice value: the training thread yields the CPU to the server's
+    thread and the browser, so the page stays smooth on a busy machine (the steps still take the rest)."""
+    if sys.platform.startswith("linux") and hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)

@@ -42,6 +42,7 @@
     st.layersKey = "";
     st.diagramKey = "";
     if (st.settings) renderLayers(st.settings);
+    if (st.info && st.frame) info(st.info);
     if (st.frame) draw(st.frame);
     if (st.trace) send({ type: "trace", part: st.trace.part, index: st.trace.index, lang });
     saveUrl();
@@ -303,10 +304,7 @@
           const e = document.createElementNS(NS, "line");
           const [ax, ay] = pos(l - 1, i), [bx, by] = pos(l, j);
           Object.entries({ x1: ax, y1: ay, x2: bx, y2: by }).forEach(([k, v]) => e.setAttribute(k, v));
-          e.addEventListener("mouseenter", () => {
-            const v = st.frame.weights["W" + l][i][j];
-            $("edge-info").textContent = t("weight_of", { l, i, j, v: fmt(v) });
-          });
+          e.addEventListener("mouseenter", () => info(() => t("weight_of", { l, i, j, v: fmt(st.frame.weights["W" + l][i][j]) })));
           svg.append(e);
           layer.push(e);
         }
@@ -325,7 +323,7 @@
           const pick = () => {
             st.unit = [l, u];
             send({ type: "unit", layer: l, unit: u });
-            $("edge-info").textContent = label + ": b = " + fmt(st.frame.weights["b" + l][u]);
+            info(() => t("unit_n", { l, u }) + ": b = " + fmt(st.frame.weights["b" + l][u]));
           };
           n.addEventListener("click", pick);
           n.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(); } });
@@ -342,6 +340,16 @@
         e.setAttribute("stroke", v >= 0 ? "#1f77b4" : "#ff7f0e");
         e.setAttribute("stroke-width", Math.min(6, 0.3 + 1.5 * Math.abs(v)).toFixed(2));
       }
+    }
+  }
+
+  function info(text) { // the line under the diagram, kept as a function so a language switch redraws it
+    st.info = text;
+    try {
+      $("edge-info").textContent = text();
+    } catch (e) { // the unit or weight is gone (a new network)
+      st.info = null;
+      $("edge-info").textContent = "";
     }
   }
 
