@@ -28,6 +28,7 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2 for its test cl
 
 from nnscratch.playground import export, views  # noqa: E402
 from nnscratch.playground.app import create_app  # noqa: E402
+from nnscratch.playground.security import host_allowed  # noqa: E402
 from nnscratch.playground.session import Session  # noqa: E402
 from nnscratch.playground.settings import Settings  # noqa: E402
 
@@ -174,6 +175,14 @@ def test_host_and_origin_are_checked(client):
     assert denied.value.status_code == 403
 
 
+def test_host_rules():
+    assert all(host_allowed(h) for h in ("127.0.0.1:80", "localhost", "[::1]:9", "127.8.9.10"))
+    assert not any(host_allowed(h) for h in ("evil.example", "127.0.0.1.evil.example:80", "10.0.0.5:80", ""))
+    # opened up with --host: that name and IP addresses (which DNS cannot re-point), never other names
+    assert host_allowed("box.lan:8000", "box.lan") and host_allowed("192.168.1.9:8000", "0.0.0.0")
+    assert not host_allowed("evil.example:8000", "0.0.0.0")
+
+
 def test_sizes_rates_and_bad_messages_get_one_line(client):
     big = client.post(f"/api/upload?token={TOKEN}&session=x", content=b"0" * (5 * 1024 * 1024 + 1))
     assert big.status_code == 413 and "larger than" in big.text
@@ -194,6 +203,9 @@ def test_sizes_rates_and_bad_messages_get_one_line(client):
         assert bad.json()["error"] == "data.csv, line 3, column 'x1': 'oops' is not a number"
         wide = client.post(f"/api/upload?token={TOKEN}&session={sid}", content=b"a,b,c,d\n1,2,3,0\n")
         assert "expected 2 numeric feature columns" in wide.json()["error"]
+        rows = b"a,b,c\n" + b"0,1,2\n" * 100_001
+        many = client.post(f"/api/upload?token={TOKEN}&session={sid}", content=rows)
+        assert many.json()["error"] == "upload.csv: 100,001 rows; the playground takes at most 100,000"
         for _ in range(130):
             ws.send_text('{"type": "ack"}')
         assert "too many messages" in _next(ws, "error")["message"]
@@ -201,6 +213,14 @@ def test_sizes_rates_and_bad_messages_get_one_line(client):
                            content=b"x0,x1,label\n" + b"".join(f"{i % 7},{i % 5},{i % 2}\n".encode()
                                                                for i in range(40)))
         assert good.status_code == 200 and good.json()["settings"]["data"] == "csv"
+        session = client.app.sessions[sid]
+        assert session.data.name == "upload" and len(session.data.x) == 40
+        regression = client.post(f"/api/upload?token={TOKEN}&session={sid}", headers={"X-Filename": "f.csv"},
+                                 content=b"x0,x1,y\n" + b"".join(f"{i},{i % 3},{i * 0.37}\n".encode()
+                                                                  for i in range(30)))
+        reply = regression.json()
+        assert reply["task"] == "regression" and reply["settings"]["output"] == "identity"
+        assert session.data.name == "f" and session.net.output == "identity"
     assert client.get(f"/?token={TOKEN}").status_code == 200  # the server keeps serving
 
 

@@ -101,6 +101,9 @@ def test_the_learning_rate_changes_live_and_keeps_the_weights(page):
     assert page.evaluate("window.playground.frame.step") == step
     assert page.evaluate("JSON.stringify(window.playground.frame.weights)") == w
     assert "lr=0.01" in page.url and "token=" in page.url
+    page.get_by_role("button", name="layer 2 unit 1").press("Enter")  # a unit's own output, by keyboard
+    wait_until(page, "window.playground.frame.unit && window.playground.frame.unit.layer === 2")
+    assert "layer 2 unit 1" in page.locator("#unit-info").inner_text()
 
 
 def test_a_clicked_sample_is_traced_with_nnscratch_trace_numbers(page, tmp_path):
@@ -161,3 +164,18 @@ def test_divergence_is_shown_as_what_it_is(page):
     wait_until(page, "window.playground.frame.diverged !== null")
     assert "で誤差が inf になりました — 学習率を下げてください" in alert.inner_text()
     assert page.get_by_role("button", name="再生").is_visible() and page.errors == []
+
+
+def test_the_benchmark_runs():
+    """benchmarks/bench_playground.py on one second, so that it cannot rot (its numbers mean nothing here)."""
+    import importlib.util
+    from pathlib import Path
+
+    need_program("chromium")
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_playground.py"
+    spec = importlib.util.spec_from_file_location("bench_playground", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.measure(1.0)
+    assert result["network"] == "2-8-8-2" and result["grid"] == "64x64"
+    assert result["steps_per_s"] > 0 and result["frames_per_s"] > 0

@@ -111,8 +111,7 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
             session = session_of(request.query_params.get("session"))
             body = await _body(request)
             data = await asyncio.to_thread(read_upload, body, request.headers.get("x-filename", "upload.csv"))
-            session.upload = data
-            settings = await asyncio.to_thread(session.apply, {"data": "csv"})
+            settings = await asyncio.to_thread(session.use_upload, data)
         except (ValueError, TypeError) as exc:
             return _error(str(exc))
         return JSONResponse({"ok": True, "rows": len(data.x), "task": data.task,

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -131,6 +132,20 @@ class Session:
         if new.speed != old.speed:
             self._pace = (time.perf_counter(), 0)
         return new
+
+    def use_upload(self, data: Dataset) -> Settings:
+        """Train on an uploaded (already checked) CSV from now on: a new run on it."""
+        with self.lock:
+            old, old_upload = self.settings, self.upload
+            self.upload, self.settings = data, replace(old, data="csv")
+            try:
+                self._build()
+            except (ValueError, TypeError):
+                self.upload, self.settings = old_upload, old
+                self._build()
+                raise
+        self._running.clear()
+        return self.settings
 
     def _live(self, old: Settings, new: Settings) -> None:
         """Training controls changed under the lock: the weights stay."""
