@@ -194,6 +194,10 @@ def test_sizes_rates_and_bad_messages_get_one_line(client):
         sid = _hello(ws, samples=100)
         ws.send_text(json.dumps({"type": "set", "settings": {"lr": "abc"}}))
         assert _next(ws, "error")["message"] == "lr: expected a number in [1e-05, 10], got 'abc'"
+        ws.send_text("[" * 16_000)
+        assert _next(ws, "error")["message"] == "message: not valid JSON"
+        deep = client.post(f"/api/trace?token={TOKEN}", content=b"[" * 100_000)
+        assert deep.status_code == 400 and "not valid JSON" in deep.json()["error"]
         ws.send_text("x" * 20_000)
         assert "at most 16,384" in _next(ws, "error")["message"]
         bad = client.post(f"/api/upload?token={TOKEN}&session={sid}",

@@ -131,8 +131,8 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
                 out = await asyncio.to_thread(views.gradcheck, session)
             else:
                 return _error(f"not found: /api/{what[:40]}", 404)
-        except json.JSONDecodeError:
-            return _error("body: not valid JSON")
+        except (json.JSONDecodeError, RecursionError):
+            return _error("body: not valid JSON (or nested too deeply)")
         except (ValueError, TypeError) as exc:
             return _error(str(exc))
         return JSONResponse(out, headers=_SECURE)
@@ -292,7 +292,7 @@ async def _message(text: str, limit: RateLimit, session: Session | None, sid: st
         if kind == "gradcheck":
             return await asyncio.to_thread(views.gradcheck, session), session
         raise ValueError(f"message: unknown type {kind!r:.40}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return {"type": "error", "message": "message: not valid JSON"}, session
     except (ValueError, TypeError) as exc:
         return {"type": "error", "message": str(exc)}, session
