@@ -153,6 +153,12 @@ def test_token_is_required_everywhere(client):
     assert client.get(f"/static/app.js?token={TOKEN}").status_code == 200
     assert client.get("/static/app.js", headers={"X-Playground-Token": TOKEN}).status_code == 200
     assert client.get(f"/static/..%2fapp.py?token={TOKEN}").status_code == 404
+    # the Japanese web font comes from the installed matplotlib-fontja (test extra), with its licence
+    need_module("matplotlib_fontja")
+    assert "@font-face" in client.get(f"/fonts.css?token={TOKEN}").text
+    assert client.get(f"/font/ipaexg.ttf?token={TOKEN}").content[:4] == b"\x00\x01\x00\x00"
+    assert "IPA" in client.get(f"/font/LICENSE.txt?token={TOKEN}").text
+    assert client.get(f"/font/other.ttf?token={TOKEN}").status_code == 404
     assert client.post("/api/gradcheck", json={}).status_code == 403
     with pytest.raises(WebSocketDenialResponse) as denied:
         with client.websocket_connect("ws://127.0.0.1:8000/ws?token=nope"):

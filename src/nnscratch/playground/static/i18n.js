@@ -25,7 +25,7 @@ window.I18N = {
     diverged: "ステップ {n} で誤差が {v} になりました — 学習率を下げてください (重みはステップ {k} のものを残しています)",
     gradcheck_ok: "誤差逆伝播と数値微分が一致 (最大相対誤差 {e}, {r} サンプル)",
     gradcheck_bad: "一致しません: 最大相対誤差 {e}", trace_of: "{p}データ #{i} (x = {x}) ステップ {s}, 学習率 {lr}; 更新は W ← W − 学習率 × ∂E/∂W",
-    unit_range: "出力の範囲 {a} 〜 {b}", csv_rows: "{n} 行を読み込みました",
+    unit_range: "出力の範囲 {a} 〜 {b}", csv_rows: "{n} 行を読み込みました", font_note: "日本語フォント",
   },
   en: {
     title: "nnscratch playground", run_controls: "Training controls", play: "Play", pause: "Pause",
@@ -51,6 +51,6 @@ window.I18N = {
     diverged: "the loss became {v} at step {n} — lower the learning rate (the weights of step {k} are kept)",
     gradcheck_ok: "back-propagation agrees with the numerical gradient (max relative error {e}, {r} samples)",
     gradcheck_bad: "they disagree: max relative error {e}", trace_of: "{p} sample #{i} (x = {x}) at step {s}, learning rate {lr}; the update is W ← W − lr × ∂E/∂W",
-    unit_range: "output from {a} to {b}", csv_rows: "read {n} rows",
+    unit_range: "output from {a} to {b}", csv_rows: "read {n} rows", font_note: "Japanese font",
   },
 };
