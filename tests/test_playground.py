@@ -17,28 +17,34 @@ import pytest
 from tests.needs import need_module
 
 import nnscratch
-
-need_module("starlette")
-need_module("httpx")
-need_module("uvicorn")
-
-with warnings.catch_warnings():  # Starlette 1.x suggests httpx2 for its test client; httpx works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient, WebSocketDenialResponse  # noqa: E402
-
-from nnscratch.playground import export, views  # noqa: E402
-from nnscratch.playground.app import create_app  # noqa: E402
-from nnscratch.playground.security import host_allowed  # noqa: E402
-from nnscratch.playground.session import Session  # noqa: E402
-from nnscratch.playground.settings import Settings  # noqa: E402
+from nnscratch.playground import export, views
+from nnscratch.playground.security import host_allowed
+from nnscratch.playground.session import Session
+from nnscratch.playground.settings import Settings
 
 TOKEN = "test-token"
 BASE = "http://127.0.0.1:8000"
 WS = "ws://127.0.0.1:8000/ws?token=" + TOKEN
 
 
+def _denied():
+    """Starlette's exception for a refused WebSocket handshake (the playground extra is there)."""
+    from starlette.testclient import WebSocketDenialResponse
+
+    return WebSocketDenialResponse
+
+
 @pytest.fixture
 def client():
+    """The app in Starlette's test client (the server's parts need the playground extra)."""
+    for name in ("starlette", "httpx", "uvicorn", "websockets"):
+        need_module(name)
+    with warnings.catch_warnings():  # Starlette 1.x suggests httpx2 for its test client; httpx works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from nnscratch.playground.app import create_app
+
     with TestClient(create_app(token=TOKEN, lang="en"), base_url=BASE) as c:
         yield c
 
@@ -160,7 +166,7 @@ def test_token_is_required_everywhere(client):
     assert "IPA" in client.get(f"/font/LICENSE.txt?token={TOKEN}").text
     assert client.get(f"/font/other.ttf?token={TOKEN}").status_code == 404
     assert client.post("/api/gradcheck", json={}).status_code == 403
-    with pytest.raises(WebSocketDenialResponse) as denied:
+    with pytest.raises(_denied()) as denied:
         with client.websocket_connect("ws://127.0.0.1:8000/ws?token=nope"):
             pass
     assert denied.value.status_code == 403 and b"needs its token" in denied.value.content
@@ -175,7 +181,7 @@ def test_host_and_origin_are_checked(client):
     assert foreign.status_code == 403 and "another site" in foreign.text
     same = client.post(f"/api/gradcheck?token={TOKEN}", json={}, headers={"Origin": BASE})
     assert same.status_code == 400 and "session" in same.json()["error"]
-    with pytest.raises(WebSocketDenialResponse) as denied:
+    with pytest.raises(_denied()) as denied:
         with client.websocket_connect(WS, headers={"Origin": "http://evil.example"}):
             pass
     assert denied.value.status_code == 403
@@ -266,6 +272,7 @@ def test_trace_equals_nnscratch_trace_and_gradcheck_and_downloads(client, tmp_pa
 
 
 def test_command_prints_one_line_serves_the_page_and_stops_on_ctrl_c(tmp_path):
+    need_module("uvicorn")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "nnscratch.cli", "playground", "--no-browser", "--port", "0",
                "--lang", "en"]
