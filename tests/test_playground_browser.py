@@ -102,8 +102,7 @@ def test_the_learning_rate_changes_live_and_keeps_the_weights(page):
     assert page.evaluate("JSON.stringify(window.playground.frame.weights)") == w
     assert "lr=0.01" in page.url and "token=" in page.url
     page.get_by_role("button", name="layer 2 unit 1").press("Enter")  # a unit's own output, by keyboard
-    wait_until(page, "window.playground.frame.unit && window.playground.frame.unit.layer === 2")
-    assert "layer 2 unit 1" in page.locator("#unit-info").inner_text()
+    wait_until(page, "document.getElementById('unit-info').textContent.startsWith('layer 2 unit 1: output')")
 
 
 def test_a_clicked_sample_is_traced_with_nnscratch_trace_numbers(page, tmp_path):
@@ -167,15 +166,18 @@ def test_divergence_is_shown_as_what_it_is(page):
 
 
 def test_the_benchmark_runs():
-    """benchmarks/bench_playground.py on one second, so that it cannot rot (its numbers mean nothing here)."""
-    import importlib.util
+    """benchmarks/bench_playground.py on one second, so that it cannot rot (its numbers mean nothing here;
+    exit status 1 only says a bar was missed on this busy machine). A child process: Playwright's sync API
+    cannot start a second time inside this module's running one."""
+    import json
     from pathlib import Path
 
     need_program("chromium")
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_playground.py"
-    spec = importlib.util.spec_from_file_location("bench_playground", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    result = bench.measure(1.0)
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_playground.py"
+    run = subprocess.run([sys.executable, str(bench), "--seconds", "1"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode in (0, 1), run.stderr
+    result = json.loads(run.stdout)
     assert result["network"] == "2-8-8-2" and result["grid"] == "64x64"
     assert result["steps_per_s"] > 0 and result["frames_per_s"] > 0
+    assert result["bars_met"] == (run.returncode == 0)
