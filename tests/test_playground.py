@@ -126,6 +126,20 @@ def test_divergence_is_reported_and_the_last_good_weights_kept():
         s.close()
 
 
+def test_weights_that_overflow_at_the_end_of_a_chunk_are_caught_there():
+    s = Session(Settings.checked({"samples": 50}))
+    try:
+        s.step(5)
+        s.net.params["W1"][0, 0] = np.inf  # as the chunk's last update leaves them, before the next step
+        s.step(0)
+        assert s.diverged == {"step": 6, "value": "nan", "kept": 4, "lr": 0.03} and s.steps == 4
+        frame = views.frame(s)
+        json.loads(json.dumps(frame, allow_nan=False))
+        assert frame["diverged"]["kept"] == 4
+    finally:
+        s.close()
+
+
 def test_the_script_reproduces_the_weights_bit_for_bit(tmp_path):
     s = Session(Settings.checked({"data": "spiral", "samples": 150, "optimizer": "adam", "lr": 0.01}))
     try:

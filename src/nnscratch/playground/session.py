@@ -234,6 +234,9 @@ class Session:
                     self._epoch_iter = None
                 if not done & 15 and (clock() > deadline or not free()):
                     break
+            if self.diverged is None and not all(np.isfinite(p).all() for p in params.values()):
+                # the chunk ended right after an update that overflowed: what the next step would find
+                self._diverge(math.nan)
         return done
 
     def _diverge(self, loss: float) -> None:

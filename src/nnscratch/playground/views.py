@@ -145,10 +145,16 @@ def frame(session: Session, unit: tuple[int, int] | None = None) -> dict[str, An
         grads = net.gradient(*rows["train"])
         state["gradnorms"] = [[_num(np.linalg.norm(grads[f"W{i}"])), _num(np.linalg.norm(grads[f"b{i}"]))]
                               for i in range(1, net.n_layers + 1)]
-    state["weights"] = {k: np.round(v.astype(float), 4).tolist() for k, v in net.params.items()}
+    state["weights"] = {k: _weights(v) for k, v in net.params.items()}
     state["activations"] = list(net.hidden)
     state["output"] = net.output
     return state
+
+
+def _weights(w: np.ndarray) -> list:
+    """Rounded weights for the diagram; NaN/inf (a step that is blowing up, before it is caught) → null."""
+    a = np.round(w.astype(np.float64), 4)
+    return a.tolist() if np.isfinite(a).all() else np.where(np.isfinite(a), a, None).tolist()
 
 
 def _sample(session: Session, part: str, index: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
