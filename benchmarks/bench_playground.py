@@ -99,7 +99,7 @@ def measure(seconds: float, screenshots: str | None = None) -> dict:
             browser.close()
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
+        proc.communicate(timeout=20)
     dt = (t1 - t0) / 1000
     return {"network": "-".join(map(str, sizes)), "points": 500, "batch": 10, "grid": f"{grid}x{grid}",
             "seconds": round(dt, 2), "steps_per_s": round((s1 - s0) / dt),

@@ -65,9 +65,10 @@ def page():
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=20)
+            proc.communicate(timeout=20)  # also closes the pipes
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.communicate()
 
 
 def _pixels(png: bytes) -> np.ndarray:
