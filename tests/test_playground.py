@@ -307,6 +307,10 @@ def test_command_prints_one_line_serves_the_page_and_stops_on_ctrl_c(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "nnscratch.cli", "playground", "--port", "70000"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and "expected a port number" in bad.stderr
+    helped = subprocess.run([sys.executable, "-m", "nnscratch.cli", "playground", "--help"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: nnscratch playground")
+    assert all(flag in helped.stdout for flag in ("--port", "--host", "--no-browser", "--lang"))
 
 
 def test_a_run_that_diverges_by_itself_is_pushed_to_the_page(client):
