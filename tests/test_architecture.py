@@ -20,7 +20,7 @@ LAYERS = [
     ("spec report", 7),
     ("model modelfile generative", 8),
     ("sklearn sweep", 9),
-    ("cli lab", 10),
+    ("cli lab playground", 10),
 ]
 MAX_LINES = 420  # "about 400"
 

@@ -87,15 +87,7 @@ class Model:
         are set before the first epoch); ``checkpoint``/``resume``/``verbose`` (in a notebook a progress
         bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`.
         """
-        data = self._data(x, y, name)
-        train_part, val_part, test_part = split(data, self.spec.val_split, self.spec.test_split,
-                                                self.spec.split_seed)
-        self._setup(data, train_part)
-        (xtr, ytr), (xva, yva), (xte, yte) = (self._prepare(p) for p in (train_part, val_part, test_part))
-        self.parts = {"train": len(xtr), "validation": len(xva), "test": len(xte)}
-        self._held_out = test_part if len(xte) else None
-        self.network = self._new_network(data)
-        self._optimizer = self.spec.make_optimizer()
+        (xtr, ytr), (xva, yva), (xte, yte) = self.prepare(x, y, name=name).values()
         cbs: list[Callback] = []
         if self.spec.early_stopping:
             cbs.append(EarlyStopping(patience=self.spec.early_stopping, monitor="val_loss"))
@@ -108,6 +100,22 @@ class Model:
                                    verbose=verbose)
         self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
         return self
+
+    def prepare(self, x: object = None, y: object = None, *, name: str | None = None
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`fit` up to its first step: take the data as ``fit`` does, split it, fit the scaling
+        and the target encoding on the training part, build the untrained network (and optimizer).
+        Returns ``{"train", "validation", "test"}`` → (rows, targets) as the network sees them, for a
+        caller that trains step by step itself (the playground's :class:`~nnscratch.Trainer`)."""
+        data = self._data(x, y, name)
+        parts = split(data, self.spec.val_split, self.spec.test_split, self.spec.split_seed)
+        self._setup(data, parts[0])
+        prepared = {k: self._prepare(p) for k, p in zip(("train", "validation", "test"), parts, strict=True)}
+        self.parts = {k: len(v[0]) for k, v in prepared.items()}
+        self._held_out = parts[2] if len(parts[2][0]) else None
+        self.network = self._new_network(data)
+        self._optimizer = self.spec.make_optimizer()
+        return prepared
 
     def partial_fit(self, x: object, y: object, *, classes: Sequence[object] | None = None) -> Model:
         """One epoch on this batch, continuing the optimizer's state (逐次学習): the first call fits

@@ -25,7 +25,9 @@ EXIT_INTERRUPTED = 130
 __all__ = ["main", "build_parser", "COMMANDS", "LAB_COMMANDS"]
 
 # the package's own commands, in the order of 'nnscratch --help'; each module has register(subparsers)
-COMMANDS = ("train", "sweep", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream")
+COMMANDS = (
+    "train", "sweep", "evaluate", "predict", "summary", "datasets", "gradcheck", "stream", "playground",
+)
 # the lab provides these sub-commands (each module has register(subparsers))
 LAB_COMMANDS = ("nnscratch.lab.trace_cli", "nnscratch.lab.plot_cli")
 # what the lab's commands write: command -> (attribute, option); checked by the one output guard

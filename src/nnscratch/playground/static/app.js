@@ -1,0 +1,460 @@
+// nnscratch playground: the page only draws what the Python server sends and sends the learner's
+// controls back; all training happens in the library itself (no JavaScript copy of the network).
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const token = document.querySelector('meta[name="nnscratch-token"]').content;
+  const FIELDS = ["data", "noise", "samples", "test_ratio", "data_seed", "preprocess", "layers", "activations",
+    "output", "init", "seed", "optimizer", "lr", "batch", "weight_decay", "speed"];
+  const ACTS = ["tanh", "relu", "sigmoid", "leaky_relu", "identity"];
+  const PALETTE = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+    [140, 86, 75], [227, 119, 194], [127, 127, 127]];
+  const st = { settings: null, session: null, data: null, frame: null, unit: null, trace: null,
+    frames: 0, ws: null, layersKey: "", diagramKey: "", pending: null };
+  window.playground = st; // for tests and the benchmark: st.frames counts frames drawn
+  let lang = new URLSearchParams(location.search).get("lang") || document.documentElement.lang || "ja";
+  if (!(lang in window.I18N)) lang = "ja";
+
+  function t(key, vars) {
+    let s = window.I18N[lang][key] || window.I18N.en[key] || key;
+    for (const k in vars || {}) s = s.split("{" + k + "}").join(String(vars[k]));
+    return s;
+  }
+  const fmt = (v) => (v === null || v === undefined ? "–" : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+    ? v.toExponential(2) : (+v.toPrecision(4)).toString());
+  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const send = (obj) => { if (st.ws && st.ws.readyState === 1) st.ws.send(JSON.stringify(obj)); };
+  const change = (fields) => send({ type: "set", settings: fields });
+
+  function alertLine(text) {
+    const a = $("alert");
+    a.hidden = !text;
+    a.textContent = text || "";
+  }
+
+  // ------------------------------------------------------------ language and URL state
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-label]").forEach((el) => el.setAttribute("aria-label", t(el.dataset.i18nLabel)));
+    document.title = t("title");
+    $("lang").value = lang;
+    st.layersKey = "";
+    st.diagramKey = "";
+    if (st.settings) renderLayers(st.settings);
+    if (st.info && st.frame) info(st.info);
+    if (st.frame) draw(st.frame);
+    if (st.trace) send({ type: "trace", part: st.trace.part, index: st.trace.index, lang });
+    saveUrl();
+  }
+
+  function readUrl() {
+    const q = new URLSearchParams(location.search);
+    const s = {};
+    for (const f of FIELDS) if (q.has(f)) s[f] = q.get(f);
+    return s;
+  }
+
+  function saveUrl() {
+    if (!st.settings) return;
+    const q = new URLSearchParams();
+    q.set("token", token);
+    q.set("lang", lang);
+    for (const f of FIELDS) {
+      const v = st.settings[f];
+      q.set(f, Array.isArray(v) ? v.join("-") : String(v));
+    }
+    history.replaceState(null, "", "?" + q.toString());
+  }
+
+  // ------------------------------------------------------------ controls
+  function setSettings(s) {
+    st.settings = s;
+    document.querySelectorAll("[data-setting]").forEach((el) => {
+      if (document.activeElement !== el || el.tagName === "SELECT") el.value = String(s[el.dataset.setting]);
+    });
+    $("noise-out").textContent = s.noise;
+    $("test_ratio-out").textContent = s.test_ratio;
+    $("lr").value = Math.log10(s.lr).toFixed(1);
+    $("lr-out").textContent = fmt(s.lr);
+    $("lr").setAttribute("aria-valuetext", fmt(s.lr)); // the slider moves log10(lr); say the rate itself
+    const mode = s.batch === "full" || s.batch === "online" ? s.batch : "mini";
+    $("batchmode").value = mode;
+    $("batchsize").disabled = mode !== "mini";
+    if (mode === "mini") $("batchsize").value = s.batch;
+    renderLayers(s);
+    saveUrl();
+  }
+
+  function renderLayers(s) {
+    const key = JSON.stringify([s.layers, s.activations, lang]);
+    if (key === st.layersKey) return;
+    st.layersKey = key;
+    const box = $("layers");
+    box.textContent = "";
+    $("layer-count").textContent = String(s.layers.length);
+    s.layers.forEach((units, i) => {
+      const fs = document.createElement("fieldset");
+      const lg = document.createElement("legend");
+      lg.textContent = t("layer_n", { n: i + 1 });
+      const num = document.createElement("input");
+      Object.assign(num, { type: "number", min: 1, max: 32, value: units });
+      num.setAttribute("aria-label", t("layer_n", { n: i + 1 }) + " " + t("units"));
+      num.addEventListener("change", () => {
+        const layers = st.settings.layers.slice();
+        layers[i] = Math.max(1, Math.min(32, parseInt(num.value, 10) || 1));
+        change({ layers, activations: st.settings.activations });
+      });
+      const sel = document.createElement("select");
+      sel.setAttribute("aria-label", t("layer_n", { n: i + 1 }) + " " + t("activation"));
+      for (const a of ACTS) sel.add(new Option(a, a, false, a === s.activations[i]));
+      sel.addEventListener("change", () => {
+        const activations = st.settings.activations.slice();
+        activations[i] = sel.value;
+        change({ activations });
+      });
+      fs.append(lg, num, sel);
+      box.append(fs);
+    });
+  }
+
+  function bindControls() {
+    document.querySelectorAll("[data-setting]").forEach((el) => {
+      el.addEventListener("change", () => change({ [el.dataset.setting]: el.value }));
+      if (el.type === "range") el.addEventListener("input", () => { $(el.id + "-out").textContent = el.value; });
+    });
+    let lrTimer = null;
+    $("lr").addEventListener("input", () => {
+      const lr = +Math.pow(10, +$("lr").value).toPrecision(3);
+      $("lr-out").textContent = fmt(lr);
+      $("lr").setAttribute("aria-valuetext", fmt(lr));
+      clearTimeout(lrTimer);
+      lrTimer = setTimeout(() => change({ lr }), 120);
+    });
+    const batch = () => change({ batch: $("batchmode").value === "mini" ? ($("batchsize").value || "10") : $("batchmode").value });
+    $("batchmode").addEventListener("change", batch);
+    $("batchsize").addEventListener("change", batch);
+    $("add-layer").addEventListener("click", () => {
+      const s = st.settings;
+      if (s.layers.length < 6) change({ layers: [...s.layers, 4], activations: [...s.activations, s.activations.at(-1) || "tanh"] });
+    });
+    $("remove-layer").addEventListener("click", () => {
+      const s = st.settings;
+      if (s.layers.length) change({ layers: s.layers.slice(0, -1), activations: s.activations.slice(0, -1) });
+    });
+    $("play").addEventListener("click", () => send({ type: st.frame && st.frame.running ? "pause" : "play" }));
+    for (const k of ["step", "epoch", "reset"]) $(k).addEventListener("click", () => send({ type: k }));
+    $("lang").addEventListener("change", () => { lang = $("lang").value; applyLang(); });
+    $("trace").addEventListener("click", () => traceSample($("trace-part").value, parseInt($("trace-index").value, 10) || 0));
+    $("gradcheck").addEventListener("click", () => { $("gradcheck-out").textContent = "…"; send({ type: "gradcheck" }); });
+    $("csv").addEventListener("change", upload);
+    $("plane").addEventListener("click", clickPlane);
+  }
+
+  function traceSample(part, index) {
+    $("trace-part").value = part;
+    $("trace-index").value = index;
+    send({ type: "trace", part, index, lang });
+  }
+
+  async function upload() {
+    const file = $("csv").files[0];
+    const out = $("csv-error");
+    if (!file) return;
+    out.className = "error";
+    if (file.size > 5 * 1024 * 1024) { out.textContent = `${file.name}: larger than 5 MB`; return; }
+    const name = file.name.replace(/[^A-Za-z0-9._-]/g, "_");
+    const r = await fetch(`/api/upload?session=${encodeURIComponent(st.session)}`, {
+      method: "POST", body: file, headers: { "X-Playground-Token": token, "X-Filename": name, "Content-Type": "text/csv" } });
+    const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+    if (body.error) { out.textContent = body.error; return; }
+    out.className = "ok";
+    out.textContent = t("csv_rows", { n: body.rows });
+    setSettings(body.settings);
+  }
+
+  // ------------------------------------------------------------ drawing
+  function mix(c, a) { return c.map((v) => Math.round(255 * (1 - a) + v * a)); }
+  function valueColour(v) { // 0..1: blue – white – orange
+    return v < 0.5 ? mix(PALETTE[0], 1 - 2 * v) : mix(PALETTE[1], 2 * v - 1);
+  }
+  function pointColour(y) {
+    const d = st.data;
+    if (d.task === "regression") return valueColour((y - d.vrange[0]) / (d.vrange[1] - d.vrange[0] || 1));
+    return PALETTE[y % PALETTE.length];
+  }
+
+  function toPixel(x0, x1, w, h) {
+    const b = st.data.bounds; // lo0, lo1, hi0, hi1
+    return [(x0 - b[0]) / (b[2] - b[0]) * w, (b[3] - x1) / (b[3] - b[1]) * h];
+  }
+
+  function heat(canvas, cells, G, colour) {
+    const off = document.createElement("canvas");
+    off.width = off.height = G;
+    const octx = off.getContext("2d");
+    const img = octx.createImageData(G, G);
+    for (let i = 0; i < G * G; i++) {
+      const c = colour(cells, i);
+      img.data.set([c[0], c[1], c[2], 255], 4 * i);
+    }
+    octx.putImageData(img, 0, 0);
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    return ctx;
+  }
+
+  function drawPlane(f) {
+    const c = $("plane"), G = st.data.grid, cells = b64(f.grid.cells);
+    const colour = f.grid.kind === "class"
+      ? (a, i) => mix(PALETTE[a[2 * i] % PALETTE.length], 0.12 + 0.55 * a[2 * i + 1] / 255)
+      : (a, i) => valueColour(a[i] / 255);
+    const ctx = heat(c, cells, G, colour);
+    for (const part of ["train", "test"]) {
+      const p = st.data[part];
+      for (let k = 0; k < p.i.length; k++) {
+        const [x, y] = toPixel(p.x0[k], p.x1[k], c.width, c.height);
+        ctx.beginPath();
+        ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
+        ctx.fillStyle = `rgb(${pointColour(p.y[k]).join(",")})`;
+        ctx.fill();
+        ctx.lineWidth = part === "train" ? 1 : 1.6;
+        ctx.strokeStyle = part === "train" ? "#fff" : "#111";
+        ctx.stroke();
+      }
+    }
+    if (st.trace) {
+      const [x, y] = toPixel(st.trace.raw[0], st.trace.raw[1], c.width, c.height);
+      ctx.beginPath();
+      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "#000";
+      ctx.stroke();
+    }
+  }
+
+  function clickPlane(ev) {
+    if (!st.data) return;
+    const c = $("plane"), r = c.getBoundingClientRect();
+    const mx = (ev.clientX - r.left) * c.width / r.width, my = (ev.clientY - r.top) * c.height / r.height;
+    let best = null, bestD = 100;
+    for (const part of ["train", "test"]) {
+      const p = st.data[part];
+      for (let k = 0; k < p.i.length; k++) {
+        const [x, y] = toPixel(p.x0[k], p.x1[k], c.width, c.height);
+        const d = (x - mx) ** 2 + (y - my) ** 2;
+        if (d < bestD) { bestD = d; best = [part, p.i[k]]; }
+      }
+    }
+    if (best) traceSample(best[0], best[1]);
+  }
+
+  function drawCurve(f) {
+    const c = $("curve"), ctx = c.getContext("2d"), w = c.width, h = c.height;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, w, h);
+    const pts = f.curve;
+    if (!pts.length) return;
+    const x0 = pts[0][0], x1 = Math.max(pts.at(-1)[0], x0 + 1);
+    let top = 0;
+    for (const p of pts) for (const v of [p[1], p[2]]) if (v !== null && v > top) top = v;
+    top = top || 1;
+    const line = (col, idx, dash) => {
+      ctx.beginPath();
+      ctx.setLineDash(dash);
+      let started = false;
+      for (const p of pts) {
+        if (p[idx] === null) continue;
+        const x = 30 + (p[0] - x0) / (x1 - x0) * (w - 40), y = h - 18 - p[idx] / top * (h - 30);
+        if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        started = true;
+      }
+      ctx.strokeStyle = col;
+      ctx.lineWidth = 2;
+      ctx.stroke();
+      ctx.setLineDash([]);
+    };
+    line("#1f77b4", 1, []);
+    line("#d62728", 2, [5, 3]);
+    ctx.fillStyle = "#333";
+    ctx.font = "11px sans-serif";
+    ctx.fillText(fmt(top), 2, 12);
+    ctx.fillText("0", 2, h - 18);
+    ctx.fillText(`${t("train_loss")} ${fmt(f.loss.train)}`, 40, 12);
+    ctx.fillStyle = "#d62728";
+    ctx.fillText(`${t("test_loss")} ${fmt(f.loss.test)}`, 200, 12);
+    ctx.fillStyle = "#333";
+    ctx.fillText(`${x0}`, 30, h - 4);
+    ctx.fillText(`${pts.at(-1)[0]}`, w - 50, h - 4);
+  }
+
+  function drawDiagram(f) {
+    const sizes = st.data.sizes, svg = $("diagram"), W = +svg.getAttribute("width"), H = +svg.getAttribute("height");
+    const key = JSON.stringify([sizes, lang]);
+    const pos = (l, u) => [20 + l * (W - 40) / (sizes.length - 1), (u + 0.5) * H / sizes[l]];
+    if (key !== st.diagramKey) {
+      st.diagramKey = key;
+      svg.textContent = "";
+      const NS = "http://www.w3.org/2000/svg";
+      st.edges = [];
+      for (let l = 1; l < sizes.length; l++) {
+        const layer = [];
+        for (let i = 0; i < sizes[l - 1]; i++) for (let j = 0; j < sizes[l]; j++) {
+          const e = document.createElementNS(NS, "line");
+          const [ax, ay] = pos(l - 1, i), [bx, by] = pos(l, j);
+          Object.entries({ x1: ax, y1: ay, x2: bx, y2: by }).forEach(([k, v]) => e.setAttribute(k, v));
+          e.addEventListener("mouseenter", () => info(() => t("weight_of", { l, i, j, v: fmt(st.frame.weights["W" + l][i][j]) })));
+          svg.append(e);
+          layer.push(e);
+        }
+        st.edges.push(layer);
+      }
+      for (let l = 0; l < sizes.length; l++) for (let u = 0; u < sizes[l]; u++) {
+        const n = document.createElementNS(NS, "circle");
+        const [x, y] = pos(l, u);
+        Object.entries({ cx: x, cy: y, r: Math.max(3, Math.min(8, H / sizes[l] / 3)) }).forEach(([k, v]) => n.setAttribute(k, v));
+        n.setAttribute("class", l === 0 ? "unit input" : "unit");
+        if (l > 0) {
+          const label = t("unit_n", { l, u });
+          n.setAttribute("tabindex", "0");
+          n.setAttribute("role", "button");
+          n.setAttribute("aria-label", label);
+          const pick = () => {
+            st.unit = [l, u];
+            send({ type: "unit", layer: l, unit: u });
+            info(() => t("unit_n", { l, u }) + ": b = " + fmt(st.frame.weights["b" + l][u]));
+          };
+          n.addEventListener("click", pick);
+          n.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(); } });
+        } else n.setAttribute("aria-label", t("input_n", { u }));
+        svg.append(n);
+      }
+    }
+    for (let l = 1; l < sizes.length; l++) {
+      const Wl = f.weights["W" + l];
+      if (!Wl || !st.edges[l - 1]) continue;
+      let k = 0;
+      for (let i = 0; i < sizes[l - 1]; i++) for (let j = 0; j < sizes[l]; j++) {
+        const v = Wl[i][j], e = st.edges[l - 1][k++];
+        e.setAttribute("stroke", v >= 0 ? "#1f77b4" : "#ff7f0e");
+        e.setAttribute("stroke-width", Math.min(6, 0.3 + 1.5 * Math.abs(v)).toFixed(2));
+      }
+    }
+  }
+
+  function info(text) { // the line under the diagram, kept as a function so a language switch redraws it
+    st.info = text;
+    try {
+      $("edge-info").textContent = text();
+    } catch (e) { // the unit or weight is gone (a new network)
+      st.info = null;
+      $("edge-info").textContent = "";
+    }
+  }
+
+  function drawUnit(f) {
+    const u = f.unit;
+    if (!u) { $("unit-info").textContent = ""; return; }
+    heat($("unit"), b64(u.cells), st.data.grid, (a, i) => valueColour(a[i] / 255));
+    $("unit-info").textContent = `${t("unit_n", { l: u.layer, u: u.unit })}: ${t("unit_range", { a: fmt(u.min), b: fmt(u.max) })}`;
+  }
+
+  function drawGradnorms(f) {
+    const box = $("gradnorms");
+    box.textContent = "";
+    f.gradnorms.forEach(([gw], i) => {
+      const row = document.createElement("div");
+      row.className = "bar";
+      const pct = gw ? Math.max(1, Math.min(100, (Math.log10(gw) + 8) / 9 * 100)) : 0;
+      const name = document.createElement("span"), track = document.createElement("span");
+      const fill = document.createElement("span"), value = document.createElement("span");
+      name.textContent = `W${i + 1}`;
+      track.className = "track";
+      fill.className = "fill";
+      fill.style.width = `${pct}%`; // CSSOM, allowed by the page's Content-Security-Policy
+      value.textContent = fmt(gw);
+      track.append(fill);
+      row.append(name, track, value);
+      box.append(row);
+    });
+  }
+
+  function draw(f) {
+    if (!st.data || f.version !== st.data.version) return;
+    drawPlane(f);
+    drawCurve(f);
+    drawDiagram(f);
+    drawUnit(f);
+    drawGradnorms(f);
+    $("stepcount").textContent = f.step;
+    $("epochcount").textContent = f.epoch;
+    const acc = f.accuracy.train === null ? "" : ` · ${t("train_acc")} ${(100 * f.accuracy.train).toFixed(1)}% · ${t("test_acc")} ${f.accuracy.test === null ? "–" : (100 * f.accuracy.test).toFixed(1) + "%"}`;
+    $("scores").textContent = `${t("train_loss")} ${fmt(f.loss.train)} · ${t("test_loss")} ${fmt(f.loss.test)}${acc}`;
+    $("play").textContent = t(f.running ? "pause" : "play");
+    $("play").setAttribute("aria-pressed", f.running ? "true" : "false");
+    $("h-out").textContent = t(st.data.task === "regression" ? "boundary_regression" : "boundary");
+    const d = f.diverged;
+    alertLine(d ? t("diverged", { n: d.step, v: d.value, k: d.kept }) : "");
+  }
+
+  // ------------------------------------------------------------ the connection
+  function handle(m) {
+    if (m.type === "hello") {
+      st.session = m.session;
+      const q = `token=${encodeURIComponent(token)}&session=${encodeURIComponent(m.session)}`;
+      $("dl-model").href = `/api/model.npz?${q}`;
+      $("dl-script").href = `/api/reproduce.py?${q}`;
+      setSettings(m.settings);
+    } else if (m.type === "settings") {
+      alertLine("");
+      setSettings(m.settings);
+    } else if (m.type === "data") {
+      st.data = m;
+      st.trace = null;
+      st.diagramKey = "";
+    } else if (m.type === "frame") {
+      st.frame = m;
+      st.received = (st.received || 0) + 1;
+      if (JSON.stringify(m.settings) !== JSON.stringify(st.settings)) setSettings(m.settings);
+      if (!st.pending) {
+        st.pending = true;
+        requestAnimationFrame(() => {
+          st.pending = false;
+          const t0 = performance.now();
+          draw(st.frame);
+          st.drawMs = performance.now() - t0; // for the benchmark: the page's own cost of one frame
+          st.frames += 1;
+          send({ type: "ack", n: st.received });
+          st.received = 0;
+        });
+      }
+    } else if (m.type === "trace") {
+      st.trace = m;
+      $("trace-head").textContent = t("trace_of", { p: t(m.part), i: m.index, x: "(" + m.raw.map(fmt).join(", ") + ")", s: m.step, lr: fmt(m.lr) });
+      $("trace-text").textContent = m.text;
+      $("trace-text").dataset.part = m.part;
+      $("trace-text").dataset.index = m.index;
+      $("trace-text").dataset.step = m.step;
+      if (st.frame) drawPlane(st.frame);
+    } else if (m.type === "gradcheck") {
+      $("gradcheck-out").textContent = (m.ok ? t("gradcheck_ok", { e: m.max.toExponential(2), r: m.rows }) : t("gradcheck_bad", { e: m.max.toExponential(2) }))
+        + (m.warning ? " — " + m.warning : "");
+    } else if (m.type === "error") {
+      alertLine(m.message);
+      if (!st.session) st.ws.send(JSON.stringify({ type: "hello", settings: {} }));
+    }
+  }
+
+  function connect() {
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    st.ws = ws;
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", settings: readUrl() }));
+    ws.onmessage = (ev) => handle(JSON.parse(ev.data));
+    ws.onclose = (ev) => alertLine(`connection closed (${ev.code}${ev.reason ? ": " + ev.reason : ""}); reload the page`);
+  }
+
+  bindControls();
+  applyLang();
+  connect();
+})();
