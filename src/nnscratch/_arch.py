@@ -72,3 +72,28 @@ def _init_std(init: object, n_in: int) -> float:
             f"init: expected 'he', 'xavier' or a non-negative, finite standard deviation, got {init!r}"
         )
     return float(init)
+
+
+def layer_rows(net: object) -> list[tuple[str, str, str, str]]:
+    """(layer, shape, activation, parameter count) of each weight layer of a Network, as text."""
+    rows = []
+    for i, affine in enumerate(net.affines, start=1):
+        W = net.params[affine.w_key]
+        act = net.hidden[i - 1] if i <= len(net.hidden) else f"{net.output} + {net.loss_name}"
+        count = W.size + net.params[affine.b_key].size
+        rows.append((f"W{i}, b{i}", f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
+    return rows
+
+
+def summary_text(title: str, rows: list[tuple[str, str, str, str]], n_params: int) -> str:
+    """The summary table of :meth:`Network.summary`: columns aligned, counts to the right."""
+    rows = [("layer", "shape", "activation", "params"), *rows]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    lines = [title]
+    for j, r in enumerate(rows):
+        cells = enumerate(zip(r, widths, strict=True))
+        lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in cells))
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append(f"total parameters: {n_params:,}")
+    return "\n".join(lines)

@@ -12,7 +12,6 @@ load (:mod:`nnscratch.modelfile`), so a file from someone else cannot make the p
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Sequence
@@ -177,7 +176,8 @@ class Model:
             source = name
             self.spec = self.spec.replace(data=name)
         self._data_checks(data)
-        self.provenance = {"data": source, "data_source": data.source, "data_fingerprint": _fingerprint(data)}
+        self.provenance = {"data": source, "data_source": data.source,
+                           "data_fingerprint": _file.fingerprint(data)}
         return data
 
     def _data_checks(self, data: datasets.Dataset) -> None:
@@ -415,12 +415,3 @@ def load(path: str | os.PathLike) -> Model:
     >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
     """
     return Model.load(path)
-
-
-def _fingerprint(data: datasets.Dataset) -> str:
-    """SHA-256 of the data's arrays (the first 16 hex digits): the same data gives the same print."""
-    h = hashlib.sha256()
-    for a in (data.x, data.y):
-        h.update(str((a.dtype.str, a.shape)).encode())
-        h.update(np.ascontiguousarray(a).data)
-    return h.hexdigest()[:16]

@@ -15,10 +15,14 @@ from someone else, and a wrong type must give one line naming the field, not a t
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from nnscratch import __version__, _display, io
+from nnscratch.datasets import Dataset
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
 from nnscratch.report import format_table, format_table_html, preview, seconds
 from nnscratch.spec import RunSpec
@@ -237,3 +241,12 @@ def describe_html(model: Model) -> str:
     text = describe(model, metrics=not model.metrics)  # the metrics are the HTML table above
     html += f'<pre style="line-height:1.3;font-family:monospace">{_display.escape(text)}</pre>'
     return html + _display.image(_display.picture("network", model.network), "network diagram")
+
+
+def fingerprint(data: Dataset) -> str:
+    """SHA-256 of the data's arrays (the first 16 hex digits): the same data gives the same print."""
+    h = hashlib.sha256()
+    for a in (data.x, data.y):
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).data)
+    return h.hexdigest()[:16]

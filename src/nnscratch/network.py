@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nnscratch import _arch, _display
 from nnscratch import _backend as B
-from nnscratch import _display
 from nnscratch._arch import _LOSS_ALIASES, MAX_PARAMETERS, _check_name, _init_std, parse_sizes
 from nnscratch._fast import FastAffine, Guard
 from nnscratch._validation import check_inputs, check_targets
@@ -20,9 +20,8 @@ from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS, Activation, Aff
 
 __all__ = ["Network", "parse_sizes", "MAX_PARAMETERS"]
 
-# Values beyond the dtype's range become ±inf (a softmax's u − max below −float max is −inf, whose exp
-# is the exact 0; an overflowing logit makes the loss inf, which is reported as such): no warning.
-# Training's step sets the same state once around its whole step.
+# beyond the dtype's range values become ±inf (softmax: exp(−inf) is the exact 0; an overflowing logit
+# makes the loss inf, reported as such), with no warning; training's step sets this around its whole step
 _BEYOND_RANGE = {"over": "ignore", "invalid": "ignore"}
 
 
@@ -353,15 +352,6 @@ class Network:
             truth = truth[:, 0] if truth.shape[1] == 1 else truth
         return float(np.mean(pred == truth))
 
-    def _layer_rows(self) -> list[tuple[str, str, str, str]]:
-        rows = []
-        for i, affine in enumerate(self.affines, start=1):
-            W = self.params[affine.w_key]
-            act = self.hidden[i - 1] if i <= len(self.hidden) else f"{self.output} + {self.loss_name}"
-            count = W.size + self.params[affine.b_key].size
-            rows.append((f"W{i}, b{i}", f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
-        return rows
-
     @property
     def n_params(self) -> int:
         """Number of parameters (weights and biases): Σ_l (n_{l−1} + 1)·n_l."""
@@ -378,21 +368,13 @@ class Network:
         W2, b2  3 -> 1  identity + mse       4
         total parameters: 13
         """
-        rows = [("layer", "shape", "activation", "params"), *self._layer_rows()]
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines = [f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"]
-        for j, r in enumerate(rows):
-            cells = enumerate(zip(r, widths, strict=True))
-            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in cells))
-            if j == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        lines.append(f"total parameters: {self.n_params:,}")
-        return _display.Text("\n".join(lines))
+        title = f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"
+        return _display.Text(_arch.summary_text(title, _arch.layer_rows(self), self.n_params))
 
     def _repr_html_(self) -> str:
         """Jupyter: the summary as a table and, with the lab's matplotlib, the diagram (P13's figure)."""
         caption = f"Network {'-'.join(map(str, self.sizes))} ({self.dtype.name})"
-        html = _display.table(["layer", "shape", "activation", "params"], self._layer_rows(), right=[3],
+        html = _display.table(["layer", "shape", "activation", "params"], _arch.layer_rows(self), right=[3],
                               caption=caption)
         html += f"<div>total parameters: {self.n_params:,}</div>"
         return html + _display.image(_display.picture("network", self), f"diagram of {caption}")

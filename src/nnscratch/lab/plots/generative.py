@@ -121,6 +121,12 @@ def discriminative_vs_generative(
 
     ``fig.data["rows"]`` holds per data set the grids, both predicted classes, the densities (grid × K),
     the generated points and both training accuracies.
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.discriminative_vs_generative(datasets=("blobs",), n_samples=60, steps=50,
+    ...                                                   resolution=30, lang="en")
+    >>> len(fig.data["rows"])
+    1
     """
     rng = _rng(seed)
     names = list(datasets)

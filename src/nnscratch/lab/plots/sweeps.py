@@ -59,6 +59,13 @@ def sweep_scores(result: Any, swept: Sequence[str] | None = None, *, lang: str =
     the other swept fields (e.g. the optimizer). A diverged or failed trial is a red ✕ at the top of its
     panel. Without a numeric field, one panel with the points in ranked order. ``fig.data`` holds per
     panel the (x, loss, group) of every trial and the x of the diverged ones.
+
+    >>> import nnscratch
+    >>> spec = nnscratch.RunSpec(data="xor", hidden_sizes=(4,), epochs=3, val_split=0.25, test_split=0.0)
+    >>> result = nnscratch.sweep(spec, grid={"lr": [0.01, 0.1]}, workers=1)
+    >>> fig = nnscratch.plot.sweep_scores(result, lang="en")
+    >>> len(fig.data["panels"])   # one numeric field swept: lr
+    1
     """
     from nnscratch.sweep.results import describe_values, score
 
@@ -122,7 +129,15 @@ def sweep_curves(result: Any, swept: Sequence[str] | None = None, *, best: int =
                  out: str | Path | None = None, dpi: float | None = None) -> Figure:
     """学習曲線 of the ``best`` trials with the lowest validation loss, overlaid: the validation loss per
     epoch (solid) and the training loss (dashed, the same colour). ``fig.data`` holds per trial its
-    swept values, seed and curves."""
+    swept values, seed and curves.
+
+    >>> import nnscratch
+    >>> spec = nnscratch.RunSpec(data="xor", hidden_sizes=(4,), epochs=3, val_split=0.25, test_split=0.0)
+    >>> result = nnscratch.sweep(spec, grid={"lr": [0.01, 0.1]}, workers=1)
+    >>> fig = nnscratch.plot.sweep_curves(result, lang="en")
+    >>> sorted(fig.data)
+    ['lines']
+    """
     from nnscratch.sweep.results import describe_values, score
 
     _check_int("best", best)

@@ -112,7 +112,13 @@ def vae_reconstructions(
     out: str | Path | None = None, seed: int | np.random.Generator | None = 0, dpi: float | None = None,
 ) -> Figure:
     """``n`` held-out digits above their reconstructions; ``fig.data`` holds both and the held-out
-    negative ELBO per image (``VAE.loss``, 10 draws of ε)."""
+    negative ELBO per image (``VAE.loss``, 10 draws of ε).
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.vae_reconstructions(n=4, epochs=1, lang="en")   # a barely trained VAE
+    >>> fig.data["originals"].shape, fig.data["reconstructions"].shape
+    ((4, 64), (4, 64))
+    """
     rng = _rng(seed)
     n = _check_int("n", n)
     model = _vae(vae, epochs, rng, latent2=False)
@@ -134,7 +140,13 @@ def vae_latent(
     out: str | Path | None = None, seed: int | np.random.Generator | None = 0, dpi: float | None = None,
 ) -> Figure:
     """Every digit's code μ(x) in the 2-D latent plane, coloured by its label; ``fig.data`` holds the
-    codes ``mu`` (N, 2) and ``labels``."""
+    codes ``mu`` (N, 2) and ``labels``.
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.vae_latent(epochs=1, lang="en")
+    >>> fig.data["mu"].shape   # every digit of the bundled set, 2 latent numbers each
+    (1797, 2)
+    """
     rng = _rng(seed)
     model = _vae(vae, epochs, rng, latent2=True)
     x_train, y_train, x_test, y_test = _digits()
