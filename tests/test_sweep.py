@@ -236,3 +236,21 @@ def test_the_figures_draw_the_rows(serial):
     assert sum(len(g["x"]) for g in panel["groups"].values()) == 10
     curves = nnscratch.plot.sweep_curves(serial, best=3, lang="ja")
     assert len(curves.data["lines"]) == 3 and all(len(line["val_loss"]) == 6 for line in curves.data["lines"])
+
+
+def test_a_loss_that_ends_far_above_its_start_is_the_rows_message_not_a_warning(tmp_path):
+    """The divergence-trend warning of a trial goes into its row (status stays 'ok'); the sweep itself
+    prints no Python warning for it."""
+    import warnings
+
+    from nnscratch import RunSpec, sweep
+    from nnscratch.training import DivergenceWarning
+
+    spec = RunSpec(data="xor", hidden_sizes=(8,), hidden="sigmoid", optimizer="sgd", epochs=30,
+                   val_split=0.25, test_split=0.0, batch_size="full")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        result = sweep(spec, grid={"lr": [500.0]}, workers=1)
+    (row,) = result.rows
+    assert row["status"] == "ok"
+    assert "far above" in row["message"] and "try lr=50" in row["message"]

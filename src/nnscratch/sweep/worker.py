@@ -13,13 +13,14 @@ import math
 import os
 import signal
 import time
+import warnings
 from typing import Any
 
 from nnscratch.datasets import Dataset
 from nnscratch.model import Model
 from nnscratch.spec import FIELDS, RunSpec
 from nnscratch.sweep.plan import Trial
-from nnscratch.training import DivergenceError, History
+from nnscratch.training import DivergenceError, DivergenceWarning, History
 
 __all__ = ["run_trial", "init_worker", "data_key", "METRICS", "STATUSES"]
 
@@ -109,7 +110,9 @@ def run_trial(trial: Trial, data: Dataset | None = None) -> tuple[dict[str, Any]
     try:
         if data is None:
             data = _DATA[data_key(trial.spec)]
-        model.fit(data, name=trial.spec.data)
+        with warnings.catch_warnings():  # a loss that ends far above its start is the row's message
+            warnings.simplefilter("ignore", DivergenceWarning)
+            model.fit(data, name=trial.spec.data)
     except DivergenceError as exc:
         curves = _curves(exc.history)
         row.update(status="diverged", message=" ".join(str(exc).split())[:500], epochs=len(curves["loss"]),
@@ -127,6 +130,7 @@ def run_trial(trial: Trial, data: Dataset | None = None) -> tuple[dict[str, Any]
                    final_train_accuracy=_number(train.get("accuracy")),
                    final_val_loss=_number(val.get("loss")), final_val_accuracy=_number(val.get("accuracy")),
                    epochs=model.history.epochs, **_best(curves))
+        row["message"] = " ".join(model.history.warnings)[:500]  # e.g. "the loss ended far above …"
         if row["final_val_loss"] is None and row["final_train_loss"] is None:
             row.update(status="diverged", message="the final loss is not a finite number")
         model._held_out = None  # the test rows stay where the data are
