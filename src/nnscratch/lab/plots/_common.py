@@ -74,7 +74,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "spiral": ("渦巻き", "spiral"),
     "xor": ("XOR", "XOR"),
     "boundary_title": ("決定境界 ({sizes}, {hidden})", "decision boundaries ({sizes}, {hidden})"),
-    "boundary_acc": ("{name}: 正解率 {acc:.2f}", "{name}: accuracy {acc:.2f}"),
+    "boundary_acc": ("{name}: 正解率 {acc:.1%}", "{name}: accuracy {acc:.1%}"),
     "layer": ("層 l", "layer l"),
     "grad_norm": ("勾配のノルム ‖∂E/∂W_l‖", "gradient norm ‖∂E/∂W_l‖"),
     "vanish_title": ("勾配消失: 初期状態の {n} 層ネットワーク",

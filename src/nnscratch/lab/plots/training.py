@@ -79,12 +79,12 @@ def training_curves(
             panels.append(("accuracy", "val_accuracy", "accuracy"))
         for ax, (train_key, val_key, label) in zip(axes, panels, strict=False):
             for key, name, style in ((train_key, "train", "-"), (val_key, "validation", "--")):
-                values = curves[key]
+                values = curves[key] * (100 if label == "accuracy" else 1)  # accuracy in %, as printed
                 if values.size:
                     ax.plot(np.arange(1, values.size + 1), values, style, lw=1.8, label=_t(name, lang),
                             color="tab:blue" if name == "train" else "tab:orange")
             ax.set_xlabel(_t("epoch", lang))
-            ax.set_title(_t(label, lang))
+            ax.set_title(_t(label, lang) + (" [%]" if label == "accuracy" else ""))
             ax.legend()
         if curves["loss"].min() > 0 and curves["loss"].max() / curves["loss"].min() > 100:
             axes[0].set_yscale("log")
