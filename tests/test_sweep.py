@@ -254,3 +254,10 @@ def test_a_loss_that_ends_far_above_its_start_is_the_rows_message_not_a_warning(
     (row,) = result.rows
     assert row["status"] == "ok"
     assert "far above" in row["message"] and "try lr=50" in row["message"]
+
+
+def test_progress_must_be_a_stream():
+    from nnscratch import RunSpec, sweep
+
+    with pytest.raises(TypeError, match="progress: expected a text stream such as sys.stderr, or None"):
+        sweep(RunSpec(data="xor", epochs=1), grid={"lr": [0.1]}, workers=1, progress=True)

@@ -139,6 +139,8 @@ def sweep(base_spec: RunSpec | Mapping[str, Any] | None = None,
         base_spec = RunSpec()
     elif isinstance(base_spec, Mapping):
         base_spec = RunSpec.from_dict(base_spec)
+    if progress is not None and not callable(getattr(progress, "write", None)):
+        raise TypeError(f"progress: expected a text stream such as sys.stderr, or None, got {progress!r}")
     trials = make_trials(base_spec, grid, random, samples=samples, repeats=repeats, seed=seed)
     swept = list(dict.fromkeys([*(grid or {}), *(random or {})]))
     check_where(cluster, workers)
