@@ -22,6 +22,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -123,6 +124,16 @@ def _dask():
     return distributed
 
 
+def _worker_start_method() -> str:
+    """How a LocalCluster starts its worker processes: forked where that is quiet (Linux, Python before
+    3.12, which warns about fork in a process with threads), so a worker starts in 0.1 s with NumPy and
+    nnscratch already loaded instead of 0.5 s importing them (spawn, Dask's default). Dask documents
+    both; measured in benchmarks/bench_sweep.py."""
+    if sys.platform.startswith("linux") and sys.version_info < (3, 12):
+        return "fork"
+    return "spawn"
+
+
 class DaskCluster:
     """Trials as Dask tasks on a scheduler at ``address`` or on a LocalCluster of ``local`` workers."""
 
@@ -133,11 +144,19 @@ class DaskCluster:
         self._cluster = None
         if local is not None:
             self.name = f"Dask LocalCluster ({local} workers)"
-            with _interrupts_ignored():
+            import dask
+
+            with _interrupts_ignored(), dask.config.set({"distributed.worker.multiprocessing-method":
+                                                         _worker_start_method()}):
                 self._cluster = distributed.LocalCluster(n_workers=local, threads_per_worker=1,
                                                          processes=True, dashboard_address=":0",
                                                          silence_logs=40)
             self.client = distributed.Client(self._cluster)
+            from nnscratch._fast.threads import set_blas_threads, threads_per_worker
+
+            # a forked worker keeps this process's BLAS threads (a spawned one gets Dask's
+            # OPENBLAS_NUM_THREADS=1): workers × threads = cores, as for the local pool
+            self.client.run(set_blas_threads, threads_per_worker(local))
         else:
             self.name = f"Dask scheduler {address}"
             try:
