@@ -276,3 +276,26 @@ def test_live_view_draws_the_final_state_with_the_warning(monkeypatch, capsys):
     assert view._fig is None  # released at the end of the run
     captured = capsys.readouterr()
     assert "30/30" in captured.out + captured.err  # outside Jupyter tqdm.auto draws its text bar
+
+
+def test_live_view_of_a_diverged_run_draws_its_last_epochs_and_closes_the_bar(monkeypatch):
+    need_module("matplotlib")
+    need_module("tqdm")
+    ipd = need_module("IPython.display")
+    from nnscratch.lab.live import LiveProgress
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj.data)
+
+    monkeypatch.setattr(ipd, "display", lambda *a, **k: Handle())
+    x = np.random.default_rng(0).standard_normal((40, 2))
+    d = x @ np.array([[3.0], [2.0]])
+    view = LiveProgress(20, lang="en")
+    with pytest.raises(nnscratch.DivergenceError):
+        nnscratch.train(nnscratch.Network([2, 8, 1], seed=0), x, d, lr=50.0, epochs=20, callbacks=[view])
+    assert view._bar.disable  # tqdm's state after close()
+    assert view._fig is None
+    assert len(shown) == view.redraws

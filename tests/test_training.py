@@ -607,3 +607,33 @@ def test_keyboard_interrupt_while_writing_a_checkpoint_keeps_the_previous_one(tm
     monkeypatch.setattr(np, "savez", real_savez)
     assert nnscratch.io.load_checkpoint(path)[1]["epoch"] == 2
     assert sorted(os.listdir(tmp_path)) == ["run.npz"]  # no temporary file left behind
+
+
+def test_a_diverged_run_calls_on_train_abort_so_callbacks_close_what_they_opened():
+    """A divergence (or Ctrl-C) never reaches on_train_end; on_train_abort is called instead, once per
+    callback, and the run's own error is the one raised, also when a callback's abort fails."""
+    import nnscratch
+    from nnscratch.callbacks import Callback
+
+    calls = []
+
+    class Opened(Callback):
+        def on_train_begin(self, trainer):
+            calls.append("begin")
+
+        def on_train_end(self, trainer):
+            calls.append("end")
+
+        def on_train_abort(self, trainer):
+            calls.append("abort")
+
+    class Broken(Callback):
+        def on_train_abort(self, trainer):
+            raise RuntimeError("a callback's own failure")
+
+    x = np.random.default_rng(0).standard_normal((40, 2))
+    d = x @ np.array([[3.0], [2.0]])
+    net = nnscratch.Network([2, 8, 1], hidden="relu", output="identity", seed=0)
+    with pytest.raises(nnscratch.DivergenceError):
+        nnscratch.train(net, x, d, lr=50.0, epochs=20, callbacks=[Broken(), Opened()])
+    assert calls == ["begin", "abort"]

@@ -52,6 +52,11 @@ class Callback:
     def on_train_end(self, trainer: Trainer) -> None:
         pass
 
+    def on_train_abort(self, trainer: Trainer) -> None:
+        """The run stopped with an exception (a divergence, Ctrl-C) instead of reaching
+        ``on_train_end``: close what ``on_train_begin`` opened (a progress bar, a file). The exception
+        then goes on to the caller."""
+
     def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         """(JSON-ready values, arrays) needed to continue after a resume; empty if stateless."""
         return {}, {}

@@ -91,6 +91,8 @@ class LiveProgress(Callback):
         self._bar.close()
         self._fig = None
 
+    on_train_abort = on_train_end  # a diverged or interrupted run: its last epochs drawn, the bar closed
+
     def _draw(self, history) -> None:
         from IPython.display import HTML
 

@@ -119,37 +119,51 @@ def train(
     trainer.stop_training = False
     guard = DivergenceGuard(trainer, divergence_factor, keep_start=batches.verify)
     history = trainer.history
-    # divergence is detected and reported by the guard; NumPy's overflow warnings would only be noise
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(start + 1, last + 1):
-            for cb in cbs:
-                cb.on_epoch_begin(epoch, trainer)
-            lr_used = trainer.optimizer.lr
-            t0 = time.perf_counter()
-            try:
-                loss, total, correct = _run_epoch(trainer, batches.epoch(rng), log.count)
-            except NonFiniteBatch:
-                guard.reject_x(x2)
-            guard.check(epoch, loss, total / batches.n, lr_used)
-            logs = log.record(history, total, correct, lr_used, t0)
-            history.steps = trainer.steps
+    try:
+        # divergence is detected and reported by the guard; NumPy's overflow warnings would only be noise
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(start + 1, last + 1):
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch, trainer)
+                lr_used = trainer.optimizer.lr
+                t0 = time.perf_counter()
+                try:
+                    loss, total, correct = _run_epoch(trainer, batches.epoch(rng), log.count)
+                except NonFiniteBatch:
+                    guard.reject_x(x2)
+                guard.check(epoch, loss, total / batches.n, lr_used)
+                logs = log.record(history, total, correct, lr_used, t0)
+                history.steps = trainer.steps
 
-            for cb in cbs:
-                cb.on_epoch_end(epoch, logs, trainer)
-            guard.commit()
-            batches.verify = False  # every row has been checked
-            if trainer.stop_training:
-                history.stopped_epoch = epoch  # before the checkpoint: resuming it trains no more
-            if writer is not None:
-                writer.write(epoch, rng)
-            if trainer.stop_training:
-                break
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, logs, trainer)
+                guard.commit()
+                batches.verify = False  # every row has been checked
+                if trainer.stop_training:
+                    history.stopped_epoch = epoch  # before the checkpoint: resuming it trains no more
+                if writer is not None:
+                    writer.write(epoch, rng)
+                if trainer.stop_training:
+                    break
+    except BaseException:  # a divergence, Ctrl-C: callbacks close what they opened, the error goes on
+        _abort(cbs, trainer)
+        raise
 
     if last - start >= 3:  # fewer epochs show no trend
         _warn_trend(history, baseline_loss(net, d2))
     for cb in cbs:
         cb.on_train_end(trainer)
     return history
+
+
+def _abort(cbs: list[Callback], trainer: Trainer) -> None:
+    """Each callback's ``on_train_abort`` (duck-typed callbacks may lack it); their own errors are
+    dropped so that the run's error is the one reported."""
+    for cb in cbs:
+        try:
+            getattr(cb, "on_train_abort", lambda trainer: None)(trainer)
+        except Exception:  # noqa: BLE001 - the run's own error is the one to report
+            pass
 
 
 def _warn_trend(history: History, baseline: float) -> None:
