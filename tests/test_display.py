@@ -252,19 +252,25 @@ def test_baseline_loss_is_the_loss_of_knowing_nothing():
     assert baseline_loss(mse, np.array([[2.0], [4.0]])) == pytest.approx(5.0)  # ½·mean d²
 
 
-def test_live_view_draws_the_final_state_with_the_warning(monkeypatch, capsys):
+@pytest.fixture
+def shown(monkeypatch):
+    """What the live view puts on the page: IPython's display handle replaced by a list of its HTML."""
     need_module("matplotlib")
     need_module("tqdm")
     ipd = need_module("IPython.display")
-    from nnscratch.lab.live import LiveProgress
-
-    shown = []
+    pictures = []
 
     class Handle:
         def update(self, obj):
-            shown.append(obj.data)
+            pictures.append(obj.data)
 
     monkeypatch.setattr(ipd, "display", lambda *a, **k: Handle())
+    return pictures
+
+
+def test_live_view_draws_the_final_state_with_the_warning(shown, capsys):
+    from nnscratch.lab.live import LiveProgress
+
     x, d = _xor()
     view = LiveProgress(30, lang="en")
     with warnings.catch_warnings():
@@ -278,19 +284,9 @@ def test_live_view_draws_the_final_state_with_the_warning(monkeypatch, capsys):
     assert "30/30" in captured.out + captured.err  # outside Jupyter tqdm.auto draws its text bar
 
 
-def test_live_view_of_a_diverged_run_draws_its_last_epochs_and_closes_the_bar(monkeypatch):
-    need_module("matplotlib")
-    need_module("tqdm")
-    ipd = need_module("IPython.display")
+def test_live_view_of_a_diverged_run_draws_its_last_epochs_and_closes_the_bar(shown):
     from nnscratch.lab.live import LiveProgress
 
-    shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(obj.data)
-
-    monkeypatch.setattr(ipd, "display", lambda *a, **k: Handle())
     x = np.random.default_rng(0).standard_normal((40, 2))
     d = x @ np.array([[3.0], [2.0]])
     view = LiveProgress(20, lang="en")
