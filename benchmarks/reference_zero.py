@@ -55,7 +55,8 @@ def batchnorm(book_layers, rows: list) -> None:
     x4 = rng.normal(size=(4, 2, 3, 3))
     theirs4 = book_layers.BatchNormalization(np.ones(18), np.zeros(18))
     ours4 = L.BatchNormalization(18, dtype="float64", per="activation")
-    rows.append(("BatchNormalization 4-D (per activation) forward", theirs4.forward(x4, True), ours4.forward(x4)))
+    rows.append(("BatchNormalization 4-D (per activation) forward", theirs4.forward(x4, True),
+                 ours4.forward(x4)))
     rows.append(("BatchNormalization 4-D backward", theirs4.backward(x4), ours4.backward(x4)))
 
 
@@ -80,9 +81,9 @@ def network(MultiLayerNetExtend, rows: list) -> None:
         theirs = MultiLayerNetExtend(6, [8, 7], 3, activation=activation, weight_init_std="he",
                                      weight_decay_lambda=0.1, use_dropout=True, dropout_ration=0.25,
                                      use_batchnorm=True)
-        ours = nnscratch.Network.from_params({k: v.copy() for k, v in theirs.params.items()}, hidden=activation,
-                                             output="softmax", dtype="float64", batchnorm=True, dropout=0.25,
-                                             l2=0.1)
+        ours = nnscratch.Network.from_params(
+            {k: v.copy() for k, v in theirs.params.items()}, hidden=activation, output="softmax",
+            dtype="float64", batchnorm=True, dropout=0.25, l2=0.1)
         grads_theirs = theirs.gradient(x, t)  # one training pass: draws the book's masks
         drops = [layer for layer in ours.layers if isinstance(layer, L.Dropout)]
         book_drops = [v for k, v in theirs.layers.items() if k.startswith("Dropout")]
@@ -92,7 +93,8 @@ def network(MultiLayerNetExtend, rows: list) -> None:
         for key in theirs.params:
             rows.append((f"MultiLayerNetExtend ({activation}) ∂E/∂{key}", grads_theirs[key], grads_ours[key]))
         y = ours.predict(x)  # evaluation: the running averages of the one training pass
-        rows.append((f"MultiLayerNetExtend ({activation}) predict (evaluation)", theirs.predict(x), y_logits(ours, x)))
+        rows.append((f"MultiLayerNetExtend ({activation}) predict (evaluation)", theirs.predict(x),
+                     y_logits(ours, x)))
         book_log = -np.mean(np.log(y[np.arange(10), t] + 1e-7)) + np.mean(np.log(y[np.arange(10), t]))
         rows.append((f"MultiLayerNetExtend ({activation}) loss incl. ½λΣW² (book's +1e-7 taken out)",
                      np.array(theirs.loss(x, t) - book_log), np.array(ours.loss(x, t))))
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     dropout(book_layers, rows)
     network(MultiLayerNetExtend, rows)
     worst = 0.0
-    print(f"| quantity (float64) | largest difference |\n|---|---:|")
+    print("| quantity (float64) | largest difference |\n|---|---:|")
     for name, theirs, ours in rows:
         diff = float(np.max(np.abs(np.asarray(theirs) - np.asarray(ours))))
         worst = max(worst, diff)

@@ -262,8 +262,8 @@ class RunSpec:
             raise ValueError(f"val_split + test_split: expected less than 1 to leave training data, got "
                              f"{self.val_split + self.test_split:g}")
         if self.weight_decay and (self.l1 or self.l2):
-            raise ValueError("weight_decay + l2: both regularise the weights; use l2 (the course's penalty in "
-                             "the loss) or weight_decay (a gradient hook), not both")
+            raise ValueError("weight_decay + l2: both regularise the weights; use l2 (the course's penalty "
+                             "in the loss) or weight_decay (a gradient hook), not both")
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping: watches the validation loss; needs val_split > 0")
         if isinstance(self.hidden, tuple) and len(self.hidden) != len(self.hidden_sizes):
