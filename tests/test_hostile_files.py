@@ -390,7 +390,7 @@ def test_files_of_the_old_writer_load_and_the_layout_is_unchanged(tmp_path):
             (i.filename, i.compress_type, i.file_size) for i in b.infolist()]
         for name in a.namelist():
             assert a.read(name) == b.read(name), name
-    assert nnscratch.load(tmp_path / "new.npz").network.architecture() == net.architecture()
+    assert nnscratch.load(tmp_path / "new.npz").architecture() == net.architecture()
 
 
 def test_the_file_modules_import_only_the_standard_library_and_numpy():

@@ -1,7 +1,8 @@
 """Activation layers (活性化関数): z = f(u) forward; backward gives δ = ∂E/∂z ⊙ f'(u).
 
 Each layer keeps its input u and output z (the course's names), and each derivative is written with
-whichever of them makes it simplest, so backward never computes f again.
+whichever of them makes it simplest, so backward never computes f again. It also keeps the δ it
+handed down (``delta``): what back-propagation reuses instead of recomputing (the course's P79).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Activation(Layer):
         super().__init__()
         self.u: np.ndarray | None = None
         self.z: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
 
     def forward(self, u: np.ndarray, train: bool = True) -> np.ndarray:
         self.u = np.asarray(u)
@@ -30,7 +32,8 @@ class Activation(Layer):
     def backward(self, dz: np.ndarray) -> np.ndarray:
         if self.z is None:
             raise not_forwarded(self)
-        return self.df(dz)
+        self.delta = self.df(dz)
+        return self.delta
 
     def f(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

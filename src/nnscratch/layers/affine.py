@@ -14,7 +14,9 @@ class Affine(Layer):
 
     x is a batch (N, n_in), one sample a row; W is (n_in, n_out), b is (n_out,). Given
     dout = ∂E/∂u (N, n_out), ``backward`` keeps ∂E/∂W = xᵀ·dout and ∂E/∂b = Σ_rows dout in ``grads``
-    and returns ∂E/∂x = dout·Wᵀ, the delta handed down to the layer below (誤差逆伝播).
+    and returns ∂E/∂x = dout·Wᵀ, the delta handed down to the layer below (誤差逆伝播). It keeps x
+    (for ∂E/∂W) and u (for a learner to read, as the course prints u1); ``dW`` and ``db`` are the book's
+    names of the two gradients.
 
     ``init``: the initial weights' standard deviation — ``"he"`` √(2/n_in) (for ReLU), ``"xavier"``
     √(1/n_in) (for sigmoid/tanh) or a number such as the course's ``0.01``; biases start at 0.
@@ -33,6 +35,7 @@ class Affine(Layer):
         _init_std(init, self.n_in)  # an unknown name is refused now, not at the first draw
         self.init = init
         self.x: np.ndarray | None = None
+        self.u: np.ndarray | None = None
         self.init_params(np.random.default_rng(check_seed(seed)), B.resolve_dtype(dtype))
 
     def init_params(self, rng: np.random.Generator, dtype: np.dtype) -> None:
@@ -43,7 +46,8 @@ class Affine(Layer):
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         W, b = self.params["W"], self.params["b"]
         self.x = np.asarray(x, dtype=W.dtype)
-        return self.x @ W + b  # u = x·W + b
+        self.u = self.x @ W + b  # u = x·W + b
+        return self.u
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.x is None:
@@ -51,6 +55,14 @@ class Affine(Layer):
         self.grads["W"] = self.x.T @ dout  # ∂E/∂W = xᵀ·δ
         self.grads["b"] = dout.sum(axis=0)  # ∂E/∂b = Σ_rows δ
         return dout @ self.params["W"].T  # ∂E/∂x = δ·Wᵀ
+
+    @property
+    def dW(self) -> np.ndarray | None:
+        return self.grads.get("W")
+
+    @property
+    def db(self) -> np.ndarray | None:
+        return self.grads.get("b")
 
     def config(self) -> dict:
         return {"type": "Affine", "n_in": self.n_in, "n_out": self.n_out, "init": self.init}

@@ -27,6 +27,7 @@ class OutputLayer(Layer):
         super().__init__()
         self.u: np.ndarray | None = None
         self.y: np.ndarray | None = None
+        self.delta: np.ndarray | None = None  # the output delta of the last backward (P79's delta2)
 
     def forward(self, u: np.ndarray, train: bool = True) -> np.ndarray:
         self.u = np.asarray(u)
@@ -54,7 +55,15 @@ class OutputLayer(Layer):
             return grad_y * y * (1 - y)
         return y * (grad_y - np.sum(grad_y * y, axis=1, keepdims=True))
 
+    def backward(self, d: object) -> np.ndarray:
+        """The output delta δ = ∂E/∂u for targets d (kept as ``delta``)."""
+        self.delta = self.output_delta(self.targets(d))
+        return self.delta
+
     def f(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def output_delta(self, d: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def loss(self, d: object) -> float:  # pragma: no cover - abstract
@@ -72,8 +81,8 @@ class IdentityMSE(OutputLayer):
     def loss(self, d):
         return _losses.squared_error(self.y, self.targets(d))
 
-    def backward(self, d):
-        return (self.y - self.targets(d)) / len(self.y)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SigmoidBinaryCrossEntropy(OutputLayer):
@@ -87,8 +96,8 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
     def loss(self, d):
         return _losses.sigmoid_binary_cross_entropy(self.u, self.targets(d))
 
-    def backward(self, d):
-        return (self.y - self.targets(d)) / len(self.y)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SoftmaxCrossEntropy(OutputLayer):
@@ -105,8 +114,8 @@ class SoftmaxCrossEntropy(OutputLayer):
         labels = d.ndim == 1 and d.dtype.kind in "iu"  # labels are taken as they are: exact and cheap
         return _losses.softmax_cross_entropy(self.u, d if labels else self.targets(d))
 
-    def backward(self, d):
-        return (self.y - self.targets(d)) / len(self.y)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SigmoidMSE(OutputLayer):
@@ -120,8 +129,8 @@ class SigmoidMSE(OutputLayer):
     def loss(self, d):
         return _losses.sigmoid_squared_error(self.u, self.targets(d))
 
-    def backward(self, d):
-        return (self.y - self.targets(d)) / len(self.y) * self.y * (1 - self.y)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y) * self.y * (1 - self.y)
 
 
 class SoftmaxMSE(OutputLayer):
@@ -135,8 +144,8 @@ class SoftmaxMSE(OutputLayer):
     def loss(self, d):
         return _losses.softmax_squared_error(self.u, self.targets(d))
 
-    def backward(self, d):
-        return self.backward_from((self.y - self.targets(d)) / len(self.y))
+    def output_delta(self, d):
+        return self.backward_from((self.y - d) / len(self.y))
 
 
 # (output activation, loss) → layer class; the first loss listed for an activation is its default.
