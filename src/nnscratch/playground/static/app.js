@@ -36,9 +36,10 @@
   function noticeText(c) {
     const s = st.settings;
     if (c.rebuilt) {
-      let text = t(c.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network");
-      if (c.rebuilt === "data" && c.fields.includes("output")) text += " " + t("output_fitted", { o: t(s.output) });
-      return c.stopped ? `${text} ${t("rebuilt_stopped")}` : text;
+      const parts = [t(c.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network")];
+      if (c.rebuilt === "data" && c.fields.includes("output")) parts.push(t("output_fitted", { o: t(s.output) }));
+      if (c.stopped) parts.push(t("rebuilt_stopped"));
+      return parts.map((p) => p.replace(/[。.]$/, "")).join(t("sentence_sep")) + t("sentence_sep").trim();
     }
     const value = { lr: () => fmt(s.lr), optimizer: () => s.optimizer, weight_decay: () => fmt(s.weight_decay),
       batch: () => (s.batch === "full" || s.batch === "online" ? t(s.batch) : `${t("mini")} k = ${s.batch}`) };
