@@ -104,6 +104,9 @@ def test_live_controls_keep_the_weights_and_data_changes_reset():
         assert s.trainer.lr == 0.5 and s.trainer.weight_decay == 0.01 and s.batches.size == 1
         s.apply({"weight_decay": 0})
         assert s.trainer.weight_decay == 0.0
+        with pytest.raises(ValueError, match="data: 'csv' needs an uploaded file first"):
+            s.apply({"data": "csv"})
+        assert s.steps == 20 and np.array_equal(s.net.params["W1"], w)  # the run was not rebuilt
         s.apply({"layers": [4]})
         assert s.steps == 0 and s.net.sizes == [2, 4, 2]
         with pytest.raises(ValueError, match="layers: expected at most 6 hidden layers"):
