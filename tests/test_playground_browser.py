@@ -265,6 +265,10 @@ def test_a_change_that_rebuilds_the_network_says_so_and_a_live_one_keeps_the_wei
 
 def test_after_a_csv_upload_the_controls_it_does_not_use_are_off_and_say_why(fresh):
     pg = fresh()
+    pg.locator("#data").select_option("csv")  # no file yet: refused, and the control shows the set in force
+    wait_until(pg, "!document.getElementById('alert').hidden")
+    assert "needs an uploaded file first" in pg.locator("#alert").inner_text()
+    assert pg.locator("#data").input_value() == "xor" and pg.locator("#noise").is_enabled()
     rows = b"x0,x1,label\n" + b"".join(f"{i % 9},{i % 4},{(i % 9) > 4}\n".encode() for i in range(60))
     pg.locator("#csv").set_input_files(files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": rows}])
     wait_until(pg, "window.playground.settings.data === 'csv' && window.playground.data.name === 'mine'")

@@ -26,7 +26,8 @@
   const send = (obj) => { if (st.ws && st.ws.readyState === 1) st.ws.send(JSON.stringify(obj)); };
   const change = (fields) => send({ type: "set", settings: fields });
 
-  function alertLine(text) {
+  function alertLine(text, kind) { // kind "diverged": the frames keep it up to date; others stay until replaced
+    st.alertKind = text ? kind || "message" : null;
     const a = $("alert");
     a.hidden = !text;
     a.textContent = text || "";
@@ -488,7 +489,8 @@
     $("play").setAttribute("aria-pressed", f.running ? "true" : "false");
     $("h-out").textContent = t(st.data.task === "regression" ? "boundary_regression" : "boundary");
     const d = f.diverged;
-    alertLine(d ? t("diverged", { n: d.step, v: d.value, k: d.kept }) : "");
+    if (d) alertLine(t("diverged", { n: d.step, v: d.value, k: d.kept }), "diverged");
+    else if (st.alertKind === "diverged") alertLine(""); // (an error line stays until the next change)
   }
 
   // ------------------------------------------------------------ the connection
@@ -538,6 +540,7 @@
         + (m.warning ? " — " + m.warning : "");
     } else if (m.type === "error") {
       alertLine(m.message);
+      if (st.settings) setSettings(st.settings); // a refused change: the controls show what is in force
       if (!st.session) st.ws.send(JSON.stringify({ type: "hello", settings: {} }));
     }
   }
