@@ -322,7 +322,7 @@
     top = niceCeil(top * 1.05);
     st.curveAxis = { x: [x0, x1], y: [0, top] };
     const X = (s) => L + (s - x0) / (x1 - x0) * (w - L - R), Y = (v) => h - B - v / top * (h - T - B);
-    ctx.font = "11px sans-serif";
+    ctx.font = '11px "IPAexGothic-nnscratch", sans-serif'; // the page's Japanese web font in the canvas too
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
     for (const v of [0, top / 2, top]) { // grid lines and the loss ticks
