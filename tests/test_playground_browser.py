@@ -305,7 +305,10 @@ def test_the_page_beyond_the_limit_shows_the_servers_reason(fresh):
     assert served == 7
     assert pg.locator("#alert").inner_text() == (
         "The server refused this page: at most 8 pages at once; close one, then reload")
-    assert pg.errors == []
+    assert pg.get_by_role("button", name="Play").is_disabled() and pg.locator("#data").is_disabled()
+    pg.locator("#lang").select_option("ja")  # the reason in the page's language too
+    assert pg.locator("#alert").inner_text().startswith("このページは開けませんでした")
+    assert "at most 8 pages at once" in pg.locator("#alert").inner_text() and pg.errors == []
 
 
 def test_the_benchmark_runs():

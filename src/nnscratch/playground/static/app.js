@@ -557,7 +557,13 @@
     ws.onopen = () => ws.send(JSON.stringify({ type: "hello", settings: readUrl() }));
     ws.onmessage = (ev) => handle(JSON.parse(ev.data));
     // 1013: the server has as many pages as it serves; its one-line reason is shown as it is
-    ws.onclose = (ev) => { st.closed = { code: ev.code, reason: ev.reason }; closedLine(); };
+    ws.onclose = (ev) => {
+      st.closed = { code: ev.code, reason: ev.reason };
+      closedLine();
+      // nothing is listening any more: the controls say so by being off (the language still switches)
+      document.querySelectorAll("main input, main select, main button, .run button, .run select")
+        .forEach((el) => { el.disabled = true; });
+    };
   }
 
   bindControls();
