@@ -10,7 +10,9 @@
   from ``src/nnscratch/__init__.py`` and the reference pages' ``:::`` directives, so a new name or
   module page appears without editing the page.
 - Japanese pages (``ja/``, ``*.ja.ipynb``) are served with ``<html lang="ja">`` (the browser then picks
-  Japanese glyphs and fonts; ``assets/extra.css`` adds the usual Japanese system fonts).
+  Japanese glyphs and fonts; ``assets/extra.css`` adds the usual Japanese system fonts), and a line break
+  between two Japanese characters in their Markdown is dropped instead of shown as a space (Markdown
+  joins the lines of a paragraph with a space, which Japanese text does not have).
 """
 
 from __future__ import annotations
@@ -135,10 +137,26 @@ def _module_table(page_dir: str) -> str:
     )
 
 
+CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+CJK_BREAK = re.compile(f"([{CJK}])\n(?=[{CJK}])")
+
+
+def join_japanese_lines(markdown: str) -> str:
+    """Drop the line break between two Japanese characters, outside code blocks."""
+    pieces, last = [], 0
+    for fence in FENCE.finditer(markdown):
+        pieces += [CJK_BREAK.sub(r"\1", markdown[last:fence.start()]), fence.group(0)]
+        last = fence.end()
+    pieces.append(CJK_BREAK.sub(r"\1", markdown[last:]))
+    return "".join(pieces)
+
+
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     page_dir = posixpath.dirname(src)
     markdown = INCLUDE.sub(lambda m: _include(m, page_dir), markdown)
+    if is_japanese(src):
+        markdown = join_japanese_lines(markdown)
     if src == "reference/index.md":
         markdown = markdown.replace("<!-- nnscratch-top-level -->", _top_level_table())
         markdown = markdown.replace("<!-- nnscratch-module-table -->", _module_table(page_dir))
