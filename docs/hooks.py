@@ -167,7 +167,36 @@ def is_japanese(src_uri: str) -> bool:
     return src_uri.startswith("ja/") or src_uri.endswith(".ja.ipynb")
 
 
+_URLS: dict[str, str] = {}  # src_uri -> url of every page of the build
+
+
+def on_files(files, config):
+    _URLS.clear()
+    _URLS.update({f.src_uri: f.url for f in files.documentation_pages()})
+    return files
+
+
+def counterpart(src_uri: str, lang: str) -> str:
+    """The page in ``lang`` that matches ``src_uri`` (``en/lab.md`` → ``ja/lab.md``), else that
+    language's first page."""
+    other = re.sub(r"^(en|ja)/", f"{lang}/", src_uri)
+    other = re.sub(r"\.(en|ja)\.ipynb$", f".{lang}.ipynb", other)
+    if other != src_uri and other in _URLS:
+        return other
+    if src_uri.startswith(f"{lang}/") or src_uri.endswith(f".{lang}.ipynb"):
+        return src_uri
+    return f"{lang}/index.md"
+
+
 def on_post_page(output, page, config):
+    from mkdocs.utils import get_relative_url
+
     if is_japanese(page.file.src_uri):
         output = re.sub(r'<html lang="[^"]*"', '<html lang="ja"', output, count=1)
+    # the header's language switch (mkdocs.yml: extra.alternate) goes to the same page in the other
+    # language where there is one, by a relative link (the site works from any folder)
+    for lang in ("ja", "en"):
+        target = _URLS.get(counterpart(page.file.src_uri, lang), f"{lang}/")
+        output = output.replace(f'href="/{lang}/" hreflang="{lang}"',
+                                f'href="{get_relative_url(target, page.url)}" hreflang="{lang}"')
     return output
