@@ -9,13 +9,15 @@ broken link or anchor and on a page left out of the nav):
 
     python docs/check_site.py [SITE_DIR]      # default: site
 
-Exit status 1 with the missing names listed, 0 when all is there.
+Exit status 1 with the missing names listed, 0 when all is there. The modules are read statically (with
+Griffe, as mkdocstrings reads them), so the docs extra alone is enough: nothing of nnscratch is imported
+unless a module's ``__all__`` cannot be read without running it.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-import pkgutil
 import re
 import sys
 from pathlib import Path
@@ -31,22 +33,38 @@ def rendered_modules() -> list[str]:
                    for m in DIRECTIVE.findall(page.read_text(encoding="utf-8"))})
 
 
+@functools.cache
+def _package():
+    import griffe
+
+    return griffe.load("nnscratch", search_paths=[str(ROOT / "src")], resolve_aliases=False)
+
+
+def exported(module_name: str) -> list[str]:
+    """A module's ``__all__`` (empty without one), read statically; imported only when it is computed."""
+    module = _package() if module_name == "nnscratch" else _package()[module_name.removeprefix("nnscratch.")]
+    if module.exports is None:
+        return []
+    if all(isinstance(name, str) for name in module.exports):
+        return list(module.exports)
+    return list(importlib.import_module(module_name).__all__)
+
+
 def public_modules() -> list[str]:
     """nnscratch's public modules: the non-private ones directly under it that declare ``__all__``."""
-    import nnscratch
+    return sorted(f"nnscratch.{name}" for name, module in _package().modules.items()
+                  if not name.startswith("_") and module.exports is not None)
 
-    out = []
-    for info in pkgutil.iter_modules(nnscratch.__path__, "nnscratch."):
-        if info.name.rpartition(".")[2].startswith("_"):
-            continue
-        if hasattr(importlib.import_module(info.name), "__all__"):
-            out.append(info.name)
-    return out
+
+def top_level_names() -> list[str]:
+    """``nnscratch.__all__``: ``__version__`` and the lazily loaded names (docs/hooks.py reads them)."""
+    sys.path.insert(0, str(DOCS))
+    import hooks
+
+    return ["__version__", *hooks.top_level_names()]
 
 
 def missing_from_reference(site: Path) -> list[str]:
-    import nnscratch
-
     ids = set()
     for html in (site / "reference").rglob("*.html"):
         ids.update(re.findall(r'\bid="([^"]+)"', html.read_text(encoding="utf-8")))
@@ -56,12 +74,11 @@ def missing_from_reference(site: Path) -> list[str]:
         if module_name not in rendered_modules():
             missing.append(f"{module_name} (no ::: directive in docs/reference/)")
             continue
-        module = importlib.import_module(module_name)
-        for name in getattr(module, "__all__", []):
+        for name in exported(module_name):
             if f"{module_name}.{name}" not in ids:
                 missing.append(f"{module_name}.{name}")
     top = (site / "reference" / "index.html").read_text(encoding="utf-8")
-    missing += [f"nnscratch.{name} (top-level table)" for name in nnscratch.__all__
+    missing += [f"nnscratch.{name} (top-level table)" for name in top_level_names()
                 if f"nnscratch.{name}</code>" not in top]
     return missing
 
