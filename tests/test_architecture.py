@@ -11,8 +11,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "nnscratch"
 # module (dotted, without "nnscratch.") or package prefix -> layer; a module imports only its own
 # layer or lower ones
 LAYERS = [
-    ("_backend _validation _archive _npz _zipread _fast _losses _display _arch functions", 0),
+    ("_backend _validation _archive _npz _zipread _losses _display _arch functions", 0),
     ("layers", 1),
+    ("_accel", 2),
     ("network gradcheck", 3),
     ("optim", 4),
     ("io", 5),

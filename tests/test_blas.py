@@ -1,4 +1,4 @@
-"""The BLAS fast path (nnscratch._fast.blas): GEMM with α/β through NumPy's own OpenBLAS, and the fused
+"""The BLAS fast path (nnscratch._accel.blas): GEMM with α/β through NumPy's own OpenBLAS, and the fused
 SGD step built on it, agree with the plain NumPy reference path."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch._fast import FastAffine
-from nnscratch._fast import blas as _blas
+from nnscratch._accel import FastAffine
+from nnscratch._accel import blas as _blas
 from nnscratch.layers import Affine, ReLU
 
 
@@ -195,7 +195,7 @@ def test_user_replacing_a_weight_array_is_seen_by_the_fast_path():
 
 
 def test_environment_variable_turns_the_fast_path_off():
-    code = "import numpy as np; from nnscratch._fast import blas; print(blas.gemm_for(np.float32) is None)"
+    code = "import numpy as np; from nnscratch._accel import blas; print(blas.gemm_for(np.float32) is None)"
     env = dict(os.environ, NNSCRATCH_BLAS="numpy")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"

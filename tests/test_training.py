@@ -47,15 +47,17 @@ def _moons_bayes(x, noise):
 
 
 def _record_batches(net):
-    """Wrap net._forward to record the rows of every batch it sees (training only, no validation)."""
+    """Wrap the forward pass training runs (the twin's, or the readable one) to record the rows of
+    every batch it sees (training only, no validation)."""
     seen = []
-    original = net._forward
+    owner, name = (net.twin(), "forward") if net.twin() is not None else (net, "_forward")
+    original = getattr(owner, name)
 
-    def forward(x):
+    def forward(x, *args):
         seen.append(x[:, 0].copy())
-        return original(x)
+        return original(x, *args)
 
-    net._forward = forward
+    setattr(owner, name, forward)
     return seen
 
 

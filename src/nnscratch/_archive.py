@@ -83,14 +83,32 @@ def _numeric(group: str, arrays: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def _expected_params(architecture: dict) -> dict[str, tuple[int, ...]]:
+MAX_LAYERS = 1000  # a stack's file lists at most this many layers
+
+
+def _expected_params(architecture: dict, params: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
+    if isinstance(architecture, dict) and "layers" in architecture:  # a stack: its own list of keys
+        keys = architecture.get("params")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValueError(f"architecture: a stack lists its parameter keys in 'params', got {keys!r}")
+        return {k: params[k].shape if k in params else None for k in keys}
     sizes = architecture.get("sizes") if isinstance(architecture, dict) else None
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(
             f"architecture: expected a dict with 'sizes' of at least two layers, got {architecture!r}"
         )
-    return {k: s for i in range(1, len(sizes))
-            for k, s in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],)))}
+    return dict(_network_shapes(sizes, bool(architecture.get("batchnorm"))))
+
+
+def _network_shapes(sizes: list[int], batchnorm: bool) -> list[tuple[str, tuple[int, ...]]]:
+    """(key, shape) of a Network's parameters: W and b per layer, γ and β per hidden layer with
+    batch normalisation."""
+    out = []
+    for i in range(1, len(sizes)):
+        out += [(f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],))]
+        if batchnorm and i < len(sizes) - 1:
+            out += [(f"gamma{i}", (sizes[i],)), (f"beta{i}", (sizes[i],))]
+    return out
 
 
 def write_network(
@@ -101,8 +119,12 @@ def write_network(
     state: dict | None = None,
     extra: dict[str, np.ndarray] | None = None,
     metadata: dict | None = None,
+    buffers: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Write a network (``kind="network"``) or a training checkpoint atomically to ``path``.
+
+    ``buffers`` are state arrays kept beside the parameters (batch normalisation's running averages),
+    listed in the architecture's ``"buffers"``.
 
     ``params`` are the arrays ``W1, b1, …`` with the shapes ``architecture["sizes"]`` implies
     (``architecture`` is ``Network.architecture()``); a checkpoint adds its JSON ``state`` and named
@@ -118,16 +140,17 @@ def write_network(
     if not isinstance(params, dict):
         raise TypeError(f"params: expected a dict of arrays, got {type(params).__name__}")
     params = _numeric("params", params)
-    expected = _expected_params(architecture)
+    expected = _expected_params(architecture, params)
     got = {k: a.shape for k, a in params.items()}
     if got != expected:
-        raise ValueError(
-            f"params: expected {expected} for architecture sizes {architecture['sizes']}, got {got}"
-        )
+        raise ValueError(f"params: expected {expected} for the architecture, got {got}")
     wrong = sorted(k for k, a in params.items() if a.dtype.name != architecture.get("dtype"))
     if wrong:
         raise ValueError(f"params: {wrong} are not of the architecture's dtype {architecture.get('dtype')!r}")
-    extra = _numeric("arrays", extra or {})
+    buffers = _numeric("buffers", buffers or {})
+    if buffers:
+        architecture = {**architecture, "buffers": sorted(buffers)}
+    extra = {**_numeric("arrays", extra or {}), **buffers}
     clash = set(extra) & (set(params) | {META_KEY})
     if clash:
         raise ValueError(f"arrays: names {sorted(clash)} clash with the parameters or {META_KEY!r}")
@@ -326,10 +349,12 @@ def _read_meta(p: str, z: Archive) -> dict:
     return meta
 
 
-def _check_architecture(p: str, meta: dict, kind: str) -> tuple[list[int], str]:
+def _check_architecture(p: str, meta: dict, kind: str) -> tuple[list[int] | None, str]:
     arch = meta.get("architecture")
     if not isinstance(arch, dict) or not isinstance(meta.get("arrays"), dict):
         raise refuse(p, "its metadata lacks the architecture or the array manifest", AGAIN)
+    if "layers" in arch:
+        return _check_stack(p, arch, meta, kind)
     sizes = arch.get("sizes")
     if not isinstance(sizes, list) or len(sizes) < 2 or not all(
         isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes
@@ -347,6 +372,24 @@ def _check_architecture(p: str, meta: dict, kind: str) -> tuple[list[int], str]:
     if kind == "checkpoint" and not isinstance(meta.get("checkpoint"), dict):
         raise refuse(p, "it is a checkpoint without its training state", AGAIN)
     return sizes, dtype
+
+
+def _check_stack(p: str, arch: dict, meta: dict, kind: str) -> tuple[None, str]:
+    """A stack's architecture: a bounded list of layer descriptions (dicts naming their type) and its
+    parameter keys; the network checks each description against its own layer classes."""
+    layers, keys, dtype = arch.get("layers"), arch.get("params"), arch.get("dtype")
+    if not isinstance(layers, list) or not 1 <= len(layers) <= MAX_LAYERS or not all(
+        isinstance(c, dict) and isinstance(c.get("type"), str) for c in layers
+    ):
+        raise refuse(p, f"its architecture has an invalid list of layers {repr(layers)[:80]}", AGAIN)
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k != META_KEY for k in keys):
+        raise refuse(p, f"its architecture has invalid parameter keys {repr(keys)[:80]}", AGAIN)
+    if dtype not in ("float32", "float64"):
+        raise refuse(p, f"its architecture has dtype {str(dtype)[:40]!r}, expected 'float32' or 'float64'",
+                     AGAIN)
+    if kind == "checkpoint" and not isinstance(meta.get("checkpoint"), dict):
+        raise refuse(p, "it is a checkpoint without its training state", AGAIN)
+    return None, dtype
 
 
 def _check_manifest(p: str, meta: dict, headers: dict[str, ArrayHeader], kind: str) -> list[str]:
@@ -369,8 +412,14 @@ def _check_manifest(p: str, meta: dict, headers: dict[str, ArrayHeader], kind: s
             raise refuse(p, f"array {name!r} has shape {h.shape} and dtype {h.dtype}, but its metadata says "
                             f"{repr(spec)[:80]}", AGAIN)
     names = []
-    for i in range(1, len(sizes)):
-        for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],))):
+    if sizes is None:  # a stack: its listed keys, each of its dtype
+        for key in meta["architecture"]["params"]:
+            h = present.get(key)
+            if h is None or h.dtype.name != dtype:
+                raise refuse(p, f"it lacks parameter {key!r} of dtype {dtype}", AGAIN)
+            names.append(key)
+    if sizes is not None:
+        for key, shape in _network_shapes(sizes, meta["architecture"].get("batchnorm") is True):
             h = present.get(key)
             if h is None:
                 raise refuse(p, f"it lacks parameter {key!r} of a {'-'.join(map(str, sizes))} network", AGAIN)
@@ -378,7 +427,10 @@ def _check_manifest(p: str, meta: dict, headers: dict[str, ArrayHeader], kind: s
                 raise refuse(p, f"parameter {key!r} has shape {h.shape} and dtype {h.dtype}, but the "
                                 f"architecture needs {shape} {dtype}", AGAIN)
             names.append(key)
-    others = sorted(set(present) - set(names))
+    buffers = meta["architecture"].get("buffers", [])
+    if not isinstance(buffers, list) or not all(isinstance(b, str) and b in present for b in buffers):
+        raise refuse(p, f"its architecture lists buffers {repr(buffers)[:80]} that it does not hold", AGAIN)
+    others = sorted(set(present) - set(names) - set(buffers))
     if kind == "network" and others:
         raise refuse(p, f"it is a network file with extra arrays {others[:10]}", AGAIN)
     return names

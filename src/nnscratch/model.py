@@ -21,7 +21,7 @@ import numpy as np
 
 from nnscratch import _display, datasets, optim
 from nnscratch import modelfile as _file
-from nnscratch.network import Network
+from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
@@ -409,9 +409,22 @@ class Model:
                 f"{self.provenance.get('data', self.spec.data)!r})")
 
 
-def load(path: str | os.PathLike) -> Model:
-    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`).
+def load(path: str | os.PathLike) -> Model | Sequential | object:
+    """``nnscratch.load``: what was saved — a :class:`Model` for a model's file, the network
+    (:class:`~nnscratch.Network` or :class:`~nnscratch.Sequential`) for a network's file
+    (``net.save``), a VAE for a VAE's file.
 
     >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
     """
-    return Model.load(path)
+    from nnscratch import io
+    from nnscratch.generative import files as vae_files
+
+    try:
+        net, meta = io.load_with_metadata(path)
+    except ValueError:
+        try:
+            return vae_files.load_vae(path)
+        except ValueError:
+            pass
+        raise  # the file's own error, as reading it as a network found it
+    return _file.from_file_parts(Model, net, meta, path)

@@ -21,9 +21,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nnscratch import _display, optim
-from nnscratch._validation import check_inputs
 from nnscratch.callbacks import Callback
-from nnscratch.network import Network
+from nnscratch.network import Sequential
 from nnscratch.training.batches import Batches, NonFiniteBatch
 from nnscratch.training.checkpoint import CheckpointWriter
 from nnscratch.training.checkpoint import resume as resume_run
@@ -41,7 +40,7 @@ __all__ = ["train"]
 
 
 def train(
-    net: Network,
+    net: Sequential,
     x: object,
     d: object,
     *,
@@ -97,7 +96,7 @@ def train(
     trainer = Trainer(net, optimizer, lr, weight_decay=weight_decay, clip_norm=clip_norm)
     epochs = check_loop_options(epochs, batch_size, shuffle, divergence_factor)
     check_writable(net)
-    x2, _ = check_inputs(x, net.sizes[0], net.dtype, finite=False)  # NaN/inf: Batches checks them
+    x2, _ = net.check_x(x, finite=False)  # NaN/inf: Batches checks them
     d2 = net.check_d(d, x2.shape[0])
     log = EpochLog(net, d2, metrics, validation_data)
     trainer.has_validation = log.validation is not None
@@ -180,7 +179,7 @@ def _run_epoch(trainer: Trainer, batches, count: Counter | None) -> tuple[float,
     Stops at the first non-finite loss (its batch was not applied), which the caller reports.
     """
     step = trainer._step
-    out_layer = trainer.net.output_layer
+    out_layer = trainer.output_layer
     isfinite = math.isfinite
     total = 0.0
     correct = 0

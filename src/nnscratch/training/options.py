@@ -7,9 +7,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nnscratch._validation import check_inputs
 from nnscratch.callbacks import Callback, _EpochFunction
-from nnscratch.network import Network
+from nnscratch.network import Sequential
 
 __all__ = ["check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup", "evaluate"]
 
@@ -75,7 +74,7 @@ class EpochLog:
     recorded); :meth:`record` appends an epoch to the history and returns the callbacks' ``logs``.
     """
 
-    def __init__(self, net: Network, d: np.ndarray, metrics: object, validation_data: object) -> None:
+    def __init__(self, net: Sequential, d: np.ndarray, metrics: object, validation_data: object) -> None:
         self.net = net
         self.track_acc = bool(_metric_names(net, metrics))
         self.truth, self.count, self.units = accuracy_setup(net, d) if self.track_acc else (None, None, 1)
@@ -104,7 +103,7 @@ class EpochLog:
         return logs
 
 
-def _metric_names(net: Network, metrics: object) -> tuple[str, ...]:
+def _metric_names(net: Sequential, metrics: object) -> tuple[str, ...]:
     """The metrics to record besides the loss: ``"auto"`` is accuracy for a classifier."""
     if metrics == "auto":
         names = () if net.output == "identity" else ("accuracy",)
@@ -121,7 +120,7 @@ def _metric_names(net: Network, metrics: object) -> tuple[str, ...]:
     return names
 
 
-def accuracy_setup(net: Network, d: np.ndarray) -> tuple[np.ndarray, Counter, int]:
+def accuracy_setup(net: Sequential, d: np.ndarray) -> tuple[np.ndarray, Counter, int]:
     """(truth array per sample, counter(y, truth) -> #correct, units per sample) for a classifier."""
     if net.output == "softmax":
         truth = d if d.ndim == 1 else np.argmax(d, axis=1)
@@ -139,14 +138,14 @@ def accuracy_setup(net: Network, d: np.ndarray) -> tuple[np.ndarray, Counter, in
 
 
 def _validation_setup(
-    net: Network, validation_data: object, track_acc: bool
+    net: Sequential, validation_data: object, track_acc: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """(x_val, d_val, truth_val or None) checked, or None without validation data."""
     if validation_data is None:
         return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError("validation_data: expected a pair (x_val, d_val)")
-    xv, _ = check_inputs(validation_data[0], net.sizes[0], net.dtype, name="validation_data x")
+    xv, _ = net.check_x(validation_data[0], name="validation_data x")
     try:
         dv = net.check_d(validation_data[1], xv.shape[0])
     except ValueError as exc:
@@ -155,16 +154,15 @@ def _validation_setup(
 
 
 def evaluate(
-    net: Network, x: np.ndarray, d: np.ndarray, truth, count: Counter | None, units: int
+    net: Sequential, x: np.ndarray, d: np.ndarray, truth, count: Counter | None, units: int
 ) -> tuple[float, float | None]:
     """Mean loss (and accuracy) of the network on validated data, in chunks of rows."""
     n = x.shape[0]
-    out = net.output_layer
     total = 0.0
     correct = 0
     for s in range(0, n, _EVAL_CHUNK):
         e = min(s + _EVAL_CHUNK, n)
-        net._forward(x[s:e])
+        out = net._evaluated(x[s:e])
         total += out.loss(d[s:e]) * (e - s)
         if count is not None:
             correct += count(out.y, truth[s:e])
