@@ -141,7 +141,8 @@ def test_weight_decay_and_l2_on_one_run_is_refused():
 def test_network_day2_layout_and_keys_match_multilayernetextend():
     net = nnscratch.Network([4, 6, 5, 3], output="softmax", batchnorm=True, dropout=0.5, seed=0)
     kinds = [type(layer).__name__ for layer in net.layers]
-    assert kinds == ["Affine", "BatchNormalization", "ReLU", "Dropout"] * 2 + ["Affine", "SoftmaxCrossEntropy"]
+    layout = ["Affine", "BatchNormalization", "ReLU", "Dropout"] * 2 + ["Affine", "SoftmaxCrossEntropy"]
+    assert kinds == layout
     assert list(net.params) == ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
     assert net.twin() is None  # the twin knows dense stacks only: these train on the readable layers
 

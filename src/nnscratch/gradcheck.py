@@ -10,7 +10,6 @@ from nnscratch._validation import check_step
 from nnscratch.functions import numerical_gradient
 from nnscratch.network import Sequential
 
-
 ZERO = 1e-8
 """Gradients whose norms are both below this are zero up to rounding (a bias right before batch
 normalisation, whose gradient is exactly 0): they are compared by ‖a − n‖ alone."""

@@ -230,7 +230,7 @@ class Model:
         s = self.spec
         return Network([data.n_features, *s.hidden_sizes, n_out], hidden=s.hidden if isinstance(
             s.hidden, str) else list(s.hidden), output=output, loss=s.loss, init=s.init, seed=s.seed,
-            dtype=s.dtype)
+            dtype=s.dtype, batchnorm=s.batchnorm, dropout=s.dropout, l1=s.l1, l2=s.l2)
 
     # ================================================================ using it
 

@@ -149,6 +149,12 @@ def _batch_size(name: str, v: object) -> int | None:
 _fraction = _number(0, 1, closed_low=True, expected="a fraction in [0, 1)")
 
 
+def _boolean(name: str, v: object) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected true or false, got {v!r}")
+    return bool(v)
+
+
 @dataclass(frozen=True)
 class Field:
     """One row of the table: the section a field is written under, its default and its check."""
@@ -176,6 +182,12 @@ FIELDS: dict[str, Field] = {
     "loss": Field("architecture", None, _optional(_choice(*LOSSES)), "loss (default: the output's pair)"),
     "init": Field("architecture", "he", _init, "initial weights: 'he', 'xavier' or a standard deviation"),
     "dtype": Field("architecture", "float32", _choice("float32", "float64"), "floating-point type"),
+    "batchnorm": Field("architecture", False, _boolean, "batch normalisation after each hidden Affine"),
+    "dropout": Field("architecture", 0.0, _fraction, "dropout rate after each hidden activation (0: off)"),
+    "l1": Field("architecture", 0.0, _number(0, closed_low=True, expected="a number ≥ 0"),
+                "L1 regularisation λ·Σ|W| in the loss"),
+    "l2": Field("architecture", 0.0, _number(0, closed_low=True, expected="a number ≥ 0"),
+                "L2 regularisation ½λ·Σ W² in the loss"),
     "optimizer": Field("optimizer", "adam", _choice(*optim.OPTIMIZERS), "update rule"),
     "lr": Field("optimizer", None, _optional(_number(0, expected="a positive number")),
                 "learning rate (default: the optimizer's own, see DEFAULT_LR)"),
@@ -225,6 +237,10 @@ class RunSpec:
     loss: str | None = None
     init: str | float = "he"
     dtype: str = "float32"
+    batchnorm: bool = False
+    dropout: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
     optimizer: str = "adam"
     lr: float | None = None
     optimizer_options: dict[str, float] = field(default_factory=dict)
@@ -245,6 +261,9 @@ class RunSpec:
         if self.val_split + self.test_split >= 1:
             raise ValueError(f"val_split + test_split: expected less than 1 to leave training data, got "
                              f"{self.val_split + self.test_split:g}")
+        if self.weight_decay and (self.l1 or self.l2):
+            raise ValueError("weight_decay + l2: both regularise the weights; use l2 (the course's penalty "
+                             "in the loss) or weight_decay (a gradient hook), not both")
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping: watches the validation loss; needs val_split > 0")
         if isinstance(self.hidden, tuple) and len(self.hidden) != len(self.hidden_sizes):
