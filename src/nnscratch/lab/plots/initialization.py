@@ -39,7 +39,7 @@ def _check_inits(inits: object) -> list[str | float]:
     return items
 
 
-def _init_label(init: str | float, lang: str) -> str:
+def _init_label(init: str | float) -> str:
     if init == "xavier":
         return "Xavier √(1/n)"
     if init == "he":
@@ -131,7 +131,7 @@ def activation_histograms(
 
     def draw(lang: str) -> tuple[Figure, dict]:
         fig = _new_figure(1.9 * n_layers + 1.0, 1.25 * len(rows) + 0.8)
-        axes = np.atleast_2d(fig.subplots(len(rows), n_layers, sharey="row", squeeze=False))
+        axes = fig.subplots(len(rows), n_layers, sharey="row", squeeze=False)
         for r, row in enumerate(rows):
             color = _ACTIVATIONS[row["activation"]][2]
             for col in range(n_layers):
@@ -152,7 +152,7 @@ def activation_histograms(
                 if r == 0:
                     ax.set_title(_t("hidden_layer", lang, l=col + 1))
             act = _t("row_" + row["activation"], lang)
-            axes[r, 0].set_ylabel(f"{act}\n{_init_label(row['init'], lang)}", fontsize=8)
+            axes[r, 0].set_ylabel(f"{act}\n{_init_label(row['init'])}", fontsize=8)
         fig.suptitle(_t("hist_title", lang, n=n_samples, w=width, L=n_layers))
         fig.supxlabel(_t("hist_xlabel", lang), fontsize=8)
         return fig, data
