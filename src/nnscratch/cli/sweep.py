@@ -224,7 +224,8 @@ def _report(args: argparse.Namespace, result, folder: Path) -> None:
         print(f"… {shown - args.top} more points in {folder / 'results.csv'}")
     best = result.best
     if best is None:
-        print("no trial finished: every one diverged or failed (see the message column of results.csv)")
+        print("no trial learned: every one was diverging, diverged or failed (see the status and message "
+              "columns of results.csv)")
         return
     saved = folder / "best.npz"
     where = f"; model saved to {saved}" if saved.exists() else ""
