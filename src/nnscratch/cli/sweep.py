@@ -207,9 +207,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(flag_message(message)) from None
     _report(args, result, folder)
     if result.interrupted:
-        print(f"interrupted: {len(result.rows)}/{result.total} trials finished; continue with "
+        from nnscratch.cli._signals import describe, exit_status
+
+        print(f"{describe()}: {len(result.rows)}/{result.total} trials finished; continue with "
               f"--resume --out {folder}", file=sys.stderr)
-        return P.EXIT_INTERRUPTED
+        return exit_status()
     return P.EXIT_OK if result.best is not None else P.EXIT_FAIL
 
 
