@@ -13,7 +13,7 @@ import numpy as np
 
 from nnscratch import _arch, _display
 from nnscratch import _backend as B
-from nnscratch._arch import _LOSS_ALIASES, MAX_PARAMETERS, _check_name, _init_std, parse_sizes
+from nnscratch._arch import _LOSS_ALIASES, MAX_PARAMETERS, _check_name, _init_std, check_seed, parse_sizes
 from nnscratch._fast import FastAffine, Guard
 from nnscratch._validation import check_inputs, check_targets
 from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS, Activation, Affine, OutputLayer
@@ -116,10 +116,10 @@ class Network:
                 f"expected one of {', '.join(allowed)}"
             )
         self.init = init
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed(seed))  # a Generator is returned as it is
         self.params: dict[str, np.ndarray] = {}
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
-            std = _init_std(init, n_in)
+            std = _init_std(init, n_in, self.dtype)
             self.params[f"W{i}"] = (std * self.rng.standard_normal((n_in, n_out))).astype(self.dtype)
             self.params[f"b{i}"] = B.zeros((n_out,), self.dtype)
         self._build_layers()

@@ -26,6 +26,7 @@ import numpy as np
 
 from nnscratch import callbacks as _callbacks
 from nnscratch import optim
+from nnscratch._arch import _init_std
 from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS
 
 __all__ = ["RunSpec", "FIELDS", "DEFAULT_LR", "SECTIONS", "SCHEDULES"]
@@ -245,6 +246,7 @@ class RunSpec:
         if self.val_split + self.test_split >= 1:
             raise ValueError(f"val_split + test_split: expected less than 1 to leave training data, got "
                              f"{self.val_split + self.test_split:g}")
+        _init_std(self.init, 1, self.dtype)  # a scale whose weights the dtype cannot hold: before any data
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping: watches the validation loss; needs val_split > 0")
         if isinstance(self.hidden, tuple) and len(self.hidden) != len(self.hidden_sizes):
