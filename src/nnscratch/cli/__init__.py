@@ -67,7 +67,14 @@ def build_parser():
         "(JDLA E資格 / ゼロから作るDeep Learning). Run 'nnscratch train' for the main job.",
         epilog="Each command has its own --help, e.g. 'nnscratch train --help'.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    import argparse
+
+    class Version(argparse.Action):  # the version is read only when asked for
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(_version())
+            parser.exit()
+
+    parser.add_argument("--version", nargs=0, action=Version, help="print the version and exit")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"nnscratch.cli.{name}").register(sub)
