@@ -314,14 +314,14 @@ def test_the_figures_mark_diverging_trials_apart():
         nnscratch.plot.sweep_curves(rows[1:], ["lr"], lang="en")
 
 
-def test_resume_keeps_diverging_rows_and_reads_0_1_0_rows_with_a_warning_as_diverging(tmp_path):
+def test_resume_keeps_diverging_rows_and_reads_older_ok_rows_with_a_warning_as_diverging(tmp_path):
     from nnscratch.sweep.results import read_rows
 
     out = tmp_path / "s"
     nnscratch.sweep(XOR, grid={"lr": [0.5, 500.0]}, workers=1, out=out)
     path = out / "results.jsonl"
     old = [json.loads(line) for line in path.read_text().splitlines()]
-    old[1]["status"] = "ok"  # what 0.1.0 wrote: status ok, the warning only in the message
+    old[1]["status"] = "ok"  # what was written before 0.2.0: status ok, the warning only in the message
     path.write_text("".join(json.dumps(r) + "\n" for r in old))
     assert [r["status"] for r in read_rows(path)] == ["ok", "diverging"]
     again = nnscratch.sweep(XOR, grid={"lr": [0.5, 500.0]}, workers=1, out=out, resume=True)

@@ -92,7 +92,7 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
             if not isinstance(row, dict) or "key" not in row or "status" not in row:
                 raise ValueError(f"resume: {os.fspath(path)!r} line {n} is not a sweep result row")
             if row["status"] == "ok" and row.get("message"):
-                row["status"] = "diverging"  # written by 0.1.0, whose only message of an ok row was a warning
+                row["status"] = "diverging"  # written before 0.2.0: an ok row's only message was its warning
             rows.append(row)
     return rows
 
