@@ -50,7 +50,7 @@ def test_every_change_of_the_latest_release_says_what_to_do():
     assert len(items) >= 3
     for item in items:
         assert "*What to do:*" in item, item[:80]
-    for subject in ("Adam's default learning rate", "`nnscratch.load(path)` returns a `Model`",
+    for subject in ("Adam's default learning rate", "`nnscratch.load(path)` returns what was saved",
                     "`NNRegressor` trains on standardised targets"):
         assert subject in changed
 
