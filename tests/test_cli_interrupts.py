@@ -173,6 +173,30 @@ def test_a_storm_of_ctrl_c_is_one_line_and_status_130(big_model, tmp_path):
         assert temporaries(tmp_path) == []
 
 
+def test_train_stopped_by_sigterm_is_one_line_and_143(tmp_path):
+    """Every command stops on SIGTERM as on Ctrl-C: here train, in the middle of its epochs."""
+    args = ("train", "--data", "xor", "--units", "64", "--epochs", "100000", "--batch-size", "1", "--no-save",
+            "--checkpoint", "ck.npz")
+    proc = subprocess.Popen(cli(*args), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env())
+    try:
+        first = proc.stdout.readline()  # the header: training has started
+        assert first.startswith("training "), first + proc.stderr.read()
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "ck.npz").exists() and time.monotonic() < deadline:  # an epoch is done
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "nnscratch: interrupted by SIGTERM" and "Traceback" not in err
+    io.load_checkpoint(tmp_path / "ck.npz")  # the last checkpoint is whole
+    assert temporaries(tmp_path) == []
+
+
 # ---------------------------------------------------------------- train: complete files only
 
 
