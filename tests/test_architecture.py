@@ -22,6 +22,7 @@ LAYERS = [
     ("model modelfile generative", 8),
     ("sklearn sweep", 9),
     ("cli lab playground", 10),
+    ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only
 ]
 MAX_LINES = 420  # "about 400"
 
