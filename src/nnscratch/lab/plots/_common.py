@@ -69,6 +69,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "batch_title": ("勾配降下法の比較 (η={lr:g}, {epochs} エポック)",
                     "gradient descent modes (η={lr:g}, {epochs} epochs)"),
     "train_loss": ("訓練データ全体の誤差 E", "loss E on all training data"),
+    "mb_title": ("ミニバッチ勾配降下法 (P69): $w^{{(t+1)}} = w^{{(t)}} - \\varepsilon\\nabla E_t$ "
+                 "($\\varepsilon$ = {lr:g})",
+                 "mini-batch gradient descent (P69): $w^{{(t+1)}} = w^{{(t)}} - \\varepsilon\\nabla E_t$ "
+                 "($\\varepsilon$ = {lr:g})"),
+    "mb_scheme_title": ("訓練データ {n} 件をシャッフルし、{k} 件ずつのミニバッチ $D_t$ に分ける",
+                        "{n} training samples, shuffled and cut into mini-batches $D_t$ of {k}"),
+    "mb_epoch_note": ("ミニバッチ 1 つにつき 1 回更新: 1 エポック = {t} 回の更新 ({n} 件 ÷ {k} 件)",
+                      "one update per mini-batch: one epoch = {t} updates ({n} samples ÷ {k})"),
+    "mb_path_title": ("重み $w = (w_0, w_1)$ の動き ({epochs} エポック)",
+                      "the weights $w = (w_0, w_1)$ over {epochs} epochs"),
+    "mb_contour": ("等高線: 訓練データ全体の誤差 E", "contours: E on all training data"),
+    "mb_minimum": ("E が最小になる w", "the w where E is smallest"),
     "moons": ("三日月", "moons"),
     "circles": ("同心円", "circles"),
     "spiral": ("渦巻き", "spiral"),
