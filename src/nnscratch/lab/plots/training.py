@@ -25,7 +25,7 @@ def _demo_history(seed: int | np.random.Generator | None) -> tuple[Any, str]:
     data = datasets.moons(n_samples=300, noise=0.3, seed=rng)
     model = run(data.x, data.y, hidden_sizes=(16, 16), hidden="relu", optimizer="adam", lr=0.01, epochs=60,
                 batch_size=16, val_split=0.3, test_split=0.1, split_seed=seed_from(rng), seed=seed_from(rng))
-    return model.history, "moons 2-16-16-2, Adam η=0.01"
+    return model.history, "moons 2-16-16-2, Adam lr=0.01"
 
 
 def training_curves(
@@ -92,7 +92,7 @@ def training_curves(
             ax = axes[-1]
             ax.plot(np.arange(1, curves["lr"].size + 1), curves["lr"], color="tab:green", lw=1.8)
             ax.set_xlabel(_t("epoch", lang))
-            ax.set_title(_t("learning_rate", lang) + " η")
+            ax.set_title(_t("learning_rate", lang) + (" ε" if lang == "ja" else " η"))
         if title:
             fig.suptitle(title)
         return fig, {"curves": curves, "title": title}
