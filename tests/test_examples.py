@@ -342,7 +342,7 @@ TUTORIALS = [DOCS / "ja" / "tutorial.md", DOCS / "en" / "tutorial.md"]
 CONFIRMATION_TESTS = ["P11", "P13", "P20", "P22", "P24", "P27", "P34", "P45", "P52", "P53", "P56", "P66",
                       "P69", "P79", "P84"]  # fmt: skip
 PLOT_KINDS = ["activations", "linear_vs_nonlinear", "network", "training_curves", "learning_rates",
-              "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost",
+              "minibatch_update", "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost",
               "discriminative_vs_generative", "data_size", "vae_samples", "vae_reconstructions", "vae_latent",
               "vae_walk"]  # fmt: skip
 

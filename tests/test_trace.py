@@ -348,7 +348,8 @@ def test_cli_preset_numbers(capsys):
     trace_cli.main(["--example", "regression"])
     out = capsys.readouterr().out
     y = np.maximum(np.array([1.0, 2.0]) @ W1 + B1, 0) @ W2 + B2
-    assert _values(out, "誤差 (二乗和誤差 ½Σ(y − d)²)")[0] == pytest.approx([0.5 * np.sum((y - [2.0, 4.0]) ** 2)])
+    squared = _values(out, "誤差 (二乗和誤差 ½Σ(y − d)²)")[0]
+    assert squared == pytest.approx([0.5 * np.sum((y - [2.0, 4.0]) ** 2)])
 
 
 def test_cli_backprop_json_equals_the_library(capsys):

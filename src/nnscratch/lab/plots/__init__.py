@@ -35,9 +35,9 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
-learning_rates, batch_modes, minibatch_update), ``boundaries`` (decision_boundary), ``gradients`` (vanishing_gradients,
-gradient_cost), ``generative`` (discriminative_vs_generative, data_size), ``vae`` (the VAE figures),
-and ``_runs``, where every network a figure trains is built and trained.
+learning_rates, batch_modes, minibatch_update), ``boundaries`` (decision_boundary), ``gradients``
+(vanishing_gradients, gradient_cost), ``generative`` (discriminative_vs_generative, data_size), ``vae``
+(the VAE figures), and ``_runs``, where every network a figure trains is built and trained.
 """
 
 from __future__ import annotations

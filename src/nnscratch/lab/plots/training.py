@@ -345,8 +345,8 @@ def minibatch_update(
             ax_s.scatter(xs, np.full(len(members), 4.45), s=40, color=color, zorder=3)
             for xm, n in zip(xs, members, strict=True):
                 ax_s.text(xm, 3.95, f"{n + 1}", ha="center", va="center", fontsize=7)
-            ax_s.text(cx, 3.25, f"$E_{{{t + 1}}} = \\frac{{1}}{{{len(members)}}}\\sum_{{n \\in D_{{{t + 1}}}}} E_n$",
-                      ha="center", va="top", fontsize=9)
+            mean = f"$E_{{{t + 1}}} = \\frac{{1}}{{{len(members)}}}\\sum_{{n \\in D_{{{t + 1}}}}} E_n$"
+            ax_s.text(cx, 3.25, mean, ha="center", va="top", fontsize=9)
             ax_s.add_patch(FancyArrowPatch((cx, 2.35), (cx, 1.75), arrowstyle="-|>", mutation_scale=12,
                                            color=color, lw=1.5))
             ax_s.add_patch(FancyArrowPatch((2.5 * t + 0.35, 1.4), (2.5 * (t + 1) - 0.35, 1.4),
