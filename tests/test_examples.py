@@ -313,7 +313,7 @@ def test_16_p79_reused_deltas():
 
 
 def test_17_p84_chain_rule():
-    """P84 in the course's setting: identity output, squared error; delta2 = (y − d)·1, grad W2 = z1ᵀ·delta2."""
+    """P84 as the course asks it (identity output, squared error): delta2 = (y − d)·1, grad = z1ᵀ·delta2."""
     out = run("17_p84_chain_rule.py")
     x, d = np.array([[1.0, 2.0]]), np.array([[2.0, 4.0]])
     z1 = relu(x @ W1 + B1)

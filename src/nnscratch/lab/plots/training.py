@@ -92,7 +92,7 @@ def training_curves(
             ax = axes[-1]
             ax.plot(np.arange(1, curves["lr"].size + 1), curves["lr"], color="tab:green", lw=1.8)
             ax.set_xlabel(_t("epoch", lang))
-            ax.set_title(_t("learning_rate", lang) + (" ε" if lang == "ja" else " η"))
+            ax.set_title(_t("learning_rate", lang) + (" $\\varepsilon$" if lang == "ja" else " η"))
         if title:
             fig.suptitle(title)
         return fig, {"curves": curves, "title": title}
