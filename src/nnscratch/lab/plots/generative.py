@@ -39,7 +39,7 @@ _TEXT = {
     "blobs": ("ガウス分布の塊 (仮定が成り立つ)", "Gaussian blobs (the assumption holds)"),
     "moons": ("三日月 (仮定が成り立たない)", "moons (the assumption fails)"),
     "disc": ("識別モデル: MLP の p(k|x), 正解率 {acc:.2f}", "discriminative: MLP p(k|x), acc. {acc:.2f}"),
-    "gen": ("生成モデル: ガウスの p(x|k), 正解率 {acc:.2f}", "generative: Gaussian p(x|k), acc. {acc:.2f}"),
+    "gen": ("生成モデル: ガウス分布の p(x|k), 正解率 {acc:.2f}", "generative: Gaussian p(x|k), acc. {acc:.2f}"),
     "gen_note": ("黒の実線: 生成モデルの境界  橙の破線: MLP",
                  "black: generative boundary  orange dashed: MLP"),
     "samples": ("生成した点 (×) と本物 (•)", "generated points (×) and real ones (•)"),
