@@ -12,7 +12,8 @@ What it measures (one run, every contender in the same process, 2 threads each):
 - configurations (i) 784-100-10 batch 100, (ii) 784-256-128-10 batch 128, (iii) 784-1024-1024-10
   batch 256; ReLU hidden layers, softmax + cross entropy, plain SGD with learning rate 0.1, one epoch
   = one shuffled pass with the last partial batch kept;
-- contenders: ``nnscratch.train`` (float32, and a float64 row), PyTorch CPU (``nn.Sequential`` +
+- contenders: ``nnscratch.train`` (float32, and a float64 row), a plain NumPy loop (preallocated
+  buffers, in-place ReLU and softmax, the SGD update; no loss computed), PyTorch CPU (``nn.Sequential`` +
   ``optim.SGD``, batches gathered from tensors by a permutation) and scikit-learn
   ``MLPClassifier(solver="sgd", momentum=0, alpha=0, batch_size=B, max_iter=1, warm_start=True)`` on
   float32 input. Each contender trains one epoch (whose test accuracy is reported), then the contenders
@@ -236,6 +237,62 @@ class SklearnContender:
         return float(self.clf.score(x, y))
 
 
+class NumpyLoop:
+    """A plain NumPy training loop, as one would write it by hand for speed: matmuls into preallocated
+    buffers, in-place ReLU and softmax, the SGD update in place, the same batches (no loss computed)."""
+
+    name = "plain NumPy loop"
+
+    def __init__(self, sizes, batch, x, y, init, seed):
+        self.W = [init[f"W{i}"].copy() for i in range(1, len(sizes))]
+        self.b = [init[f"b{i}"].copy() for i in range(1, len(sizes))]
+        self.x, self.y, self.batch, self.sizes = x, y, batch, sizes
+        self.rng = np.random.default_rng(seed)  # the same permutations as the nnscratch contender
+        self.bufs: dict[int, tuple] = {}
+
+    def _buffers(self, b):
+        if b not in self.bufs:
+            z = [np.empty((b, s), np.float32) for s in self.sizes]
+            self.bufs[b] = (z, [np.empty_like(a) for a in z], [np.empty_like(w) for w in self.W])
+        return self.bufs[b]
+
+    def epoch(self) -> None:
+        W, bias, n, lr = self.W, self.b, self.x.shape[0], np.float32(LR)
+        perm = self.rng.permutation(n)
+        for s in range(0, n, self.batch):
+            idx = perm[s : s + self.batch]
+            b = len(idx)
+            z, delta, dW = self._buffers(b)
+            np.take(self.x, idx, axis=0, out=z[0])
+            for i in range(len(W)):
+                np.matmul(z[i], W[i], out=z[i + 1])
+                z[i + 1] += bias[i]
+                if i < len(W) - 1:
+                    np.maximum(z[i + 1], 0, out=z[i + 1])  # ReLU in place
+            y = z[-1]  # softmax in place
+            y -= y.max(axis=1, keepdims=True)
+            np.exp(y, out=y)
+            y /= y.sum(axis=1, keepdims=True)
+            d = delta[-1]
+            np.multiply(y, lr / b, out=d)  # η·(y − t)/N
+            d[np.arange(b), self.y[idx]] -= lr / b
+            for i in range(len(W) - 1, -1, -1):
+                np.matmul(z[i].T, delta[i + 1], out=dW[i])
+                if i:
+                    np.matmul(delta[i + 1], W[i].T, out=delta[i])
+                    delta[i] *= z[i] > 0  # ReLU's derivative
+                bias[i] -= delta[i + 1].sum(axis=0)
+                W[i] -= dW[i]
+
+    def accuracy(self, x, y) -> float:
+        z = x
+        for i, (w, b) in enumerate(zip(self.W, self.b, strict=True)):
+            z = z @ w + b
+            if i < len(self.W) - 1:
+                z = np.maximum(z, 0)
+        return float(np.mean(z.argmax(axis=1) == y))
+
+
 class MatmulCeiling:
     """numpy.matmul alone on an epoch's shapes: x·W forward, xᵀ·δ and (above layer 1) δ·Wᵀ backward."""
 
@@ -320,6 +377,7 @@ def bench_config(name, sizes, batch, data, keys, epochs, seed=0) -> dict:
         "nnscratch64": lambda: NnscratchContender(sizes, batch, x, y, init, seed + 1, dtype="float64"),
         "torch": lambda: TorchContender(sizes, batch, x, y, init, seed + 1),
         "sklearn": lambda: SklearnContender(sizes, batch, x, y, init, seed + 1),
+        "numpy": lambda: NumpyLoop(sizes, batch, x, y, init, seed + 1),
         "ceiling": lambda: MatmulCeiling(sizes, batch, n, seed),
         "ceiling64": lambda: MatmulCeiling(sizes, batch, n, seed, dtype="float64"),
     }
@@ -638,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
         "and OPENBLAS_L2_SIZE removed; asis/unset: one of them; current: run in this process",
     )
     ap.add_argument("--configs", default="i,ii,iii", help="comma-separated: i, ii, iii (default all)")
-    ap.add_argument("--contenders", default="nnscratch,nnscratch64,torch,sklearn,ceiling,ceiling64")
+    ap.add_argument("--contenders", default="nnscratch,nnscratch64,numpy,torch,sklearn,ceiling,ceiling64")
     ap.add_argument(
         "--epochs", type=int, default=5, help="timed epochs per contender after the warm-up (>= 5)"
     )

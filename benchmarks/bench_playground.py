@@ -2,7 +2,7 @@
 
     python benchmarks/bench_playground.py             # 10 s of training, the issue's bars checked
     python benchmarks/bench_playground.py --seconds 3 # shorter
-    python benchmarks/bench_playground.py --screenshots docs/images   # and the README's pictures
+    python benchmarks/bench_playground.py --screenshots docs/images   # and the docs' pictures
 
 What it measures: ``nnscratch playground --no-browser --port 0`` runs in a child process (the real
 server: uvicorn, the WebSocket, the session's training thread); headless Chromium (Debian's

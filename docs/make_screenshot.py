@@ -1,5 +1,5 @@
-"""The README's notebook screenshot (docs/images/notebook.png): cells of the executed display tour,
-rendered by nbconvert and captured by headless Chromium.
+"""The lab page's notebook screenshot (docs/images/notebook.png, on docs/en/lab.md): cells of the
+executed display tour, rendered by nbconvert and captured by headless Chromium.
 
     pip install -e ".[notebook]"               # and Debian's chromium
     python docs/make_notebooks.py docs/notebooks/display_tour.ipynb   # the saved outputs first

@@ -155,7 +155,7 @@ def test_backward_before_forward(reg):
         reg.backward([1.0])
     from nnscratch.layers import Affine, ReLU, SoftmaxCrossEntropy
 
-    affine = Affine({"W1": np.ones((2, 2)), "b1": np.zeros(2)}, "W1", "b1")
+    affine = Affine(2, 2)
     for layer in (affine, ReLU(), SoftmaxCrossEntropy()):
         with expect(ValueError, "backward", "no forward pass", "call forward(x) first"):
             layer.backward(np.ones((1, 2)))

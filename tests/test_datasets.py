@@ -116,7 +116,7 @@ def test_unknown_name_lists_known_ones():
 
 
 def test_names_cover_the_issue():
-    assert set(GENERATED) | set(BUNDLED) | {"mnist", "fashion_mnist"} == set(D.names())
+    assert set(GENERATED) | set(BUNDLED) | {"mnist5k", "mnist", "fashion_mnist"} == set(D.names())
     assert D.load("Breast-Cancer").name == "breast_cancer"
 
 

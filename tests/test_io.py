@@ -50,7 +50,7 @@ def test_round_trip_predictions_exactly(tmp_path, dtype, output):
         p += rng.normal(0, 0.1, p.shape).astype(p.dtype)
     path = tmp_path / "model.npz"
     net.save(path)
-    loaded = nnscratch.load(path).network
+    loaded = nnscratch.load(path)
     assert loaded.architecture() == net.architecture()
     assert repr(loaded) == repr(net)
     for k in net.params:
@@ -67,7 +67,7 @@ def test_a_trained_network_round_trips_and_keeps_training_identically(tmp_path):
     net = nnscratch.Network([3, 6, 2], output="softmax", seed=0)
     nnscratch.train(net, x, y, optimizer="adam", lr=0.01, epochs=3, batch_size=10, seed=0)
     net.save(tmp_path / "m.npz")
-    loaded = nnscratch.load(tmp_path / "m.npz").network
+    loaded = nnscratch.load(tmp_path / "m.npz")
     assert loaded.accuracy(x, y) == net.accuracy(x, y)
     nnscratch.train(net, x, y, optimizer="sgd", lr=0.1, epochs=2, batch_size=10, seed=1)
     nnscratch.train(loaded, x, y, optimizer="sgd", lr=0.1, epochs=2, batch_size=10, seed=1)
@@ -110,7 +110,7 @@ def test_save_uses_the_exact_path_and_accepts_path_objects(tmp_path):
     net = _net()
     net.save(str(tmp_path / "model"))  # no ".npz" appended behind the user's back
     assert os.listdir(tmp_path) == ["model"]
-    assert np.array_equal(nnscratch.load(pathlib.Path(tmp_path / "model")).network.predict(X), net.predict(X))
+    assert np.array_equal(nnscratch.load(pathlib.Path(tmp_path / "model")).predict(X), net.predict(X))
     with pytest.raises(FileNotFoundError, match="directory .* does not exist"):
         net.save(tmp_path / "missing" / "model.npz")
     with pytest.raises(FileNotFoundError, match="no such file"):
@@ -275,11 +275,11 @@ def test_a_failure_during_save_leaves_the_existing_file_intact(tmp_path, monkeyp
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.npz"]  # the temporary file is gone
-    assert np.array_equal(nnscratch.load(path).network.predict(X), old.predict(X))
+    assert np.array_equal(nnscratch.load(path).predict(X), old.predict(X))
     # and a successful save replaces it completely, keeping its permissions
     os.chmod(path, 0o640)
     new.save(path)
-    assert np.array_equal(nnscratch.load(path).network.predict(X), new.predict(X))
+    assert np.array_equal(nnscratch.load(path).predict(X), new.predict(X))
     assert os.stat(path).st_mode & 0o777 == 0o640
 
 

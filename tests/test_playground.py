@@ -3,6 +3,7 @@ its command (a real server in a subprocess, stopped with Ctrl-C)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -103,6 +104,9 @@ def test_live_controls_keep_the_weights_and_data_changes_reset():
         assert s.trainer.lr == 0.5 and s.trainer.weight_decay == 0.01 and s.batches.size == 1
         s.apply({"weight_decay": 0})
         assert s.trainer.weight_decay == 0.0
+        with pytest.raises(ValueError, match="data: 'csv' needs an uploaded file first"):
+            s.apply({"data": "csv"})
+        assert s.steps == 20 and np.array_equal(s.net.params["W1"], w)  # the run was not rebuilt
         s.apply({"layers": [4]})
         assert s.steps == 0 and s.net.sizes == [2, 4, 2]
         with pytest.raises(ValueError, match="layers: expected at most 6 hidden layers"):
@@ -243,6 +247,7 @@ def test_sizes_rates_and_bad_messages_get_one_line(client):
                            content=b"x0,x1,label\n" + b"".join(f"{i % 7},{i % 5},{i % 2}\n".encode()
                                                                for i in range(40)))
         assert good.status_code == 200 and good.json()["settings"]["data"] == "csv"
+        assert good.json()["change"]["rebuilt"] == "data"  # the page says the run was rebuilt on it
         session = client.app.sessions[sid]
         assert session.data.name == "upload" and len(session.data.x) == 40
         regression = client.post(f"/api/upload?token={TOKEN}&session={sid}", headers={"X-Filename": "f.csv"},
@@ -323,3 +328,36 @@ def test_a_run_that_diverges_by_itself_is_pushed_to_the_page(client):
     assert not frame["running"] and frame["step"] == frame["diverged"]["kept"]
     assert frame["diverged"]["value"] in ("inf", "nan")
     assert all(np.isfinite(np.array(w, dtype=float)).all() for w in frame["weights"].values())
+
+
+def test_the_reply_to_a_change_says_whether_it_rebuilt_the_run_or_applied_live(client):
+    with client.websocket_connect(WS) as ws:
+        _hello(ws, data="xor", samples=100, lr=0.1)
+        ws.send_text('{"type": "play"}')
+        _next(ws, "frame")
+        ws.send_text(json.dumps({"type": "set", "settings": {"lr": 0.05, "batch": "full"}}))
+        live = _next(ws, "settings")["change"]
+        assert live["rebuilt"] is None and live["fields"] == ["lr", "batch"] and not live["stopped"]
+        ws.send_text(json.dumps({"type": "set", "settings": {"data": "linear"}}))
+        change = _next(ws, "settings")["change"]  # a regression set: the output follows the data
+        assert change == {"rebuilt": "data", "fields": ["data", "output"], "stopped": True, "step": 0}
+        ws.send_text(json.dumps({"type": "set", "settings": {"layers": [3], "activations": ["relu"]}}))
+        change = _next(ws, "settings")["change"]
+        assert change == {"rebuilt": "network", "fields": ["layers", "activations"], "stopped": False,
+                          "step": 0}
+        ws.send_text(json.dumps({"type": "set", "settings": {"speed": "10"}}))
+        assert _next(ws, "settings")["change"]["rebuilt"] is None
+
+
+def test_a_page_beyond_the_limit_is_told_the_reason(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    from nnscratch.playground.app import MAX_SESSIONS
+
+    with contextlib.ExitStack() as pages:
+        for _ in range(MAX_SESSIONS):
+            _hello(pages.enter_context(client.websocket_connect(WS)), samples=50)
+        with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(WS) as ws:
+            ws.receive_text()  # accepted, then closed at once: the page's script reads the reason
+        assert closed.value.code == 1013
+        assert closed.value.reason == f"at most {MAX_SESSIONS} pages at once; close one, then reload"

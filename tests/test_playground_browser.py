@@ -4,13 +4,16 @@
 One server (``nnscratch playground`` in a subprocess) and one page serve the tests of this module, in
 order: play and see the loss fall and the boundary change, change the learning rate live, trace a
 clicked sample (the numbers of ``nnscratch.trace`` on the downloaded model), switch the language (the
-Japanese web font drawn), upload a bad CSV and read its one-line error.
+Japanese web font drawn), upload a bad CSV and read its one-line error. The tests of what the page says
+(a rebuilt or a live change, the controls a CSV does not use, the empty panels, the loss chart's axes,
+the page beyond the server's limit) open more pages of the same server (``fresh``), each at step 0.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,6 +63,7 @@ def page():
             pg.goto(f"{url}&{SETTINGS}")
             wait_until(pg, "window.playground && window.playground.frames > 0")
             pg.errors = errors
+            pg.start_url = url
             yield pg
             browser.close()
     finally:
@@ -69,6 +73,27 @@ def page():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+
+
+@pytest.fixture
+def fresh(page):
+    """``fresh(lang="en", wait=True)``: one more page of the module's server at step 0 (closed after the
+    test), whatever the tests before did to the first page; ``wait`` for its first drawn frame."""
+    pages = []
+
+    def open_page(lang: str = "en", wait: bool = True):
+        pg = page.context.new_page()
+        pages.append(pg)
+        pg.errors = []
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        pg.goto(f"{page.start_url}&{SETTINGS}&lang={lang}")
+        if wait:
+            wait_until(pg, "window.playground && window.playground.frames > 0")
+        return pg
+
+    yield open_page
+    for pg in pages:
+        pg.close()
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -164,6 +189,126 @@ def test_divergence_is_shown_as_what_it_is(page):
     wait_until(page, "window.playground.frame.diverged !== null")
     assert "で誤差が inf になりました — 学習率を下げてください" in alert.inner_text()
     assert page.get_by_role("button", name="再生").is_visible() and page.errors == []
+
+
+UNIT_HINT = "Click a unit (○) of a hidden or the output layer in the network diagram to see its output here."
+TRACE_HINT = ("Click a point on the input plane, or enter a sample number and press Trace, to see every "
+              "number of its forward pass, back-propagation and update here.")
+
+
+def test_the_loss_chart_has_its_axes_at_step_0(fresh):
+    pg = fresh()
+    frame = pg.evaluate("window.playground.frame")
+    axis = pg.evaluate("window.playground.curveAxis")
+    assert frame["step"] == 0 and axis["x"] == [0, 10]  # steps 0 … 10, not "0 … 0"
+    assert axis["y"][0] == 0 and max(frame["loss"]["train"], frame["loss"]["test"]) < axis["y"][1] <= 2.5
+    curve = _pixels(pg.locator("#curve").screenshot())
+    dark = curve.max(axis=2) < 140  # the axis lines, ticks and labels
+    plot = dark[25:135]  # rows of the plot area (inside the 1-pixel border)
+    assert plot[:, 39:44].any(axis=1).mean() > 0.85  # the loss axis, from 0 to its top (the dots of step
+    # 0's losses sit on it)
+    assert dark[137:142, 45:395].any(axis=0).mean() > 0.95  # the step axis along the bottom
+    assert pg.errors == []
+
+
+def test_the_empty_panels_say_what_to_click(fresh):
+    pg = fresh()
+    assert pg.locator("#unit-info").inner_text() == UNIT_HINT
+    assert pg.locator("#trace-head").inner_text() == TRACE_HINT
+    pg.get_by_role("button", name="layer 1 unit 0").click()
+    wait_until(pg, "document.getElementById('unit-info').textContent.startsWith('layer 1 unit 0: output')")
+    pg.get_by_role("button", name="Trace").click()
+    wait_until(pg, "window.playground.trace !== null")
+    assert pg.locator("#trace-head").inner_text().startswith("train sample #0")
+    assert pg.locator("#trace-text").is_visible()
+    pg.locator("#data").select_option("circles")  # a new run: the trace of the old one is gone
+    wait_until(pg, "window.playground.data.name === 'circles'")
+    assert pg.locator("#trace-head").inner_text() == TRACE_HINT and pg.locator("#trace-text").is_hidden()
+    assert pg.errors == []
+
+
+def test_a_change_that_rebuilds_the_network_says_so_and_a_live_one_keeps_the_weights(fresh):
+    pg = fresh(lang="ja")
+    notice = pg.locator("#notice")
+    assert notice.is_hidden()
+    pg.get_by_role("button", name="再生").click()
+    wait_until(pg, "window.playground.frame.step > 100")
+    pg.locator("#data").select_option("circles")  # while training runs
+    wait_until(pg, "window.playground.data.name === 'circles' && !document.getElementById('notice').hidden")
+    assert notice.inner_text() == ("データを変えたのでネットワークを作り直しました (ステップ 0)。"
+                                   "学習は止まりました — 「再生」で初めから学習します。")
+    wait_until(pg, "window.playground.frame.version === window.playground.data.version")
+    assert pg.evaluate("window.playground.frame.step") == 0
+    assert pg.get_by_role("button", name="再生").get_attribute("aria-pressed") == "false"
+    pg.locator("#lang").select_option("en")  # the same notice, in the page's new language
+    assert notice.inner_text() == ("The data changed, so the network was built again (step 0). "
+                                   "Training stopped — press Play to train it from the start.")
+    pg.get_by_role("button", name="+ hidden layer").click()
+    wait_until(pg, "window.playground.data.sizes.length === 5")
+    wait_until(pg, "document.getElementById('notice').textContent.startsWith('The network changed')")
+    assert notice.inner_text() == "The network changed, so it was built again with new weights (step 0)."
+    pg.get_by_role("button", name="Play").click()
+    assert notice.is_hidden()  # the learner acted on it
+    wait_until(pg, "window.playground.frame.step > 50")
+    pg.get_by_label("Learning rate").focus()
+    for _ in range(10):  # 10^-1 → 10^-2 on the log slider
+        pg.keyboard.press("ArrowLeft")
+    said = wait_until(pg, "document.getElementById('notice').textContent.includes('set to 0.01 ') "
+                          "&& document.getElementById('notice').textContent")
+    assert said.startswith("Learning rate set to 0.01 — the weights are kept; training goes on from step ")
+    at = int(re.search(r"from step (\d+)\.$", said).group(1))
+    wait_until(pg, f"window.playground.frame.step > {at}")  # goes on from there, not from 0
+    frame = pg.evaluate("window.playground.frame")
+    assert at > 50 and frame["running"] and frame["lr"] == 0.01
+    assert pg.errors == []
+
+
+def test_after_a_csv_upload_the_controls_it_does_not_use_are_off_and_say_why(fresh):
+    pg = fresh()
+    pg.locator("#data").select_option("csv")  # no file yet: refused, and the control shows the set in force
+    wait_until(pg, "!document.getElementById('alert').hidden")
+    assert "needs an uploaded file first" in pg.locator("#alert").inner_text()
+    assert pg.locator("#data").input_value() == "xor" and pg.locator("#noise").is_enabled()
+    rows = b"x0,x1,label\n" + b"".join(f"{i % 9},{i % 4},{(i % 9) > 4}\n".encode() for i in range(60))
+    pg.locator("#csv").set_input_files(files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": rows}])
+    wait_until(pg, "window.playground.settings.data === 'csv' && window.playground.data.name === 'mine'")
+    off = "Not used with an uploaded CSV — choose a generated data set to use it"
+    for name in ("noise", "samples"):
+        assert pg.locator(f"#{name}").is_disabled()
+        assert pg.locator(f"#{name}").get_attribute("title") == off
+        assert pg.locator(f"#{name}-label").get_attribute("title") == off  # the tooltip over its label too
+    seed = pg.locator("#data_seed")  # it still splits the CSV's rows into train and test
+    assert seed.is_enabled() and seed.get_attribute("title") == ("With a CSV it only picks which rows are "
+                                                                 "train and which are test")
+    note = pg.locator("#csv-note")
+    assert note.is_visible() and note.inner_text().startswith(
+        "An uploaded CSV does not use the noise or the sample count (choose a generated data set")
+    assert pg.locator("#notice").inner_text().startswith("The data changed, so the network was built again")
+    pg.locator("#data").select_option("moons")
+    wait_until(pg, "window.playground.data.name === 'moons'")
+    for name in ("noise", "samples"):
+        assert pg.locator(f"#{name}").is_enabled() and pg.locator(f"#{name}").get_attribute("title") is None
+    assert seed.get_attribute("title") is None and note.is_hidden() and pg.errors == []
+
+
+def test_the_page_beyond_the_limit_shows_the_servers_reason(fresh):
+    """The server serves 8 pages: the module's page and 7 of these; the next is told why, in the page."""
+    time.sleep(0.5)  # the pages the tests before closed have left the server
+    served = 0
+    for _ in range(10):
+        pg = fresh(wait=False)
+        wait_until(pg, "(window.playground && window.playground.frames > 0) "
+                       "|| !document.getElementById('alert').hidden")
+        if pg.locator("#alert").is_visible():
+            break
+        served += 1
+    assert served == 7
+    assert pg.locator("#alert").inner_text() == (
+        "The server refused this page: at most 8 pages at once; close one, then reload")
+    assert pg.get_by_role("button", name="Play").is_disabled() and pg.locator("#data").is_disabled()
+    pg.locator("#lang").select_option("ja")  # the reason in the page's language too
+    assert pg.locator("#alert").inner_text().startswith("このページは開けませんでした")
+    assert "at most 8 pages at once" in pg.locator("#alert").inner_text() and pg.errors == []
 
 
 def test_the_benchmark_runs():

@@ -30,6 +30,7 @@ FAST = {
     "minibatch_update": {"epochs": 1},
     "decision_boundary": {"datasets": ("xor", "spiral"), "epochs": 5, "resolution": 30},
     "vanishing_gradients": {"n_samples": 10},
+    "activation_histograms": {"inits": (1.0, "he"), "n_samples": 50, "width": 20, "n_layers": 2},
     "gradient_cost": {"hidden_sizes": (2, 4), "repeats": 1},
     "discriminative_vs_generative": {"n_samples": 60, "steps": 30, "resolution": 30},
     "data_size": {"sizes": (2, 5), "seeds": 2, "n_test": 50, "steps": 20, "hidden_sizes": (8,)},
@@ -287,6 +288,78 @@ def test_vanishing_gradients_sigmoid_first_layer_is_100x_below_relu():
         grads = net.gradient(fig.data["x"], fig.data["d"])
         expected = [np.linalg.norm(grads[f"W{i}"]) for i in range(1, 11)]
         np.testing.assert_allclose(norms[hidden], expected, rtol=1e-10)
+
+
+def test_activation_histograms_show_what_the_initial_scale_does():
+    fig = plots.activation_histograms(lang="en")
+    data = fig.data
+    settings = [(r["activation"], r["init"]) for r in data["rows"]]
+    assert settings == [(a, i) for a in ("sigmoid", "relu") for i in (1.0, 0.01, "xavier", "he")]
+    assert [r["std"] for r in data["rows"][:4]] == pytest.approx([1.0, 0.01, 0.1, np.sqrt(0.02)])
+    assert data["x"].shape == (1000, 100) and len(data["G"]) == 5 and data["counts"].shape == (8, 5, 30)
+    near, std = data["near"], data["std"]
+    # sigmoid, σ = 1: more than half of the outputs within 0.02 of 0 or 1 in every layer (measured 53–69%)
+    assert near[0].min() > 0.5
+    # sigmoid, σ = 0.01: all near 0.5, none near 0 or 1; Xavier and He: spread, almost none saturated
+    assert near[1].max() == 0 and std[1].max() < 0.03
+    assert near[2].max() < 0.01 and std[2].min() > 0.1
+    assert near[3].max() < 0.02 and std[3].min() > 0.1
+    # ReLU: about half the outputs are 0; He keeps the spread in every layer, Xavier shrinks it, σ = 0.01
+    # makes it vanish, σ = 1 makes it explode
+    assert np.all(np.abs(data["zero"][4:] - 0.5) < 0.1) and np.isnan(near[4:]).all()
+    assert std[7].max() / std[7].min() < 1.5
+    assert std[6][-1] < 0.5 * std[6][0]
+    assert std[5][-1] < 1e-4 and std[4][-1] > 1e3
+
+
+def test_activation_histograms_numbers_are_the_library_functions():
+    from nnscratch._arch import _init_std
+
+    fig = plots.activation_histograms(lang="en", activations=("sigmoid", "tanh", "relu"), inits=(1.0, "he"),
+                                      n_layers=3, width=40, n_samples=200, bins=12, seed=5)
+    data = fig.data
+    functions = {"sigmoid": F.sigmoid, "tanh": F.tanh, "relu": F.relu}
+    for r, row in enumerate(data["rows"]):
+        assert row["std"] == _init_std(row["init"], 40)
+        z = data["x"]
+        for col, g in enumerate(data["G"]):
+            z = functions[row["activation"]](z @ (row["std"] * g))
+            assert data["std"][r, col] == pytest.approx(z.std(), rel=1e-12)
+            assert data["zero"][r, col] == np.mean(z == 0)
+            if row["activation"] == "relu":
+                expected = np.histogram(z[z > 0], bins=data["edges"][r])[0]
+                assert np.isnan(data["near"][r, col])
+            else:
+                expected = np.histogram(z, bins=data["edges"][r])[0]
+                edges = (0.0, 1.0) if row["activation"] == "sigmoid" else (-1.0, 1.0)
+                share = np.mean((np.abs(z - edges[0]) < 0.02) | (np.abs(z - edges[1]) < 0.02))
+                assert data["near"][r, col] == share
+                assert expected.sum() == z.size  # every output is in the panel
+            np.testing.assert_array_equal(data["counts"][r, col], expected)
+    again = plots.activation_histograms(lang="en", activations=("relu",), inits=(1.0,), n_layers=2, width=40,
+                                        n_samples=200, bins=12, seed=5)
+    np.testing.assert_array_equal(again.data["x"], data["x"])            # seeded
+    other = plots.activation_histograms(lang="en", activations=("relu",), inits=(1.0,), n_layers=2, width=40,
+                                        n_samples=200, bins=12, seed=6)
+    assert not np.array_equal(other.data["x"], data["x"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activations": ("softmax",)}, r"^activations: expected names from 'sigmoid', 'tanh', 'relu'"),
+        ({"activations": "relu"}, r"^activations: "),
+        ({"inits": ("lecun",)}, r"^inits: expected .*e\.g\. \(1\.0, 0\.01, 'xavier', 'he'\), got 'lecun'"),
+        ({"inits": ()}, r"^inits: "),
+        ({"inits": (-1.0,)}, r"^inits: "),
+        ({"bins": 1}, r"^bins: expected an integer of at least 2"),
+        ({"n_layers": 0}, r"^n_layers: "),
+    ],
+)
+def test_activation_histograms_bad_arguments(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        plots.activation_histograms(out=tmp_path / "h.png", **kwargs)
+    assert not list(tmp_path.iterdir())
 
 
 def test_gradient_cost_agreement_and_timing():

@@ -1,4 +1,6 @@
-"""README.md cannot rot: every ```python block runs on its own, in a fresh process whose working
+"""README.md and the documentation site's pages cannot rot: every ```python block of README.md and of
+each page in ``PAGES`` (the site's own pages; the tutorials run in tests/test_examples.py and the course
+differences in tests/test_course_differences.py) runs on its own, in a fresh process whose working
 directory is a temporary one, unless its first line says
 
     # continues the block above
@@ -9,7 +11,7 @@ compared with the ```text block after it when that block is introduced by the co
 
     <!-- output of the block above, checked by tests/test_readme.py -->
 
-Keep README examples fast (the whole README runs in a few seconds) and their printed numbers
+Keep these examples fast (each page runs in a few seconds) and their printed numbers
 independent of the machine (float64, rounded printing, no timings).
 
 Also here: ``ruff check src tests`` must be clean.
@@ -29,6 +31,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+# the README and the site's pages whose blocks run here (the tutorials have their own test)
+PAGES = [README, ROOT / "docs" / "index.md"] + sorted(
+    p for lang in ("en", "ja") for p in (ROOT / "docs" / lang).glob("*.md") if p.name != "tutorial.md"
+)
 CHECKED = "<!-- output of the block above, checked by tests/test_readme.py -->"
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 CONTINUES = re.compile(r"\A# continues the block above\b")
@@ -59,7 +65,7 @@ DRIVER = textwrap.dedent(
     for block in blocks:
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            where = f"README.md, python block at line {block['line']}"
+            where = f"{block.get('page', 'README.md')}, python block at line {block['line']}"
             exec(compile(block["code"], where, "exec"), namespace)
         outputs.append(buffer.getvalue())
     sys.stdout.write(json.dumps(outputs))
@@ -81,7 +87,7 @@ def run_blocks(blocks: list[dict], cwd: Path, timeout: float = 120) -> list[str]
         timeout=timeout,
     )
     assert proc.returncode == 0, (
-        f"a README python block failed (one that uses names from the block before it must start with "
+        f"a python block failed (one that uses names from the block before it must start with "
         f"'# continues the block above'):\n{proc.stderr}"
     )
     return json.loads(proc.stdout)
@@ -104,7 +110,7 @@ def chains(blocks: list[dict]) -> list[list[dict]]:
     groups: list[list[dict]] = []
     for block in blocks:
         if CONTINUES.match(block["code"]):
-            assert groups, f"README.md block at line {block['line']} continues nothing"
+            assert groups, f"{block.get('page', 'README.md')} block at line {block['line']} continues nothing"
             groups[-1].append(block)
         else:
             groups.append([block])
@@ -119,10 +125,26 @@ def test_chains_split_at_blocks_that_do_not_continue():
         chains(blocks[1:])
 
 
-def test_readme_python_blocks_run_and_print_what_the_readme_shows(tmp_path):
-    blocks = [b for b in markdown_blocks(README.read_text(encoding="utf-8")) if b["lang"] == "python"]
+def page_name(page: Path) -> str:
+    return page.relative_to(ROOT).as_posix()
+
+
+def python_blocks(page: Path) -> list[dict]:
+    blocks = [b for b in markdown_blocks(page.read_text(encoding="utf-8")) if b["lang"] == "python"]
+    for block in blocks:
+        block["page"] = page_name(page)
+    return blocks
+
+
+def test_the_readme_shows_checked_python():
+    blocks = python_blocks(README)
     assert blocks, "README.md has no python example"
     assert any("checked_output" in b for b in blocks), "the Quick start's output is no longer checked"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if python_blocks(p)], ids=page_name)
+def test_python_blocks_run_and_print_what_the_page_shows(page, tmp_path):
+    blocks = python_blocks(page)
     outputs = []
     for number, chain in enumerate(chains(blocks)):  # each program in a fresh process and folder
         folder = tmp_path / f"program{number}"
@@ -131,24 +153,41 @@ def test_readme_python_blocks_run_and_print_what_the_readme_shows(tmp_path):
     for block, out in zip(blocks, outputs, strict=True):
         if "checked_output" in block:
             assert out.rstrip("\n") == block["checked_output"].rstrip("\n"), (
-                f"README.md block at line {block['line']} now prints:\n{out}"
+                f"{block['page']} block at line {block['line']} now prints:\n{out}"
             )
+
+
+def test_the_pages_run_every_example_and_are_in_the_site():
+    """The README's examples moved to the site's pages: the pages this test runs are the ones the site
+    shows (mkdocs.yml's nav), and the examples that every page needs are still somewhere."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for page in PAGES[1:]:
+        name = page.relative_to(ROOT / "docs").as_posix()
+        assert name in nav, f"{page_name(page)} is not in mkdocs.yml's nav"
+    code = "".join(b["code"] for page in PAGES for b in python_blocks(page))
+    for needed in ('RunSpec(data="animals"', 'Network("2-3-3-1"', "nnscratch.Trainer(", "checkpoint=",
+                   "NNClassifier(", "GaussianClassifier()", "nnscratch.sweep(", 'parallel_backend("dask")',
+                   "DivergenceWarning", 'savetxt("pos.csv"'):
+        assert needed in code, f"no page runs an example with {needed}"
 
 
 E_NUMBER = re.compile(r"\b\d\.\d+e[-+]\d+\b")
 
 
-def test_readme_command_tour_prints_what_the_readme_shows(tmp_path):
+def test_command_tour_prints_what_the_page_shows(tmp_path):
     """The online-learning tour: the python block that makes pos.csv, then the bash block (train,
     stream < pos.csv, gradcheck) print the text block after it, the training table left out. The
     gradient check's relative errors are round-off: compared as numbers below its tolerance."""
     import os
     import shlex
 
-    blocks = markdown_blocks(README.read_text(encoding="utf-8"))
-    at = next(i for i, b in enumerate(blocks) if b["lang"] == "bash" and "nnscratch stream" in b["code"])
+    page, at = next(
+        (page, i) for page in PAGES for i, b in enumerate(markdown_blocks(page.read_text(encoding="utf-8")))
+        if b["lang"] == "bash" and "nnscratch stream" in b["code"]
+    )
+    blocks = markdown_blocks(page.read_text(encoding="utf-8"))
     maker, commands, shown = blocks[at - 1], blocks[at], blocks[at + 1]
-    assert maker["lang"] == "python" and "pos.csv" in maker["code"], "the README no longer says how"
+    assert maker["lang"] == "python" and "pos.csv" in maker["code"], f"{page_name(page)} no longer says how"
     assert shown["lang"] == "text"
     run_blocks([maker], tmp_path)
     assert (tmp_path / "pos.csv").read_text().startswith("x0,x1,f(x)\n")
@@ -162,7 +201,7 @@ def test_readme_command_tour_prints_what_the_readme_shows(tmp_path):
         proc = subprocess.run(re.sub(r"^nnscratch ", cli + " ", command), shell=True, cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, f"{command}: {proc.stderr}"
-        if " train " not in f" {command} ":  # the training table is left out of the README
+        if " train " not in f" {command} ":  # the training table is left out of the page
             printed.append(proc.stdout)
     actual, expected = "".join(printed).rstrip("\n"), shown["code"].rstrip("\n")
     assert E_NUMBER.sub("<error>", actual) == E_NUMBER.sub("<error>", expected), actual
@@ -170,12 +209,20 @@ def test_readme_command_tour_prints_what_the_readme_shows(tmp_path):
     assert len(errors) == 7 and max(errors) <= 1e-6  # six parameters and the largest
 
 
-def test_readme_quick_start_is_the_p13_network_with_gradcheck():
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", [README, ROOT / "docs" / "en" / "index.md"], ids=page_name)
+def test_quick_start_is_the_p13_network_with_gradcheck(page):
+    text = page.read_text(encoding="utf-8")
     section = text.split("## Quick start: the course's 2-3-3-1 network (P13)", 1)[1].split("\n## ", 1)[0]
     code = "".join(b["code"] for b in markdown_blocks(section) if b["lang"] == "python")
     for needed in ('Network("2-3-3-1"', ".forward(", ".backward(", "gradcheck("):
         assert needed in code
+
+
+def test_readme_is_the_front_page():
+    """The README stays short (the rest is in the site) and keeps the install and test commands CI uses."""
+    text = README.read_text(encoding="utf-8")
+    assert text.count("\n") <= 250, "README.md is the front page: move long sections to docs/"
+    assert 'pip install ".[lab]"' in text and "python -m pytest" in text
 
 
 def test_ruff_is_clean():

@@ -184,7 +184,7 @@ def test_a_sweep_file_table():
 def test_blas_threads_are_set_in_this_process_and_split_between_workers(monkeypatch):
     import os
 
-    from nnscratch._fast.threads import THREAD_VARIABLES, blas_threads, set_blas_threads, threads_per_worker
+    from nnscratch._accel.threads import THREAD_VARIABLES, blas_threads, set_blas_threads, threads_per_worker
 
     for var in THREAD_VARIABLES:  # set_blas_threads writes them: give them back afterwards
         if var in os.environ:

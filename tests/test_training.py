@@ -47,15 +47,17 @@ def _moons_bayes(x, noise):
 
 
 def _record_batches(net):
-    """Wrap net._forward to record the rows of every batch it sees (training only, no validation)."""
+    """Wrap the forward pass training runs (the twin's, or the readable one) to record the rows of
+    every batch it sees (training only, no validation)."""
     seen = []
-    original = net._forward
+    owner, name = (net.twin(), "forward") if net.twin() is not None else (net, "_forward")
+    original = getattr(owner, name)
 
-    def forward(x):
+    def forward(x, *args):
         seen.append(x[:, 0].copy())
-        return original(x)
+        return original(x, *args)
 
-    net._forward = forward
+    setattr(owner, name, forward)
     return seen
 
 
@@ -543,7 +545,7 @@ def test_resume_with_sgd_online_and_the_checkpoint_is_a_loadable_network(tmp_pat
     nnscratch.train(a, x, d, optimizer="momentum", lr=0.01, epochs=4, batch_size=1, seed=1)
     b = nnscratch.Network([2, 5, 1], seed=0)
     nnscratch.train(b, x, d, optimizer="momentum", lr=0.01, epochs=2, batch_size=1, seed=1, checkpoint=path)
-    loaded = nnscratch.load(path).network  # a checkpoint holds a network too
+    loaded = nnscratch.load(path)  # a checkpoint holds a network: it gives the network
     assert all(np.array_equal(loaded.params[k], b.params[k]) for k in b.params)
     nnscratch.train(b, x, d, optimizer="momentum", lr=0.01, epochs=4, batch_size=1, resume=path)
     assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)

@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 # public name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
     "Network": ("nnscratch.network", "Network"),
+    "Sequential": ("nnscratch.network", "Sequential"),
+    "layers": ("nnscratch.layers", None),
     "functions": ("nnscratch.functions", None),
     "gradcheck": ("nnscratch.gradcheck", "gradcheck"),
     "optim": ("nnscratch.optim", None),

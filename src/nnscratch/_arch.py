@@ -74,20 +74,48 @@ def _init_std(init: object, n_in: int) -> float:
     return float(init)
 
 
+def check_seed(seed: object) -> int | np.random.Generator | None:
+    """A seed: None, a non-negative integer, or a ``numpy.random.Generator`` (returned as given)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer (e.g. seed=0), None or a "
+                         f"numpy.random.Generator, got {seed!r}")
+    return int(seed)
+
+
+def check_count(argument: str, value: object) -> int:
+    """A layer size: a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{argument}: expected a positive integer (e.g. {argument}=10), got {value!r}")
+    return int(value)
+
+
 def layer_rows(net: object) -> list[tuple[str, str, str, str]]:
-    """(layer, shape, activation, parameter count) of each weight layer of a Network, as text."""
+    """(parameters, shape, activation, parameter count) of each weight layer of a Network, as text;
+    batch normalisation and dropout show beside the activation."""
     rows = []
-    for i, affine in enumerate(net.affines, start=1):
-        W = net.params[affine.w_key]
-        act = net.hidden[i - 1] if i <= len(net.hidden) else f"{net.output} + {net.loss_name}"
-        count = W.size + net.params[affine.b_key].size
-        rows.append((f"W{i}, b{i}", f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
+    for i in range(1, net.n_layers + 1):
+        W = net.params[f"W{i}"]
+        keys = [f"W{i}", f"b{i}"]
+        if i <= len(net.hidden):
+            act = net.hidden[i - 1]
+            if getattr(net, "batchnorm", False):
+                keys += [f"gamma{i}", f"beta{i}"]
+                act = f"batchnorm + {act}"
+            if getattr(net, "dropout", 0.0):
+                act = f"{act} + dropout {net.dropout:g}"
+        else:
+            act = f"{net.output} + {net.loss_name}"
+        count = sum(net.params[k].size for k in keys)
+        rows.append((", ".join(keys), f"{W.shape[0]} -> {W.shape[1]}", act, f"{count:,}"))
     return rows
 
 
-def summary_text(title: str, rows: list[tuple[str, str, str, str]], n_params: int) -> str:
-    """The summary table of :meth:`Network.summary`: columns aligned, counts to the right."""
-    rows = [("layer", "shape", "activation", "params"), *rows]
+def summary_text(title: str, rows: list[tuple[str, str, str, str]], n_params: int,
+                 header: tuple[str, str, str, str] = ("layer", "shape", "activation", "params")) -> str:
+    """The summary table of a network: columns aligned, counts to the right."""
+    rows = [header, *rows]
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     lines = [title]
     for j, r in enumerate(rows):

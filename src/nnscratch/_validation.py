@@ -154,6 +154,15 @@ def check_param(params: dict, key: str, shape: tuple[int, ...], dtype: np.dtype)
         raise ValueError(f"params[{key!r}]: expected {want} in C order, got one that is {layout}; {fix}")
 
 
+def check_rate(name: str, value: object) -> float:
+    """A non-negative finite number, such as a regularisation strength λ."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a non-negative number such as 1e-4, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name}: expected a non-negative finite number such as 1e-4, got {value!r}")
+    return float(value)
+
+
 def check_step(h: object) -> None:
     """The difference step h of a numerical gradient (数値微分): a positive finite number (h = 0
     divides by zero, a NaN step gives NaN gradients)."""

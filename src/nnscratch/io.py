@@ -24,12 +24,12 @@ import os
 
 import numpy as np
 
-from nnscratch import _archive
+from nnscratch import _archive, _netfile
 from nnscratch._archive import FORMAT as FORMAT  # re-exported: the format's names
 from nnscratch._archive import FORMAT_VERSION as FORMAT_VERSION
 from nnscratch._archive import META_KEY as META_KEY
 from nnscratch._archive import refuse
-from nnscratch.network import Network
+from nnscratch.network import Network, Sequential
 
 __all__ = ["save", "load", "load_with_metadata", "save_checkpoint", "load_checkpoint", "FORMAT_VERSION"]
 
@@ -51,7 +51,7 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
     {'note': 'xor'}
     """
     _check_net(net)
-    _archive.write_network(path, net.params, net.architecture(), metadata=metadata)
+    _netfile.write_network(path, net.params, net.architecture(), metadata=metadata, buffers=net.buffers())
 
 
 def load(path: str | os.PathLike) -> Network:
@@ -100,8 +100,8 @@ def save_checkpoint(
     5
     """
     _check_net(net)
-    _archive.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
-                           extra=arrays, metadata=metadata)
+    _netfile.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
+                           extra=arrays, metadata=metadata, buffers=net.buffers())
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[Network, dict, dict[str, np.ndarray]]:
@@ -123,19 +123,25 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[Network, dict, dict[str, n
 
 
 def _check_net(net: object) -> None:
-    if not isinstance(net, Network):
-        raise TypeError(f"net: expected an nnscratch.Network, got {type(net).__name__}")
+    if not isinstance(net, Sequential):
+        raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
 
 
-def _read(path: str | os.PathLike, kinds: tuple[str, ...]) -> tuple[Network, dict, dict[str, np.ndarray]]:
+def _read(path: str | os.PathLike, kinds: tuple[str, ...]) -> tuple[Sequential, dict, dict[str, np.ndarray]]:
     """Read and check the file (``_archive``), then build the network around its parameters."""
-    meta, params, others = _archive.read_network_file(path, kinds)
+    meta, params, others = _netfile.read_network_file(path, kinds)
     arch = meta["architecture"]
     try:
-        net = Network.from_params(
-            params, hidden=arch.get("hidden"), output=arch.get("output"), loss=arch.get("loss"),
-            dtype=arch["dtype"],
-        )
+        if "layers" in arch:
+            net = Sequential.from_architecture(arch, params)
+        else:
+            options = {k: arch[k] for k in ("batchnorm", "dropout", "dropout_mode", "l1", "l2") if k in arch}
+            net = Network.from_params(
+                params, hidden=arch.get("hidden"), output=arch.get("output"), loss=arch.get("loss"),
+                dtype=arch["dtype"], **options,
+            )
+        buffers = arch.get("buffers", [])
+        net.set_buffers({k: others.pop(k) for k in buffers})
     except (ValueError, TypeError) as exc:
         raise refuse(os.fspath(path), f"it describes a network nnscratch cannot build ({exc})",
                      "write the file again") from None

@@ -19,16 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import _display, datasets, optim
+from nnscratch import _display, datasets, metrics, optim
 from nnscratch import modelfile as _file
-from nnscratch.network import Network
+from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
 
 __all__ = ["Model", "load"]
 
-_CHUNK = 8192  # rows per forward pass when scoring
 
 
 class Model:
@@ -230,7 +229,7 @@ class Model:
         s = self.spec
         return Network([data.n_features, *s.hidden_sizes, n_out], hidden=s.hidden if isinstance(
             s.hidden, str) else list(s.hidden), output=output, loss=s.loss, init=s.init, seed=s.seed,
-            dtype=s.dtype)
+            dtype=s.dtype, batchnorm=s.batchnorm, dropout=s.dropout, l1=s.l1, l2=s.l2)
 
     # ================================================================ using it
 
@@ -327,33 +326,8 @@ class Model:
         return x, data.y
 
     def _scores(self, x: np.ndarray, y_model: np.ndarray) -> dict[str, float]:
-        """Metrics on preprocessed rows and encoded targets, computed in chunks of rows (a big data set
-        is never run through the network at once: its hidden activations would not fit)."""
-        net = self.network
-        n = len(x)
-        if n == 0:
-            return {}
-        loss = correct = 0.0
-        preds = []
-        for s in range(0, n, _CHUNK):
-            xc, yc = x[s:s + _CHUNK], y_model[s:s + _CHUNK]
-            loss += net.loss(xc, yc) * len(xc)
-            if net.output != "identity":
-                correct += net.accuracy(xc, yc) * len(xc)
-            else:
-                preds.append(net.predict(xc).reshape(len(xc), -1))
-        out = {"loss": float(loss / n)}
-        if net.output != "identity":
-            out["accuracy"] = float(correct / n)
-        else:
-            pred = self.encoder.decode(np.concatenate(preds)).reshape(n, -1)
-            truth = self.encoder.decode(y_model).reshape(n, -1)
-            err = pred - truth
-            out["rmse"] = float(np.sqrt(np.mean(err**2)))
-            ss_tot = float(np.sum((truth - truth.mean(axis=0)) ** 2))
-            out["r2"] = float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
-        out["samples"] = int(n)
-        return out
+        """Metrics on preprocessed rows and encoded targets (see :func:`nnscratch.metrics.scores`)."""
+        return metrics.scores(self.network, self.encoder.decode, x, y_model)
 
     # ================================================================ copies
 
@@ -409,9 +383,22 @@ class Model:
                 f"{self.provenance.get('data', self.spec.data)!r})")
 
 
-def load(path: str | os.PathLike) -> Model:
-    """``nnscratch.load``: a saved :class:`Model` (``.network`` is its :class:`~nnscratch.Network`).
+def load(path: str | os.PathLike) -> Model | Sequential | object:
+    """``nnscratch.load``: what was saved — a :class:`Model` for a model's file, the network
+    (:class:`~nnscratch.Network` or :class:`~nnscratch.Sequential`) for a network's file
+    (``net.save``), a VAE for a VAE's file.
 
     >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
     """
-    return Model.load(path)
+    from nnscratch import io
+    from nnscratch.generative import files as vae_files
+
+    try:
+        net, meta = io.load_with_metadata(path)
+    except ValueError:
+        try:
+            return vae_files.load_vae(path)
+        except ValueError:
+            pass
+        raise  # the file's own error, as reading it as a network found it
+    return _file.from_file_parts(Model, net, meta, path)

@@ -72,6 +72,21 @@ def save(model: Model, path: str | os.PathLike) -> None:
 def load(cls: type[Model], path: str | os.PathLike) -> Model:
     """Read and check a model file; see the module docstring for the schema."""
     net, meta = io.load_with_metadata(path)
+    return _model(cls, net, meta, path)
+
+
+def from_file_parts(cls: type[Model], net, meta: dict, path: str | os.PathLike):
+    """What a network file read by :func:`nnscratch.io.load_with_metadata` holds: a Model when it
+    carries a model's metadata, else the network itself."""
+    if not _MODEL_KEYS & set(meta):
+        return net
+    return _model(cls, net, meta, path)
+
+
+def _model(cls: type[Model], net, meta: dict, path: str | os.PathLike) -> Model:
+    if not hasattr(net, "sizes"):
+        raise ValueError(f"path: {os.fspath(path)!r} holds a Sequential stack, not a model; read it with "
+                         f"nnscratch.io.load(path)")
     try:
         return _from_metadata(cls, net, meta)
     except (ValueError, TypeError) as exc:

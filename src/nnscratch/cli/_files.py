@@ -45,9 +45,9 @@ _HEAD = 8192  # bytes read to tell a text file from a binary one
 
 def load_model(path: str):
     """The :class:`~nnscratch.Model` of a model file (a checkpoint's or a bare network's too)."""
-    from nnscratch.model import load
+    from nnscratch.model import Model
 
-    return load(path)
+    return Model.load(path)
 
 
 def _content(path: str) -> str:

@@ -47,6 +47,15 @@ batch_size = _number(int, lambda v: v > 0, "a positive integer or 'full'", full=
 fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
 
 
+def on_off(text: str) -> bool:
+    """An argparse type: on/off, true/false, yes/no, 1/0."""
+    value = {"on": True, "true": True, "yes": True, "1": True,
+             "off": False, "false": False, "no": False, "0": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+    return value
+
+
 # ---------------------------------------------------------------- choices from the library's tables
 # The tables live in modules that import NumPy; the lab's ``trace`` command imports NumPy while the
 # parser is built anyway, so reading them here costs no extra time for ``nnscratch --help``.

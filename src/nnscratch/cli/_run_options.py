@@ -24,7 +24,8 @@ RUN_FLAGS = (("--data", "data"), ("--target", "target"), ("--task", "task"), ("-
              ("--batch-size", "batch_size"), ("--weight-decay", "weight_decay"), ("--init", "init"),
              ("--val-split", "val_split"), ("--test-split", "test_split"), ("--seed", "seed"),
              ("--split-seed", "split_seed"), ("--preprocess", "preprocess"),
-             ("--early-stopping", "early_stopping"))
+             ("--early-stopping", "early_stopping"), ("--batchnorm", "batchnorm"), ("--dropout", "dropout"),
+             ("--l1", "l1"), ("--l2", "l2"))
 
 
 def _options() -> list[tuple[str, str, dict[str, Any]]]:
@@ -70,6 +71,15 @@ def _options() -> list[tuple[str, str, dict[str, Any]]]:
         ("--early-stopping", "early_stopping", dict(type=P.nonneg_int, metavar="PATIENCE",
                                                     help="stop when the validation loss has not improved for "
                                                     "PATIENCE epochs (0: off)")),
+        ("--batchnorm", "batchnorm", dict(type=P.on_off, nargs="?", const=True, metavar="on|off",
+                                          help="batch normalisation after each hidden layer's Affine "
+                                          "(バッチ正規化; default off)")),
+        ("--dropout", "dropout", dict(type=P.fraction, metavar="P", help="dropout rate P after each hidden "
+                                      "activation (ドロップアウト; default 0: off)")),
+        ("--l1", "l1", dict(type=P.nonneg_float, metavar="λ", help="L1 regularisation λ·Σ|W| in the loss "
+                            "(default 0)")),
+        ("--l2", "l2", dict(type=P.nonneg_float, metavar="λ", help="L2 regularisation ½λ·Σ W² in the loss, "
+                            "as the course (default 0)")),
     ]
 
 

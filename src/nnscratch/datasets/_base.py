@@ -19,7 +19,8 @@ class Dataset:
       name of label k); for regression float32 targets of shape (N,) or (N, n_targets);
     - ``task``: ``"classification"`` (分類) or ``"regression"`` (回帰);
     - ``test``: an official held-out test split when the data set has one (MNIST), else ``None``;
-    - ``image_shape``: (rows, cols) when each row of ``x`` is an image's pixels (digits, MNIST).
+    - ``image_shape``: (rows, cols) when each row of ``x`` is an image's pixels (digits, MNIST);
+      :meth:`images` then gives ``x`` as (N, 1, rows, cols) images.
 
     ``x, y = dataset`` unpacks the two arrays.
     """
@@ -60,6 +61,21 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def images(self) -> np.ndarray:
+        """The rows of ``x`` as one-channel images, shape (N, C, H, W) = (N, 1, rows, cols): the layout
+        convolution (畳み込み) takes, as ``load_mnist(flatten=False)``. A view of ``x``, not a copy.
+
+        >>> from nnscratch import datasets
+        >>> datasets.load("digits").images().shape
+        (1797, 1, 8, 8)
+        """
+        if self.image_shape is None:
+            raise ValueError(
+                f"image_shape: the data set {self.name!r} is not images (image_shape is None); images() is "
+                f"for image data such as datasets.load('mnist5k')"
+            )
+        return self.x.reshape(len(self.x), 1, *self.image_shape)
 
     @property
     def n_samples(self) -> int:

@@ -1,18 +1,18 @@
-"""Layers: each has ``forward`` and ``backward`` and keeps what its backward pass needs.
+"""Layers (レイヤ): each is a small class with ``forward(x, train=True)`` → a new array,
+``backward(dout)`` → a new array, and its parameters and their gradients by name (``params``,
+``grads``), as 『ゼロから作る Deep Learning』's ``common/layers.py`` writes them.
 
 - :class:`Affine` — 総入力 u = x·W + b; backward gives ∂E/∂W = xᵀ·δ, ∂E/∂b = Σ_rows δ, ∂E/∂x = δ·Wᵀ.
 - activation layers (:class:`ReLU`, :class:`Sigmoid`, …) — z = f(u); backward gives δ = ∂E/∂z ⊙ f'(u).
+- :class:`BatchNormalization` (バッチ正規化) and :class:`Dropout` (ドロップアウト) — the course's Day 2.
 - output layers (:class:`SoftmaxCrossEntropy`, …) — an activation paired with its loss (誤差関数);
   ``forward(u)`` gives the output y, ``loss(d)`` the batch-mean error E and ``backward(d)`` the output
   delta ∂E/∂u, which already carries the 1/N of the mean.
 
-The deltas are what back-propagation (誤差逆伝播法) reuses (the course's P79): each layer keeps its own
-output and its delta, so the layer below gets ∂E/∂u without recomputing anything above it.
-
-Layers write into buffers they own (:class:`nnscratch._backend.Workspace`), grown to the largest
-batch seen and viewed at the current batch size, so that a training step allocates (almost) nothing.
-The arrays a layer returns are therefore overwritten by its next call; :class:`nnscratch.Network`
-copies what it hands to users.
+Back-propagation (誤差逆伝播法) hands each layer's delta to the layer below, so nothing above is
+computed again (the course's P79). What runs when a learner calls a layer, a network's ``forward`` /
+``backward``, ``trace`` or ``gradcheck`` is this code; training may use a private twin
+(``nnscratch._accel``) that a test keeps equal to it.
 """
 
 from nnscratch.layers.activations import (
@@ -26,6 +26,9 @@ from nnscratch.layers.activations import (
     Tanh,
 )
 from nnscratch.layers.affine import Affine
+from nnscratch.layers.base import Layer
+from nnscratch.layers.dropout import Dropout
+from nnscratch.layers.normalization import BatchNormalization
 from nnscratch.layers.outputs import (
     DEFAULT_LOSS,
     OUTPUTS,
@@ -38,7 +41,13 @@ from nnscratch.layers.outputs import (
 )
 
 __all__ = [
-    "Affine", "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ACTIVATIONS",
-    "OutputLayer", "IdentityMSE", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SigmoidMSE",
-    "SoftmaxMSE", "OUTPUTS", "DEFAULT_LOSS",
+    "Layer", "Affine", "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
+    "ACTIVATIONS", "OutputLayer", "IdentityMSE", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy",
+    "SigmoidMSE", "SoftmaxMSE", "OUTPUTS", "DEFAULT_LOSS", "BatchNormalization", "Dropout", "LAYERS",
 ]
+
+LAYERS: dict[str, type[Layer]] = {
+    cls.__name__: cls
+    for cls in (Affine, BatchNormalization, Dropout, *ACTIVATIONS.values(), *OUTPUTS.values())
+}
+"""The library's layer classes by name: what a file may name (a file never holds code)."""

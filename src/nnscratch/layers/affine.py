@@ -5,46 +5,64 @@ from __future__ import annotations
 import numpy as np
 
 from nnscratch import _backend as B
+from nnscratch._arch import _init_std, check_count, check_seed
+from nnscratch.layers.base import Layer, not_forwarded
 
 
-class Affine:
-    """全結合層 (Affine): the total input (総入力) u = x·W + b.
+class Affine(Layer):
+    """全結合層 (Affine): the total input (総入力) u = x·W + b — the course's ``np.dot(x, W1) + b1``.
 
-    x is a batch of shape (N, n_in), one sample a row; W has shape (n_in, n_out), b shape (n_out,).
-    Given δ = ∂E/∂u (shape (N, n_out)), ``backward`` computes
+    x is a batch (N, n_in), one sample a row; W is (n_in, n_out), b is (n_out,). Given
+    dout = ∂E/∂u (N, n_out), ``backward`` keeps ∂E/∂W = xᵀ·dout and ∂E/∂b = Σ_rows dout in ``grads``
+    and returns ∂E/∂x = dout·Wᵀ, the delta handed down to the layer below (誤差逆伝播). It keeps x
+    (for ∂E/∂W) and u (for a learner to read, as the course prints u1); ``dW`` and ``db`` are the book's
+    names of the two gradients.
 
-        ∂E/∂W = xᵀ·δ        (n_in, n_out)
-        ∂E/∂b = Σ_rows δ    (n_out,)
-        ∂E/∂x = δ·Wᵀ        (N, n_in), the δ handed down to the layer below
+    ``init``: the initial weights' standard deviation — ``"he"`` √(2/n_in) (for ReLU), ``"xavier"``
+    √(1/n_in) (for sigmoid/tanh) or a number such as the course's ``0.01``; biases start at 0.
 
-    W and b are read from ``params`` by key at every call, so a user who updates ``params["W1"]``
-    in place or replaces it (the course's update loop) is always seen. The network's own passes use
-    a fast twin of this layer (``nnscratch._fast``) that fills the same attributes.
+    >>> layer = Affine(2, 3, seed=0)
+    >>> layer.forward(np.ones((4, 2), np.float32)).shape
+    (4, 3)
+    >>> layer.backward(np.ones((4, 3), np.float32)).shape, sorted(layer.grads)
+    ((4, 2), ['W', 'b'])
     """
 
-    def __init__(self, params: dict, w_key: str, b_key: str, need_dx: bool = True) -> None:
-        self.params = params
-        self.w_key = w_key
-        self.b_key = b_key
-        self.need_dx = need_dx  # the first layer's ∂E/∂x is never used
-        self.x = self.u = self.dx = self.dW = self.db = None
-        self._u, self._dx = B.Workspace(), B.Workspace()
+    def __init__(self, n_in: int, n_out: int, init: str | float = "he", seed: int | None = None,
+                 dtype: str = "float32") -> None:
+        super().__init__()
+        self.n_in, self.n_out = check_count("n_in", n_in), check_count("n_out", n_out)
+        _init_std(init, self.n_in)  # an unknown name is refused now, not at the first draw
+        self.init = init
+        self.x: np.ndarray | None = None
+        self.u: np.ndarray | None = None
+        self.init_params(np.random.default_rng(check_seed(seed)), B.resolve_dtype(dtype))
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        W, b = self.params[self.w_key], self.params[self.b_key]
-        u = self._u.get(x.shape[0], W.shape[1], W.dtype)
-        np.matmul(x, W, out=u)  # u = x·W
-        u += b  # + b, broadcast over the rows
-        self.x, self.u = x, u
-        return u
+    def init_params(self, rng: np.random.Generator, dtype: np.dtype) -> None:
+        std = _init_std(self.init, self.n_in)
+        self.params["W"] = (std * rng.standard_normal((self.n_in, self.n_out))).astype(dtype)
+        self.params["b"] = np.zeros(self.n_out, dtype)
 
-    def backward(self, delta: np.ndarray) -> np.ndarray | None:
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        W, b = self.params["W"], self.params["b"]
+        self.x = np.asarray(x, dtype=W.dtype)
+        self.u = self.x @ W + b  # u = x·W + b
+        return self.u
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.x is None:
-            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
-        W = self.params[self.w_key]
-        self.dW = np.matmul(self.x.T, delta, out=B.fit(self.dW, W.shape, W.dtype))  # xᵀ·δ
-        self.db = np.sum(delta, axis=0, out=B.fit(self.db, W.shape[1:], W.dtype))  # Σ_rows δ
-        self.dx = None
-        if self.need_dx:
-            self.dx = np.matmul(delta, W.T, out=self._dx.get(delta.shape[0], W.shape[0], W.dtype))  # δ·Wᵀ
-        return self.dx
+            raise not_forwarded(self)
+        self.grads["W"] = self.x.T @ dout  # ∂E/∂W = xᵀ·δ
+        self.grads["b"] = dout.sum(axis=0)  # ∂E/∂b = Σ_rows δ
+        return dout @ self.params["W"].T  # ∂E/∂x = δ·Wᵀ
+
+    @property
+    def dW(self) -> np.ndarray | None:
+        return self.grads.get("W")
+
+    @property
+    def db(self) -> np.ndarray | None:
+        return self.grads.get("b")
+
+    def config(self) -> dict:
+        return {"type": "Affine", "n_in": self.n_in, "n_out": self.n_out, "init": self.init}

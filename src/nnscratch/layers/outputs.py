@@ -1,243 +1,151 @@
-"""Output layers (出力層): an activation paired with its loss (誤差関数); backward gives δ = ∂E/∂u."""
+"""Output layers (出力層): an activation paired with its loss (誤差関数).
+
+``forward(u)`` gives the output y, ``loss(d)`` the batch-mean error E and ``backward(d)`` the output
+delta δ = ∂E/∂u, which already carries the 1/N of the mean. Targets ``d`` (正解値) are rows of y's
+shape, or — for a softmax output — integer class labels (N,).
+
+Loss values come from :mod:`nnscratch._losses`: computed from u in float64 with no cancelling terms,
+exact to a few ulps of the dtype for any finite u (a float32 loss beyond 3.4e38 is inf).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from nnscratch import _backend as B
 from nnscratch import _losses
-from nnscratch.layers.activations import _rows, _sigmoid_into
+from nnscratch import functions as F
+from nnscratch.layers.base import Layer, not_forwarded
 
 
-class OutputLayer:
-    """Output activation y = f(u) paired with a loss. Targets ``d`` come validated from the network:
-    a float array of y's shape, or (softmax only) integer labels of shape (N,).
-
-    ``loss(d)`` is the batch mean of the per-sample loss, exact to a few ulps of the network's dtype
-    for any finite u (computed from u in float64 by ``nnscratch._losses``; a float32 loss beyond
-    3.4e38 is inf). Training needs only the delta, which is exact by construction.
-    """
+class OutputLayer(Layer):
+    """y = f(u) paired with a loss E(y, d). A subclass gives ``f``, ``loss`` and ``backward``."""
 
     activation = ""
     loss_name = ""
 
     def __init__(self) -> None:
+        super().__init__()
         self.u: np.ndarray | None = None
         self.y: np.ndarray | None = None
-        self.delta: np.ndarray | None = None
-        self._y = B.Workspace()
-        self._delta = B.Workspace()
+        self.delta: np.ndarray | None = None  # the output delta of the last backward (P79's delta2)
 
-    def forward(self, u: np.ndarray) -> np.ndarray:
-        y = self._y.get(u.shape[0], u.shape[1], u.dtype)
-        self._f(u, y)
-        self.u = u
-        self.y = y
-        return y
+    def forward(self, u: np.ndarray, train: bool = True) -> np.ndarray:
+        self.u = np.asarray(u)
+        self.y = self.f(self.u)
+        return self.y
 
-    def _check(self) -> None:
+    def targets(self, d: object) -> np.ndarray:
+        """d as rows of y's shape and dtype (class labels become one-hot rows)."""
         if self.y is None:
-            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
-
-    def _delta_buffer(self) -> np.ndarray:
-        return self._delta.get(self.y.shape[0], self.y.shape[1], self.y.dtype)
-
-    def _difference_delta(self, d: np.ndarray, factor: float) -> np.ndarray:
-        """δ = (y − d)·factor / N: the output delta of every activation paired with its own loss
-        (identity + squared error, sigmoid + binary cross entropy; softmax + cross entropy for one-hot d)."""
-        self._check()
-        delta = self._delta_buffer()
-        np.subtract(self.y, d, out=delta)
-        delta *= delta.dtype.type(factor / self.y.shape[0])
-        self.delta = delta
-        return delta
+            raise not_forwarded(self)
+        d = np.asarray(d)
+        if self.activation == "softmax" and d.ndim == 1 and d.dtype.kind in "iu" and self.y.ndim == 2:
+            return F.to_one_hot(d, self.y.shape[1], self.y.dtype)
+        return d.astype(self.y.dtype, copy=False).reshape(self.y.shape)
 
     def backward_from(self, grad_y: np.ndarray) -> np.ndarray:
-        """δ = ∂L/∂u from a given upstream gradient g = ∂L/∂y of any loss L (the chain rule through the
-        output activation alone; the paired loss is not used):
-
-        - identity: δ = g;
-        - sigmoid:  δ = g ⊙ y(1 − y);
-        - softmax:  δ_k = y_k (g_k − Σ_j g_j y_j)   (softmax's Jacobian, row by row).
-
-        ``grad_y`` already carries whatever averaging L does (e.g. the 1/N of a batch mean). Returns a
-        new array (this is not on the training path).
-        """
-        self._check()
+        """δ = ∂L/∂u from a given g = ∂L/∂y of any loss L (the chain rule through f alone):
+        identity δ = g; sigmoid δ = g ⊙ y(1 − y); softmax δ_k = y_k (g_k − Σ_j g_j y_j)."""
+        if self.y is None:
+            raise not_forwarded(self)
         y = self.y
         if self.activation == "identity":
-            delta = grad_y.copy()
-        elif self.activation == "sigmoid":
-            delta = grad_y * y * (1 - y)
-        else:
-            delta = y * (grad_y - np.sum(grad_y * y, axis=1, keepdims=True))
-        self.delta = delta
-        return delta
+            return np.array(grad_y, dtype=y.dtype)
+        if self.activation == "sigmoid":
+            return grad_y * y * (1 - y)
+        return y * (grad_y - np.sum(grad_y * y, axis=1, keepdims=True))
 
-    def loss(self, d: np.ndarray) -> float:  # pragma: no cover - abstract
+    def backward(self, d: object) -> np.ndarray:
+        """The output delta δ = ∂E/∂u for targets d (kept as ``delta``)."""
+        self.delta = self.output_delta(self.targets(d))
+        return self.delta
+
+    def f(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def backward(self, d: np.ndarray, factor: float = 1.0) -> np.ndarray:  # pragma: no cover - abstract
-        """The output delta ∂E/∂u, times ``factor`` (training passes the learning rate here, so that
-        the scaling costs no extra pass)."""
+    def output_delta(self, d: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def loss(self, d: object) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
 class IdentityMSE(OutputLayer):
-    """恒等写像 + 二乗和誤差 (regression): E = ½ Σ_k (y_k − d_k)² / N, δ = (y − d) / N.
+    """恒等写像 + 二乗和誤差 (regression): y = u, E = ½ Σ_k (y_k − d_k)² / N, δ = (y − d) / N."""
 
-    The ½ and the sum over outputs follow the course: E is K/2 times PyTorch's
-    ``MSELoss(reduction="mean")``, which also averages over the K outputs and has no ½.
-    """
+    activation, loss_name = "identity", "mse"
 
-    activation = "identity"
-    loss_name = "mse"
-
-    def _f(self, u, out):
-        np.copyto(out, u)
+    def f(self, u):
+        return u.copy()
 
     def loss(self, d):
-        self._check()
-        return _losses.squared_error(self.u, d)
+        return _losses.squared_error(self.y, self.targets(d))
 
-    def backward(self, d, factor=1.0):
-        return self._difference_delta(d, factor)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SigmoidBinaryCrossEntropy(OutputLayer):
-    """シグモイド + 二値交差エントロピー: E = −Σ_k [d log y + (1−d) log(1−y)] / N, δ = (y − d) / N.
+    """シグモイド + 二値交差エントロピー: E = −Σ_k [d log y + (1−d) log(1−y)] / N, δ = (y − d) / N."""
 
-    Summed over the K outputs and averaged over rows (PyTorch's ``BCEWithLogitsLoss`` averages over
-    both: ours is K times it). The loss is computed from u, exact where y rounds to 0 or 1.
-    """
+    activation, loss_name = "sigmoid", "binary_cross_entropy"
 
-    activation = "sigmoid"
-    loss_name = "binary_cross_entropy"
-
-    def _f(self, u, out):
-        _sigmoid_into(u, out)
+    def f(self, u):
+        return F.sigmoid(u)
 
     def loss(self, d):
-        self._check()
-        return _losses.sigmoid_binary_cross_entropy(self.u, d)
+        return _losses.sigmoid_binary_cross_entropy(self.u, self.targets(d))
 
-    def backward(self, d, factor=1.0):
-        return self._difference_delta(d, factor)
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SoftmaxCrossEntropy(OutputLayer):
-    """ソフトマックス + 交差エントロピー: E = −Σ d log y / N, δ = (y − d) / N.
+    """ソフトマックス + 交差エントロピー: y_k = e^{u_k} / Σ_j e^{u_j}, E = −Σ_k d_k log y_k / N,
+    δ = (y − d) / N."""
 
-    Forward keeps each row's max m (at ``row_argmax``) and Σ exp(u − m) = s. The loss is computed
-    from u as log1p(Σ_{k≠argmax} exp(u_k − m)) + (m − u_label): no log(0), and log 2 for the tie
-    [1e30, 1e30] (m + log s − u_label would round log s away next to a huge m).
-    """
+    activation, loss_name = "softmax", "cross_entropy"
 
-    activation = "softmax"
-    loss_name = "cross_entropy"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._m = B.Workspace()
-        self._s = B.Workspace()
-        self._ones = B.Workspace(fill=1)
-        self.row_max: np.ndarray | None = None
-        self.row_sum: np.ndarray | None = None
-        self.row_argmax: np.ndarray | None = None
-
-    def _f(self, u, out):
-        n, c = u.shape
-        # each row's max picked at its argmax, and Σ_k as a product with a column of ones: on rows of
-        # a few classes both run several times faster than max/sum along the row
-        m = self._m.get(n, 1, u.dtype)
-        self.row_argmax = u.argmax(axis=1)
-        m[:, 0] = u[_rows(self, n), self.row_argmax]
-        np.subtract(u, m, out=out)
-        np.exp(out, out=out)
-        s = self._s.get(n, 1, u.dtype)
-        np.matmul(out, self._ones.get(c, 1, u.dtype), out=s)
-        out /= s
-        self.row_max, self.row_sum = m, s
+    def f(self, u):
+        return F.softmax(u)
 
     def loss(self, d):
-        self._check()
-        rows = _rows(self, self.u.shape[0])
-        return _losses.softmax_cross_entropy(self.u, d, self.row_argmax, rows, self.row_max)
+        d = np.asarray(d)
+        labels = d.ndim == 1 and d.dtype.kind in "iu"  # labels are taken as they are: exact and cheap
+        return _losses.softmax_cross_entropy(self.u, d if labels else self.targets(d))
 
-    def backward(self, d, factor=1.0):
-        self._check()
-        n = self.y.shape[0]
-        delta = self._delta_buffer()
-        scale = delta.dtype.type(factor / n)
-        if d.ndim == 1:
-            np.multiply(self.y, scale, out=delta)
-            delta[_rows(self, n), d] -= scale
-        else:
-            np.subtract(self.y, d, out=delta)
-            delta *= scale
-        self.delta = delta
-        return delta
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y)
 
 
 class SigmoidMSE(OutputLayer):
-    """シグモイド + 二乗和誤差: δ = (y − d)/N ⊙ y(1 − y)."""
+    """シグモイド + 二乗和誤差: E = ½ Σ (y − d)² / N, δ = (y − d)/N ⊙ y(1 − y)."""
 
-    activation = "sigmoid"
-    loss_name = "mse"
+    activation, loss_name = "sigmoid", "mse"
 
-    def _f(self, u, out):
-        _sigmoid_into(u, out)
+    def f(self, u):
+        return F.sigmoid(u)
 
     def loss(self, d):
-        self._check()
-        return _losses.sigmoid_squared_error(self.u, d)
+        return _losses.sigmoid_squared_error(self.u, self.targets(d))
 
-    def backward(self, d, factor=1.0):
-        self._check()
-        y = self.y
-        delta = self._delta_buffer()
-        np.subtract(y, d, out=delta)
-        delta *= delta.dtype.type(factor / y.shape[0])
-        delta *= y
-        delta *= 1 - y
-        self.delta = delta
-        return delta
+    def output_delta(self, d):
+        return (self.y - d) / len(self.y) * self.y * (1 - self.y)
 
 
 class SoftmaxMSE(OutputLayer):
     """ソフトマックス + 二乗和誤差: with g = (y − d)/N, δ_k = y_k (g_k − Σ_j g_j y_j) (softmax's Jacobian)."""
 
-    activation = "softmax"
-    loss_name = "mse"
+    activation, loss_name = "softmax", "mse"
 
-    _f = SoftmaxCrossEntropy._f
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._m = B.Workspace()
-        self._s = B.Workspace()
-        self._ones = B.Workspace(fill=1)
-        self.row_argmax: np.ndarray | None = None
-
-    def _dense(self, d):
-        if d.ndim == 1:  # integer labels → one-hot rows
-            onehot = np.zeros_like(self.y)
-            onehot[np.arange(d.shape[0]), d] = 1
-            return onehot
-        return d
+    def f(self, u):
+        return F.softmax(u)
 
     def loss(self, d):
-        self._check()
-        return _losses.softmax_squared_error(self.u, self._dense(d), self.row_argmax)
+        return _losses.softmax_squared_error(self.u, self.targets(d))
 
-    def backward(self, d, factor=1.0):
-        self._check()
-        y = self.y
-        g = (y - self._dense(d)) * y.dtype.type(factor / y.shape[0])
-        delta = self._delta_buffer()
-        np.multiply(y, g - np.sum(g * y, axis=1, keepdims=True), out=delta)
-        self.delta = delta
-        return delta
+    def output_delta(self, d):
+        return self.backward_from((self.y - d) / len(self.y))
 
 
 # (output activation, loss) → layer class; the first loss listed for an activation is its default.

@@ -18,7 +18,7 @@ class LinearRule(NamedTuple):
     """An update linear in the gradient g, which a caller may apply itself (see
     :meth:`Optimizer.linear_rule`): W ← W − lr·g (``velocities`` None), or momentum
     v ← μ·v − lr·g, W ← W + v with v = ``velocities[key]`` (the optimizer's own arrays, changed in
-    place) and μ = ``momentum``. The fields are in the order of ``_fast.fused_step``'s arguments."""
+    place) and μ = ``momentum``. The fields are in the order of ``_accel.fused_step``'s arguments."""
 
     lr: float
     velocities: dict[str, np.ndarray] | None

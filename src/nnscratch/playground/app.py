@@ -9,7 +9,10 @@ Routes (every one behind :class:`~nnscratch.playground.security.Guard`: token, H
   (``set``, ``play``, ``pause``, ``step``, ``epoch``, ``reset``, ``unit``, ``trace``, ``gradcheck``) and
   an ``ack`` per drawn frame (with the number of frames it received); the server sends ``hello``,
   ``data`` (the points), ``frame`` (at most :data:`FPS` a second, at most :data:`IN_FLIGHT` not yet
-  drawn), ``trace``, ``gradcheck`` and ``error`` (one line);
+  drawn), ``settings`` (the reply to ``set``, with what the change did:
+  :meth:`~nnscratch.playground.settings.Settings.change`), ``trace``, ``gradcheck`` and ``error`` (one
+  line); a page beyond :data:`MAX_SESSIONS` is accepted and closed at once with code 1013 and the
+  one-line reason, which the page shows;
 - ``POST /api/upload?session=ID`` a CSV body; ``POST /api/trace``, ``POST /api/gradcheck`` (JSON);
   ``GET /api/model.npz?session=ID`` and ``GET /api/reproduce.py?session=ID`` the downloads.
 """
@@ -111,11 +114,13 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
             session = session_of(request.query_params.get("session"))
             body = await _body(request)
             data = await asyncio.to_thread(read_upload, body, request.headers.get("x-filename", "upload.csv"))
+            old, running = session.settings, session.running
             settings = await asyncio.to_thread(session.use_upload, data)
         except (ValueError, TypeError) as exc:
             return _error(str(exc))
+        change = {**settings.change(old, running, session.steps), "rebuilt": "data", "stopped": running}
         return JSONResponse({"ok": True, "rows": len(data.x), "task": data.task,
-                             "settings": settings.to_json()}, headers=_SECURE)
+                             "settings": settings.to_json(), "change": change}, headers=_SECURE)
 
     async def api(request: Request) -> Response:
         what = request.path_params["what"]
@@ -152,10 +157,12 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
                         headers={**_SECURE, "Content-Disposition": f'attachment; filename="{name}"'})
 
     async def websocket(ws: WebSocket) -> None:
-        if len(sessions) >= MAX_SESSIONS:
-            await ws.close(code=1013, reason=f"at most {MAX_SESSIONS} pages at once; close one")
-            return
         await ws.accept()
+        if len(sessions) >= MAX_SESSIONS:
+            # accepted first, then closed with the reason: a handshake refused before accept reaches
+            # the page's script only as a failed connection (the browser shows "HTTP 403"), never the reason
+            await ws.close(code=1013, reason=f"at most {MAX_SESSIONS} pages at once; close one, then reload")
+            return
         sid = secrets.token_urlsafe(12)
         try:
             await _serve(ws, sid, sessions, lang)
@@ -275,9 +282,11 @@ async def _message(text: str, limit: RateLimit, session: Session | None, sid: st
         if session is None:
             raise ValueError("message: send 'hello' with the settings first")
         state["dirty"] = True
-        if kind == "set":
+        if kind == "set":  # the reply says what the change did: rebuilt the run (step 0) or applied live
+            old, running = session.settings, session.running
             settings = await asyncio.to_thread(session.apply, msg.get("settings") or {})
-            return {"type": "settings", "settings": settings.to_json()}, session
+            return {"type": "settings", "settings": settings.to_json(),
+                    "change": settings.change(old, running, session.steps)}, session
         if kind in ("play", "pause", "reset", "step", "epoch"):
             await asyncio.to_thread(getattr(session, kind))
             return None, session

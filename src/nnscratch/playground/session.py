@@ -115,6 +115,8 @@ class Session:
 
         Data and network changes rebuild the run; training controls keep the weights."""
         new = Settings.checked(given, self.settings)
+        if new.data == "csv" and self.upload is None:  # refused before the run is touched: it goes on
+            raise ValueError("data: 'csv' needs an uploaded file first; choose a file, or a generated set")
         with self.lock:
             old = self.settings
             if new.resets(old):

@@ -5,8 +5,10 @@ Every control the page sends arrives here as a JSON object and leaves as a :clas
 sizes are capped (:data:`MAX_LAYERS` hidden layers of at most :data:`MAX_UNITS` units; at most
 :data:`MAX_SAMPLES` generated points), because a local server is still a server.
 
-Which changes keep the weights: the training controls (optimizer, learning rate, batch mode, weight
-decay, speed) are applied live; a change of the data or the network (:data:`RESET_FIELDS`) starts again.
+Which changes keep the weights: the training controls (:data:`LIVE_FIELDS`: optimizer, learning rate,
+batch mode, weight decay; and the speed) are applied live; a change of the data (:data:`DATA_FIELDS`) or the
+network (:data:`NETWORK_FIELDS`) starts again from step 0. :meth:`Settings.change` says which it was, for
+the page to tell the learner.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from nnscratch import optim
-from nnscratch.spec import TRAINABLE, RunSpec
+from nnscratch.runfields import TRAINABLE
+from nnscratch.spec import RunSpec
 
-__all__ = ["Settings", "GENERATED", "MAX_LAYERS", "MAX_UNITS", "MAX_SAMPLES", "SPEEDS", "RESET_FIELDS"]
+__all__ = ["Settings", "GENERATED", "MAX_LAYERS", "MAX_UNITS", "MAX_SAMPLES", "SPEEDS", "RESET_FIELDS",
+           "DATA_FIELDS", "NETWORK_FIELDS", "LIVE_FIELDS"]
 
 GENERATED = ("xor", "moons", "circles", "spiral", "blobs", "linear")
 MAX_LAYERS = 6
@@ -27,8 +31,10 @@ MAX_SAMPLES = 5000
 # steps per second the "speed" control allows; "max" trains as fast as the machine can
 SPEEDS: dict[str, float | None] = {"1": 1.0, "10": 10.0, "100": 100.0, "1000": 1000.0, "max": None}
 OUTPUTS = ("softmax", "sigmoid", "identity")
-RESET_FIELDS = ("data", "noise", "samples", "test_ratio", "data_seed", "preprocess", "layers", "activations",
-                "output", "init", "seed")
+DATA_FIELDS = ("data", "noise", "samples", "test_ratio", "data_seed", "preprocess")
+NETWORK_FIELDS = ("layers", "activations", "output", "init", "seed")
+RESET_FIELDS = DATA_FIELDS + NETWORK_FIELDS  # a change of one of these needs new weights
+LIVE_FIELDS = ("optimizer", "lr", "batch", "weight_decay")  # applied to the running trainer
 
 
 def _number(name: str, v: object, low: float, high: float) -> float:
@@ -144,6 +150,16 @@ class Settings:
     def resets(self, other: Settings) -> bool:
         """Whether going from ``other`` to this needs new weights (the data or the network changed)."""
         return any(getattr(self, k) != getattr(other, k) for k in RESET_FIELDS)
+
+    def change(self, old: Settings, stopped: bool, step: int) -> dict[str, Any]:
+        """What going from ``old`` to these settings did, as the page words it: ``rebuilt`` is
+        ``"data"``, ``"network"`` or None (applied live), ``fields`` the controls whose value changed
+        (the output too when the data chose it), ``stopped`` whether a running run was stopped by it,
+        ``step`` the step the run is at now."""
+        changed = [f.name for f in fields(self) if getattr(self, f.name) != getattr(old, f.name)]
+        rebuilt = ("data" if any(k in DATA_FIELDS for k in changed)
+                   else "network" if any(k in NETWORK_FIELDS for k in changed) else None)
+        return {"rebuilt": rebuilt, "fields": changed, "stopped": bool(stopped and rebuilt), "step": step}
 
     def fit_task(self, task: str, n_classes: int | None) -> Settings:
         """The settings with an output the data can use: identity for regression, softmax for classes

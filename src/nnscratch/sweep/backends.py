@@ -152,7 +152,7 @@ class DaskCluster:
                                                          processes=True, dashboard_address=":0",
                                                          silence_logs=40)
             self.client = distributed.Client(self._cluster)
-            from nnscratch._fast.threads import set_blas_threads, threads_per_worker
+            from nnscratch._accel.threads import set_blas_threads, threads_per_worker
 
             # a forked worker keeps this process's BLAS threads (a spawned one gets Dask's
             # OPENBLAS_NUM_THREADS=1): workers × threads = cores, as for the local pool
@@ -248,7 +248,7 @@ def check_where(cluster: str | None, workers: int | None) -> None:
 
 def backend_for(cluster: str | None, workers: int | None, n_trials: int):
     """The backend of ``cluster`` and ``workers`` (default: one worker per core, at most one per trial)."""
-    from nnscratch._fast.threads import threads_per_worker
+    from nnscratch._accel.threads import threads_per_worker
 
     check_where(cluster, workers)
     if cluster is not None:

@@ -41,7 +41,7 @@ def data_key(spec: RunSpec) -> tuple:
 def init_worker(threads: int, data: dict[tuple, Dataset], ignore_interrupts: bool = True) -> None:
     """A pool worker's start: its BLAS threads, its copy of the data; Ctrl-C is the parent's to handle
     (it stops the pool), so a worker does not die half-way through writing its result."""
-    from nnscratch._fast.threads import set_blas_threads
+    from nnscratch._accel.threads import set_blas_threads
 
     if ignore_interrupts:
         signal.signal(signal.SIGINT, signal.SIG_IGN)

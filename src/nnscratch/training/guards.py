@@ -115,7 +115,7 @@ def baseline_loss(net, d: np.ndarray) -> float:
     outputs (predicting the class frequencies p), ½ Σ_k mean(d_k²) for MSE (predicting 0, what a
     network with zero-mean weights and zero biases outputs on average)."""
     if net.loss_name == "cross_entropy":
-        p = np.bincount(d, minlength=net.sizes[-1]) / d.size if d.ndim == 1 else d.mean(axis=0)
+        p = np.bincount(d, minlength=net.n_out or 0) / d.size if d.ndim == 1 else d.mean(axis=0)
         p = p[p > 0]
         return float(-(p * np.log(p)).sum())
     if net.loss_name == "binary_cross_entropy":

@@ -4,18 +4,44 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from nnscratch._validation import check_inputs
 from nnscratch.callbacks import Callback, _EpochFunction
-from nnscratch.network import Network
+from nnscratch.network import Sequential
 
-__all__ = ["check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup", "evaluate"]
+__all__ = ["TrainOptions", "check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup",
+           "evaluate"]
 
 _EVAL_CHUNK = 4096  # rows per forward pass when evaluating validation data
 
 Counter = Callable[[np.ndarray, np.ndarray], int]
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """:func:`~nnscratch.train`'s keyword arguments in one object (see its docstring for each)."""
+
+    optimizer: object = "sgd"
+    lr: float | None = None
+    epochs: int = 10
+    batch_size: int | None = 32
+    shuffle: bool = True
+    seed: object = None
+    validation_data: object = None
+    callbacks: object = None
+    metrics: object = "auto"
+    weight_decay: float = 0.0
+    clip_norm: float | None = None
+    checkpoint: str | None = None
+    resume: str | None = None
+    verbose: bool = False
+    divergence_factor: float = 1e6
+
+    def __post_init__(self) -> None:  # the loop's own numbers, checked once (the rest where they are used)
+        epochs = check_loop_options(self.epochs, self.batch_size, self.shuffle, self.divergence_factor)
+        object.__setattr__(self, "epochs", epochs)
 
 
 def check_loop_options(epochs: object, batch_size: object, shuffle: object, divergence_factor: object) -> int:
@@ -75,7 +101,7 @@ class EpochLog:
     recorded); :meth:`record` appends an epoch to the history and returns the callbacks' ``logs``.
     """
 
-    def __init__(self, net: Network, d: np.ndarray, metrics: object, validation_data: object) -> None:
+    def __init__(self, net: Sequential, d: np.ndarray, metrics: object, validation_data: object) -> None:
         self.net = net
         self.track_acc = bool(_metric_names(net, metrics))
         self.truth, self.count, self.units = accuracy_setup(net, d) if self.track_acc else (None, None, 1)
@@ -104,7 +130,7 @@ class EpochLog:
         return logs
 
 
-def _metric_names(net: Network, metrics: object) -> tuple[str, ...]:
+def _metric_names(net: Sequential, metrics: object) -> tuple[str, ...]:
     """The metrics to record besides the loss: ``"auto"`` is accuracy for a classifier."""
     if metrics == "auto":
         names = () if net.output == "identity" else ("accuracy",)
@@ -121,7 +147,7 @@ def _metric_names(net: Network, metrics: object) -> tuple[str, ...]:
     return names
 
 
-def accuracy_setup(net: Network, d: np.ndarray) -> tuple[np.ndarray, Counter, int]:
+def accuracy_setup(net: Sequential, d: np.ndarray) -> tuple[np.ndarray, Counter, int]:
     """(truth array per sample, counter(y, truth) -> #correct, units per sample) for a classifier."""
     if net.output == "softmax":
         truth = d if d.ndim == 1 else np.argmax(d, axis=1)
@@ -139,14 +165,14 @@ def accuracy_setup(net: Network, d: np.ndarray) -> tuple[np.ndarray, Counter, in
 
 
 def _validation_setup(
-    net: Network, validation_data: object, track_acc: bool
+    net: Sequential, validation_data: object, track_acc: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """(x_val, d_val, truth_val or None) checked, or None without validation data."""
     if validation_data is None:
         return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError("validation_data: expected a pair (x_val, d_val)")
-    xv, _ = check_inputs(validation_data[0], net.sizes[0], net.dtype, name="validation_data x")
+    xv, _ = net.check_x(validation_data[0], name="validation_data x")
     try:
         dv = net.check_d(validation_data[1], xv.shape[0])
     except ValueError as exc:
@@ -155,16 +181,15 @@ def _validation_setup(
 
 
 def evaluate(
-    net: Network, x: np.ndarray, d: np.ndarray, truth, count: Counter | None, units: int
+    net: Sequential, x: np.ndarray, d: np.ndarray, truth, count: Counter | None, units: int
 ) -> tuple[float, float | None]:
     """Mean loss (and accuracy) of the network on validated data, in chunks of rows."""
     n = x.shape[0]
-    out = net.output_layer
     total = 0.0
     correct = 0
     for s in range(0, n, _EVAL_CHUNK):
         e = min(s + _EVAL_CHUNK, n)
-        net._forward(x[s:e])
+        out = net._evaluated(x[s:e])
         total += out.loss(d[s:e]) * (e - s)
         if count is not None:
             correct += count(out.y, truth[s:e])

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from nnscratch import optim
-from nnscratch._fast import fused_step
-from nnscratch.network import Network
+from nnscratch._accel import fused_step
+from nnscratch.network import Sequential
 from nnscratch.training.history import DivergenceError, History
 
 __all__ = ["Trainer", "check_writable"]
@@ -33,27 +33,32 @@ class Trainer:
     ‖g‖ = √(Σ g²) over all parameters exceeds c (勾配クリッピング). A hook of the same kind the
     optimizer already has is replaced (so a reused optimizer never decays twice); 0 / None add nothing.
 
-    Plain SGD and momentum without hooks take a fused step (the learning rate folded into
-    back-propagation, see :meth:`nnscratch.optim.Optimizer.linear_rule`); every other rule gets the
-    network's gradient buffers through :meth:`~nnscratch.optim.Optimizer.update_scratch`.
+    A step runs the network's readable layers in training mode (``net.forward(x, train=True)``,
+    ``net.backward(d)``, ``optimizer.update``), or, for a stack the private twin knows
+    (``nnscratch._accel``: dense layers), the twin with the same results to rounding: plain SGD and
+    momentum without hooks then take a fused step (the learning rate folded into back-propagation, see
+    :meth:`nnscratch.optim.Optimizer.linear_rule`) and every other rule gets the twin's gradient
+    buffers through :meth:`~nnscratch.optim.Optimizer.update_scratch`. ``NNSCRATCH_ACCEL=0`` turns
+    the twin off.
     """
 
     def __init__(
         self,
-        net: Network,
+        net: Sequential,
         optimizer: str | optim.Optimizer = "sgd",
         lr: float | None = None,
         *,
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
     ) -> None:
-        if not isinstance(net, Network):
-            raise TypeError(f"net: expected an nnscratch.Network, got {type(net).__name__}")
+        if not isinstance(net, Sequential):
+            raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
         if not net.differentiable:
-            bad = [h for h, a in zip(net.hidden, net.activations, strict=True) if not a.differentiable]
+            bad = next(layer for layer in net.layers if not getattr(layer, "differentiable", True))
             raise ValueError(
-                f"hidden: {bad[0]!r} activation has no usable gradient (its derivative is 0 wherever it "
-                f"exists), so this network cannot be trained; use 'sigmoid', 'relu' or 'tanh'"
+                f"hidden: {getattr(bad, 'name', type(bad).__name__)!r} activation has no usable gradient "
+                f"(its derivative is 0 wherever it exists), so this network cannot be trained; use "
+                f"'sigmoid', 'relu' or 'tanh'"
             )
         if not _is_number(weight_decay) or not (math.isfinite(weight_decay) and weight_decay >= 0):
             raise ValueError(
@@ -63,7 +68,14 @@ class Trainer:
             not _is_number(clip_norm) or not (math.isfinite(clip_norm) and clip_norm > 0)
         ):
             raise ValueError(f"clip_norm: expected a positive number or None, got {clip_norm!r}")
+        if weight_decay and (net.l1 or net.l2):
+            raise ValueError(
+                f"weight_decay: this network already has l1={net.l1:g}, l2={net.l2:g} in its loss; use one "
+                f"of the two (weight_decay is a gradient hook outside the loss, l2 the course's penalty)"
+            )
         self.net = net
+        self.twin = net.twin()  # the fast twin of the network's layers, or None: the readable path
+        self.output_layer = net.output_layer if self.twin is None else self.twin.output_layer
         self.optimizer = optim.create(optimizer, lr)
         self.base_lr = self.optimizer.lr  # what learning-rate schedules scale
         if weight_decay:
@@ -134,23 +146,36 @@ class Trainer:
 
     def _step(self, x: np.ndarray, d: np.ndarray) -> float:
         """One step on validated arrays; a non-finite loss returns at once, with no update."""
+        if self.twin is not None:
+            return self._twin_step(x, d)
         net = self.net
-        net._forward(x)
-        loss = net.output_layer.loss(d)
+        net._forward(x, train=True)
+        loss = net.output_layer.loss(d) + net.penalty()  # the course reports E with its penalty
+        if not math.isfinite(loss):
+            return loss
+        self.optimizer.update(net.params, net._backward(d))
+        self.steps += 1
+        return loss
+
+    def _twin_step(self, x: np.ndarray, d: np.ndarray) -> float:
+        """:meth:`_step` through the twin (the same result to rounding)."""
+        twin = self.twin
+        twin.forward(x)
+        loss = twin.output_layer.loss(d)
         if not math.isfinite(loss):
             return loss
         opt = self.optimizer
-        rule = opt.linear_rule(net.params)
+        rule = opt.linear_rule(self.net.params)
         if rule is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
-            fused_step(net, d, *rule)  # (lr, velocities, momentum)
+            fused_step(twin, d, *rule)  # (lr, velocities, momentum)
             opt.t += 1
         else:
-            opt.update_scratch(net.params, net._backward(d))  # the network's own gradient buffers
+            opt.update_scratch(self.net.params, twin.backward(d))  # the twin's own gradient buffers
         self.steps += 1
         return loss
 
 
-def check_writable(net: Network) -> None:
+def check_writable(net: Sequential) -> None:
     """Training updates the parameter arrays in place: a read-only one is refused before any step
     (something that is not an array at all gets the network's own error, naming its key)."""
     for key, p in net.params.items():

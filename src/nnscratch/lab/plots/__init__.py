@@ -17,6 +17,8 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
   and one update w⁽ᵗ⁾ → w⁽ᵗ⁺¹⁾ = w⁽ᵗ⁾ − ε∇E_t per mini-batch, drawn as a scheme and as a path of w;
 - ``decision_boundary`` — 決定境界 of trained networks on 2-D data sets;
 - ``vanishing_gradients`` — 勾配消失: ‖∂E/∂W_l‖ per layer at initialisation, sigmoid against ReLU;
+- ``activation_histograms`` — 重みの初期値 (Day 2): each layer's output histogram of a 5-layer network
+  of 100 units for sigmoid and ReLU with σ = 1, 0.01, Xavier and He (『ゼロから作る』 6.2);
 - ``gradient_cost`` — 数値微分 vs 誤差逆伝播法: agreement and time as the parameter count grows;
 - ``discriminative_vs_generative`` — 識別モデル vs 生成モデル: an MLP's boundary, a Gaussian classifier's
   class densities and boundary, and the points it generates;
@@ -36,8 +38,9 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
 learning_rates, batch_modes, minibatch_update), ``boundaries`` (decision_boundary), ``gradients``
-(vanishing_gradients, gradient_cost), ``generative`` (discriminative_vs_generative, data_size), ``vae``
-(the VAE figures), and ``_runs``, where every network a figure trains is built and trained.
+(vanishing_gradients, gradient_cost), ``initialization`` (activation_histograms), ``generative``
+(discriminative_vs_generative, data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a
+figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
 from nnscratch.lab.plots.generative import data_size, discriminative_vs_generative
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
+from nnscratch.lab.plots.initialization import activation_histograms
 from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
 from nnscratch.lab.plots.training import batch_modes, learning_rates, minibatch_update, training_curves
 from nnscratch.lab.plots.vae import vae_latent, vae_reconstructions, vae_samples, vae_walk
@@ -73,6 +77,7 @@ __all__ = [
     "minibatch_update",
     "decision_boundary",
     "vanishing_gradients",
+    "activation_histograms",
     "gradient_cost",
     "sweep_scores",
     "sweep_curves",
@@ -95,6 +100,7 @@ _DRAW: dict[str, Callable[..., Figure]] = {
     "minibatch_update": minibatch_update,
     "decision_boundary": decision_boundary,
     "vanishing_gradients": vanishing_gradients,
+    "activation_histograms": activation_histograms,
     "gradient_cost": gradient_cost,
     "discriminative_vs_generative": discriminative_vs_generative,
     "data_size": data_size,

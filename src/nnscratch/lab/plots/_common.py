@@ -114,6 +114,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "field_epochs": ("エポック数", "epochs"),
     "field_init": ("初期値の標準偏差", "initial standard deviation"),
     "field_seed": ("乱数シード", "seed"),
+    "hist_title": ("重みの初期値と各層のアクティベーション分布 "
+                   "(入力 x ~ N(0, 1) {n}×{w}, {L} 層 × {w} ノード, バイアスなし)",
+                   "activation distribution per layer by initial weights "
+                   "(input x ~ N(0, 1) {n}×{w}, {L} layers of {w} units, no bias)"),
+    "row_sigmoid": ("シグモイド", "sigmoid"),
+    "row_tanh": ("tanh", "tanh"),
+    "row_relu": ("ReLU", "ReLU"),
+    "hist_xlabel": ("各層の出力 z = f(u)   (縦軸: 全出力に占める割合; ReLU は z > 0 の部分)",
+                    "layer output z = f(u)   (height: share of all outputs; ReLU: the z > 0 part)"),
+    "hist_near": ("{edge} 付近 {p:.0%}", "near {edge}: {p:.0%}"),
+    "hist_zero": ("z = 0 が {p:.0%}", "z = 0: {p:.0%}"),
+    "hist_std": ("標準偏差 {s:.2g}", "std {s:.2g}"),
 }
 
 

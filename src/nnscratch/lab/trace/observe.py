@@ -52,30 +52,39 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
     record.params = {k: net.params[k].copy() for k in _param_order(net)}
     single = np.ndim(x) == 1
 
-    # the network's own forward pass (and loss), then read what each layer cached
-    if d is None:
-        net.forward(x)
-    else:
-        record.E = float(net.loss(x, d))
-    record.x = _copy(net.affines[0].x, single)
-    record.u = [_copy(a.u, single) for a in net.affines]
-    record.z = [_copy(act.z, single) for act in net.activations]
-    y = net.output_layer.y
+    # the network's own layers, one at a time: each Affine gives u, each activation z
+    x2, _ = net.check_x(x)
+    net._bind()
+    record.x = _copy(x2, single)
+    record.u, record.z = [], []
+    z = x2
+    for affine, act in zip(net.affines, [*net.activations, net.output_layer], strict=True):
+        u = affine.forward(z, train=False)
+        z = act.forward(u, train=False)
+        record.u.append(_copy(u, single))
+        if act is not net.output_layer:
+            record.z.append(_copy(z, single))
+    net._n_rows = len(x2)
+    y = z
     record.y = _copy(y, single)
     record.y_sum = float(np.sum(y)) if y.shape[0] == 1 else np.sum(y, axis=1)
     if d is None:
         return record
-    record.d = net.check_d(d, y.shape[0])
-    if single and record.d.ndim == 2:
-        record.d = record.d[0]
-    record.d = record.d.copy()
+    dd = net.check_d(d, y.shape[0])
+    record.E = float(net.output_layer.loss(dd))
+    record.d = dd[0].copy() if single and dd.ndim == 2 else dd.copy()
     if not net.differentiable and lr is None:
         return record
 
-    # the network's own back-propagation; the deltas are what each layer kept for the layer below
-    grads = net.backward(d)
-    record.deltas = [_copy(act.delta, single) for act in net.activations]
-    record.deltas.append(_copy(net.output_layer.delta, single))
+    # the network's own back-propagation: each delta is handed to the layer below (and recorded)
+    net._bind()
+    delta = net.output_layer.backward(dd)
+    record.deltas = [_copy(delta, single)]
+    for affine, act in zip(reversed(net.affines[1:]), reversed(net.activations), strict=True):
+        delta = act.backward(affine.backward(delta))
+        record.deltas.insert(0, _copy(delta, single))
+    net.affines[0].backward(delta)
+    grads = {key: layer.grads[name] for layer, name, key in net.slots}
     record.grads = {k: grads[k] for k in _param_order(net)}
     if lr is None:
         return record
@@ -125,13 +134,15 @@ def trace_layer(
             f"x: expected shape ({W_arr.shape[0]},) or (N, {W_arr.shape[0]}) to match W, "
             f"got shape {x_arr.shape}"
         )
-    affine = Affine({"W": W_arr, "b": b_arr}, "W", "b", need_dx=False)
+    affine = Affine(*W_arr.shape, dtype=dtype)
+    affine.params.update(W=W_arr, b=np.broadcast_to(b_arr, (W_arr.shape[1],)).copy())
     act = ACTIVATIONS[activation]()
-    act.forward(affine.forward(x2))
+    u = affine.forward(x2)
+    act.forward(u)
     record = Trace("layer", {"activation": activation, "shape": list(W_arr.shape)}, lang=lang)
     record.params = {"W": W_arr.copy(), "b": b_arr.copy()}
     record.x = _copy(affine.x, single)
-    record.u = [_copy(affine.u, single)]
+    record.u = [_copy(u, single)]
     record.z = [_copy(act.z, single)]
     return record
 

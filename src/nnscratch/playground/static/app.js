@@ -26,10 +26,35 @@
   const send = (obj) => { if (st.ws && st.ws.readyState === 1) st.ws.send(JSON.stringify(obj)); };
   const change = (fields) => send({ type: "set", settings: fields });
 
-  function alertLine(text) {
+  function alertLine(text, kind) { // kind "diverged": the frames keep it up to date; others stay until replaced
+    st.alertKind = text ? kind || "message" : null;
     const a = $("alert");
     a.hidden = !text;
     a.textContent = text || "";
+  }
+
+  // what the last change did, in the page's language: rebuilt the run (step 0) or applied live
+  function noticeText(c) {
+    const s = st.settings;
+    if (c.rebuilt) {
+      const parts = [t(c.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network")];
+      if (c.rebuilt === "data" && c.fields.includes("output")) parts.push(t("output_fitted", { o: t(s.output) }));
+      if (c.stopped) parts.push(t("rebuilt_stopped"));
+      return parts.map((p) => p.replace(/[。.]$/, "")).join(t("sentence_sep")) + t("sentence_sep").trim();
+    }
+    const value = { lr: () => fmt(s.lr), optimizer: () => s.optimizer, weight_decay: () => fmt(s.weight_decay),
+      batch: () => (s.batch === "full" || s.batch === "online" ? t(s.batch) : `${t("mini")} k = ${s.batch}`) };
+    const parts = c.fields.filter((k) => k in value).map((k) => t("live_" + k, { v: value[k]() }));
+    if (!parts.length) return "";
+    const text = parts.join(t("list_sep")) + t("live_kept", { n: c.step });
+    return text[0].toUpperCase() + text.slice(1);
+  }
+
+  function notice(change) { // kept as the change itself so a language switch words it again
+    st.notice = change || null;
+    const text = change ? noticeText(change) : "";
+    $("notice").hidden = !text;
+    $("notice").textContent = text;
   }
 
   // ------------------------------------------------------------ language and URL state
@@ -41,8 +66,12 @@
     $("lang").value = lang;
     st.layersKey = "";
     st.diagramKey = "";
-    if (st.settings) renderLayers(st.settings);
+    if (st.settings) { renderLayers(st.settings); renderDataControls(st.settings); }
+    if (st.notice) notice(st.notice);
+    if (st.closed) closedLine();
     if (st.info && st.frame) info(st.info);
+    traceHead();
+    if (!st.frame || !st.frame.unit) unitHint();
     if (st.frame) draw(st.frame);
     if (st.trace) send({ type: "trace", part: st.trace.part, index: st.trace.index, lang });
     saveUrl();
@@ -83,7 +112,27 @@
     $("batchsize").disabled = mode !== "mini";
     if (mode === "mini") $("batchsize").value = s.batch;
     renderLayers(s);
+    renderDataControls(s);
     saveUrl();
+  }
+
+  // an uploaded CSV has its own rows: the noise and the sample count do not apply (disabled, and said why);
+  // the data seed still picks the train/test split of its rows (said in its tooltip)
+  function renderDataControls(s) {
+    const csv = s.data === "csv";
+    for (const id of ["noise", "samples"]) {
+      $(id).disabled = csv;
+      for (const el of [$(id), $(id + "-label")]) {
+        if (csv) el.title = t("csv_off"); else el.removeAttribute("title");
+      }
+      $(id + "-label").classList.toggle("off", csv);
+    }
+    $("noise-out").classList.toggle("off", csv);
+    for (const el of [$("data_seed"), $("data_seed-label")]) {
+      if (csv) el.title = t("csv_seed"); else el.removeAttribute("title");
+    }
+    $("csv-note").hidden = !csv;
+    $("csv-note").textContent = csv ? t("csv_note") : "";
   }
 
   function renderLayers(s) {
@@ -142,8 +191,8 @@
       const s = st.settings;
       if (s.layers.length) change({ layers: s.layers.slice(0, -1), activations: s.activations.slice(0, -1) });
     });
-    $("play").addEventListener("click", () => send({ type: st.frame && st.frame.running ? "pause" : "play" }));
-    for (const k of ["step", "epoch", "reset"]) $(k).addEventListener("click", () => send({ type: k }));
+    $("play").addEventListener("click", () => { notice(null); send({ type: st.frame && st.frame.running ? "pause" : "play" }); });
+    for (const k of ["step", "epoch", "reset"]) $(k).addEventListener("click", () => { notice(null); send({ type: k }); });
     $("lang").addEventListener("change", () => { lang = $("lang").value; applyLang(); });
     $("trace").addEventListener("click", () => traceSample($("trace-part").value, parseInt($("trace-index").value, 10) || 0));
     $("gradcheck").addEventListener("click", () => { $("gradcheck-out").textContent = "…"; send({ type: "gradcheck" }); });
@@ -171,6 +220,7 @@
     out.className = "ok";
     out.textContent = t("csv_rows", { n: body.rows });
     setSettings(body.settings);
+    notice(body.change);
   }
 
   // ------------------------------------------------------------ drawing
@@ -250,43 +300,70 @@
     if (best) traceSample(best[0], best[1]);
   }
 
+  // 1, 2, 2.5, 5 × 10^k: the smallest at or above v (an axis ends on a round number)
+  function niceCeil(v) {
+    if (!(v > 0) || !isFinite(v)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-9)) return m * p;
+    return 10 * p;
+  }
+
   function drawCurve(f) {
     const c = $("curve"), ctx = c.getContext("2d"), w = c.width, h = c.height;
+    const L = 40, R = 12, T = 20, B = 22; // the plot area's margins: tick labels left, step numbers below
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, w, h);
     const pts = f.curve;
-    if (!pts.length) return;
-    const x0 = pts[0][0], x1 = Math.max(pts.at(-1)[0], x0 + 1);
+    // the axes from step 0: steps x0 … x1 (at least 10 wide), loss 0 … a round number above the largest
+    const x0 = pts.length ? pts[0][0] : 0;
+    const x1 = Math.max(pts.length ? pts.at(-1)[0] : 0, x0 + 10);
     let top = 0;
     for (const p of pts) for (const v of [p[1], p[2]]) if (v !== null && v > top) top = v;
-    top = top || 1;
+    top = niceCeil(top * 1.05);
+    st.curveAxis = { x: [x0, x1], y: [0, top] };
+    const X = (s) => L + (s - x0) / (x1 - x0) * (w - L - R), Y = (v) => h - B - v / top * (h - T - B);
+    ctx.font = '11px "IPAexGothic-nnscratch", sans-serif'; // the page's Japanese web font in the canvas too
+    ctx.lineWidth = 1;
+    ctx.textAlign = "right";
+    for (const v of [0, top / 2, top]) { // grid lines and the loss ticks
+      ctx.strokeStyle = v ? "#e6e6e6" : "#555";
+      ctx.beginPath(); ctx.moveTo(L, Y(v) + 0.5); ctx.lineTo(w - R, Y(v) + 0.5); ctx.stroke();
+      ctx.fillStyle = "#333";
+      ctx.fillText(fmt(v), L - 4, Y(v) + 4);
+    }
+    ctx.strokeStyle = "#555";
+    ctx.beginPath(); ctx.moveTo(L + 0.5, T); ctx.lineTo(L + 0.5, h - B); ctx.stroke();
+    ctx.textAlign = "left";
+    ctx.fillText(String(x0), L, h - 6);
+    ctx.textAlign = "right";
+    ctx.fillText(String(x1), w - R, h - 6);
+    ctx.textAlign = "center";
+    ctx.fillStyle = "#777";
+    ctx.fillText(t("step_count"), (L + w - R) / 2, h - 6);
+    ctx.textAlign = "left";
     const line = (col, idx, dash) => {
+      ctx.strokeStyle = ctx.fillStyle = col;
+      const shown = pts.filter((p) => p[idx] !== null);
+      if (shown.length === 1) { // one point (step 0): a dot where the line will start
+        ctx.beginPath();
+        ctx.arc(X(shown[0][0]), Y(shown[0][idx]), 3, 0, 2 * Math.PI);
+        ctx.fill();
+        return;
+      }
       ctx.beginPath();
       ctx.setLineDash(dash);
-      let started = false;
-      for (const p of pts) {
-        if (p[idx] === null) continue;
-        const x = 30 + (p[0] - x0) / (x1 - x0) * (w - 40), y = h - 18 - p[idx] / top * (h - 30);
-        if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
-        started = true;
-      }
-      ctx.strokeStyle = col;
+      shown.forEach((p, k) => (k ? ctx.lineTo(X(p[0]), Y(p[idx])) : ctx.moveTo(X(p[0]), Y(p[idx]))));
       ctx.lineWidth = 2;
       ctx.stroke();
       ctx.setLineDash([]);
+      ctx.lineWidth = 1;
     };
     line("#1f77b4", 1, []);
     line("#d62728", 2, [5, 3]);
-    ctx.fillStyle = "#333";
-    ctx.font = "11px sans-serif";
-    ctx.fillText(fmt(top), 2, 12);
-    ctx.fillText("0", 2, h - 18);
-    ctx.fillText(`${t("train_loss")} ${fmt(f.loss.train)}`, 40, 12);
+    ctx.fillStyle = "#1f77b4";
+    ctx.fillText(`${t("train_loss")} ${fmt(f.loss.train)}`, L + 4, 13);
     ctx.fillStyle = "#d62728";
-    ctx.fillText(`${t("test_loss")} ${fmt(f.loss.test)}`, 200, 12);
-    ctx.fillStyle = "#333";
-    ctx.fillText(`${x0}`, 30, h - 4);
-    ctx.fillText(`${pts.at(-1)[0]}`, w - 50, h - 4);
+    ctx.fillText(`${t("test_loss")} ${fmt(f.loss.test)}`, L + 180, 13);
   }
 
   function drawDiagram(f) {
@@ -353,11 +430,28 @@
     }
   }
 
+  function unitHint() { // no unit chosen (or it is gone with a new network): an empty box says what to click
+    const c = $("unit"), ctx = c.getContext("2d");
+    ctx.fillStyle = "#f3f3f6";
+    ctx.fillRect(0, 0, c.width, c.height);
+    $("unit-info").textContent = t("unit_hint");
+    $("unit-info").classList.add("hint");
+  }
+
   function drawUnit(f) {
     const u = f.unit;
-    if (!u) { $("unit-info").textContent = ""; return; }
+    if (!u) { unitHint(); return; }
     heat($("unit"), b64(u.cells), st.data.grid, (a, i) => valueColour(a[i] / 255));
+    $("unit-info").classList.remove("hint");
     $("unit-info").textContent = `${t("unit_n", { l: u.layer, u: u.unit })}: ${t("unit_range", { a: fmt(u.min), b: fmt(u.max) })}`;
+  }
+
+  function traceHead() { // the trace panel's line: what is traced, or what to click
+    const m = st.trace, head = $("trace-head");
+    head.classList.toggle("hint", !m);
+    head.textContent = m ? t("trace_of", { p: t(m.part), i: m.index, x: "(" + m.raw.map(fmt).join(", ") + ")", s: m.step, lr: fmt(m.lr) })
+      : t("trace_hint");
+    if (!m) { $("trace-text").textContent = ""; $("trace-text").hidden = true; }
   }
 
   function drawGradnorms(f) {
@@ -395,7 +489,8 @@
     $("play").setAttribute("aria-pressed", f.running ? "true" : "false");
     $("h-out").textContent = t(st.data.task === "regression" ? "boundary_regression" : "boundary");
     const d = f.diverged;
-    alertLine(d ? t("diverged", { n: d.step, v: d.value, k: d.kept }) : "");
+    if (d) alertLine(t("diverged", { n: d.step, v: d.value, k: d.kept }), "diverged");
+    else if (st.alertKind === "diverged") alertLine(""); // (an error line stays until the next change)
   }
 
   // ------------------------------------------------------------ the connection
@@ -409,9 +504,11 @@
     } else if (m.type === "settings") {
       alertLine("");
       setSettings(m.settings);
+      notice(m.change);
     } else if (m.type === "data") {
       st.data = m;
-      st.trace = null;
+      st.trace = null; // a new run: the old trace is of other weights
+      traceHead();
       st.diagramKey = "";
     } else if (m.type === "frame") {
       st.frame = m;
@@ -431,7 +528,8 @@
       }
     } else if (m.type === "trace") {
       st.trace = m;
-      $("trace-head").textContent = t("trace_of", { p: t(m.part), i: m.index, x: "(" + m.raw.map(fmt).join(", ") + ")", s: m.step, lr: fmt(m.lr) });
+      traceHead();
+      $("trace-text").hidden = false;
       $("trace-text").textContent = m.text;
       $("trace-text").dataset.part = m.part;
       $("trace-text").dataset.index = m.index;
@@ -442,8 +540,15 @@
         + (m.warning ? " — " + m.warning : "");
     } else if (m.type === "error") {
       alertLine(m.message);
+      if (st.settings) setSettings(st.settings); // a refused change: the controls show what is in force
       if (!st.session) st.ws.send(JSON.stringify({ type: "hello", settings: {} }));
     }
+  }
+
+  function closedLine() {
+    const c = st.closed;
+    alertLine(c.code === 1013 && c.reason ? t("refused", { r: c.reason })
+      : t("closed", { c: `${c.code}${c.reason ? ": " + c.reason : ""}` }));
   }
 
   function connect() {
@@ -451,7 +556,14 @@
     st.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ type: "hello", settings: readUrl() }));
     ws.onmessage = (ev) => handle(JSON.parse(ev.data));
-    ws.onclose = (ev) => alertLine(`connection closed (${ev.code}${ev.reason ? ": " + ev.reason : ""}); reload the page`);
+    // 1013: the server has as many pages as it serves; its one-line reason is shown as it is
+    ws.onclose = (ev) => {
+      st.closed = { code: ev.code, reason: ev.reason };
+      closedLine();
+      // nothing is listening any more: the controls say so by being off (the language still switches)
+      document.querySelectorAll("main input, main select, main button, .run button, .run select")
+        .forEach((el) => { el.disabled = true; });
+    };
   }
 
   bindControls();

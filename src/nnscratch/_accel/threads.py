@@ -5,7 +5,7 @@ more oversubscribes the cores (w × c threads fighting for c cores, every GEMM s
 cores idle. The ``*_NUM_THREADS`` environment variables only count when they are set before the BLAS
 library is loaded, which a pool's worker cannot promise (it may import NumPy while unpickling its first
 task), so :func:`set_blas_threads` also calls OpenBLAS's own ``openblas_set_num_threads`` through
-ctypes, in NumPy's own OpenBLAS (the library :mod:`nnscratch._fast.blas` calls), which works at any
+ctypes, in NumPy's own OpenBLAS (the library :mod:`nnscratch._accel.blas` calls), which works at any
 time. Both are best effort: another BLAS without that symbol keeps its own count.
 """
 
@@ -22,7 +22,7 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def _symbol(names: tuple[str, ...]):
-    from nnscratch._fast.blas import _libraries
+    from nnscratch._accel.blas import _libraries
 
     for path in _libraries():
         try:

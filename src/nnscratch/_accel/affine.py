@@ -1,15 +1,13 @@
-"""The fast twin of the readable :class:`nnscratch.layers.Affine`: the same u = x·W + b and the same
-gradients, with the products fused through BLAS (:mod:`nnscratch._fast.blas`).
+"""The fast twin of :class:`nnscratch.layers.Affine`: the same u = x·W + b and the same gradients, with
+the products fused through BLAS (:mod:`nnscratch._accel.blas`).
 
 - forward: u ← x·W + u into a buffer that already holds b (one GEMM with β = 1, no bias pass);
 - backward: ∂E/∂b = 1ᵀ·δ as a product with a column of ones (several times faster than a row sum);
 - :meth:`FastAffine.backward_update`: back-propagate and update in one, for a δ that carries η.
 
-A :class:`FastAffine` wraps a readable layer and keeps its state there (``layer.x``, ``layer.u``,
-``layer.dx``, ``layer.dW``, ``layer.db``), so what a learner inspects on the readable layer is what
-the fast pass computed. Whenever BLAS declines (``NNSCRATCH_BLAS=numpy``, another BLAS, an odd
-layout) the readable layer's own code runs: it is the reference the fast path is tested against.
-The layer is passed in (duck-typed), not imported: this package sits below the layers.
+A :class:`FastAffine` wraps a :class:`~nnscratch._accel.dense.BufferedAffine` and keeps its state
+there (``layer.x``, ``layer.u``, ``layer.dx``, ``layer.dW``, ``layer.db``). Whenever BLAS declines
+(``NNSCRATCH_BLAS=numpy``, another BLAS, an odd layout) that layer's plain NumPy code runs.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnscratch import _backend as B
-from nnscratch._fast.blas import Product
+from nnscratch._accel.blas import Product
 
 
 class FastAffine:

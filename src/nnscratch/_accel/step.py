@@ -12,9 +12,10 @@ def fused_step(
     velocities: dict[str, np.ndarray] | None = None,
     momentum: float = 0.0,
 ) -> None:
-    """Backward pass and update in one, for every layer of ``net`` (a :class:`nnscratch.Network`
-    right after its ``_forward``): plain SGD, W ← W − rate·∂E/∂W, or with ``velocities`` (keyed like
-    ``params``) momentum, v ← μ·v − rate·∂E/∂W and W ← W + v (μ = ``momentum``).
+    """Backward pass and update in one, for every layer of ``net`` (a
+    :class:`~nnscratch._accel.runner.DenseRunner` right after its ``forward``): plain SGD,
+    W ← W − rate·∂E/∂W, or with ``velocities`` (keyed like ``params``) momentum,
+    v ← μ·v − rate·∂E/∂W and W ← W + v (μ = ``momentum``).
 
     The output delta carries ``rate`` (folded into its 1/N), so every layer's product carries it,
     and each layer updates its weights as soon as it has passed its delta down (a layer's input

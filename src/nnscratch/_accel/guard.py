@@ -1,10 +1,10 @@
 """Every array a network's user can reach, verified once per pass before a prepared BLAS call uses it.
 
-The prepared calls (:class:`nnscratch._fast.blas.Product`) keep raw addresses. The parameters, the
+The prepared calls (:class:`nnscratch._accel.blas.Product`) keep raw addresses. The parameters, the
 optimizer's velocities and the input x belong to the user, who may replace them, change them in place
 (shape, dtype, flags) or even move their memory under the same object (``resize(..., refcheck=False)``
 and back). :class:`Guard` keeps, for each of them, the object, a live view of its fields and their bytes
-(:mod:`nnscratch._fast.fields`) and its shape; a pass compares those (about 0.1–0.2 µs an array) and,
+(:mod:`nnscratch._accel.fields`) and its shape; a pass compares those (about 0.1–0.2 µs an array) and,
 when anything differs, checks the array in full (refusing what the network cannot use, with a one-line
 error naming it) and resets every prepared call before BLAS sees the array again.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nnscratch._fast.fields import fields_readable, watch
+from nnscratch._accel.fields import fields_readable, watch
 from nnscratch._validation import check_param
 
 _C_ALIGNED = 0x0001 | 0x0100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED, as in ndarray.flags.num

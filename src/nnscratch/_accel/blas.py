@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from nnscratch._fast.fields import data_address, fields_readable
+from nnscratch._accel.fields import data_address, fields_readable
 
 # ILP64 symbol names of NumPy's wheels: numpy ≥ 2 (scipy-openblas) and numpy 1.2x (openblas64_)
 _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
@@ -180,7 +180,7 @@ class Product:
     The ctypes argument tuple (addresses, sizes) is built once per set of operand objects and reused
     while the same objects come back, at the cost of three identity checks. An object's memory can
     still move (``resize(..., refcheck=False)``) or its dtype, shape or flags change: the owner of
-    the product must then call :meth:`reset` before the next call. :class:`nnscratch._fast.guard.Guard`
+    the product must then call :meth:`reset` before the next call. :class:`nnscratch._accel.guard.Guard`
     does that for every array a network's user can reach, once per pass; the other operands are views
     of buffers the layers own, and a view cannot move.
     """

@@ -1,0 +1,17 @@
+"""Private: the twin. A stack of the library's dense layers compiled into fused, buffer-reusing passes
+(:mod:`.runner`): prepared BLAS products (:mod:`.blas`), a fused affine (:mod:`.affine`) over buffered
+layers (:mod:`.dense`, :mod:`.activations`, :mod:`.outputs`), the fused SGD/momentum step
+(:mod:`.step`) and the per-pass verification of every array a user can reach before a prepared call
+uses it (:mod:`.guard`, :mod:`.fields`).
+
+Nothing here is public API; the readable layers in :mod:`nnscratch.layers` are what the course
+teaches, and they do not know this package: it knows them (``compile``), and the tests keep its
+results equal to theirs. ``NNSCRATCH_ACCEL=0`` turns it off.
+"""
+
+from nnscratch._accel.affine import FastAffine
+from nnscratch._accel.guard import Guard
+from nnscratch._accel.runner import ENV, DenseRunner, compile
+from nnscratch._accel.step import fused_step
+
+__all__ = ["FastAffine", "Guard", "fused_step", "compile", "DenseRunner", "ENV"]
