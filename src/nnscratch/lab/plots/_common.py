@@ -115,7 +115,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "field_init": ("初期値の標準偏差", "initial standard deviation"),
     "field_seed": ("乱数シード", "seed"),
     "hist_title": ("重みの初期値と各層のアクティベーション分布 "
-                   "(入力 x ~ N(0, 1) {n}×{w}, {L} 層 × {w} ノード, バイアスなし)",
+                   "(入力 x ~ N(0, 1) {n}×{w}, {L} 層 × {w} ユニット, バイアスなし)",
                    "activation distribution per layer by initial weights "
                    "(input x ~ N(0, 1) {n}×{w}, {L} layers of {w} units, no bias)"),
     "row_sigmoid": ("シグモイド", "sigmoid"),
