@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import _archive, datasets, io
+from nnscratch import _netfile, datasets, io
 from nnscratch.datasets import _text
 from nnscratch.datasets.files import RowReader
 
@@ -384,7 +384,7 @@ def test_files_of_the_old_writer_load_and_the_layout_is_unchanged(tmp_path):
     loaded, meta = io.load_with_metadata(tmp_path / "old.npz")
     assert meta == {"note": "ノート"} and loaded.architecture() == net.architecture()
     assert all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
-    _archive.write_network(tmp_path / "new.npz", net.params, net.architecture(), metadata={"note": "ノート"})
+    _netfile.write_network(tmp_path / "new.npz", net.params, net.architecture(), metadata={"note": "ノート"})
     with zipfile.ZipFile(tmp_path / "old.npz") as a, zipfile.ZipFile(tmp_path / "new.npz") as b:
         assert [(i.filename, i.compress_type, i.file_size) for i in a.infolist()] == [
             (i.filename, i.compress_type, i.file_size) for i in b.infolist()]
@@ -413,16 +413,16 @@ def test_write_network_refuses_what_it_could_not_read_back(tmp_path):
     net = nnscratch.Network([2, 3, 1], seed=0)
     path = tmp_path / "m.npz"
     with pytest.raises(ValueError, match=r"params: expected .*'W2': \(3, 1\)"):
-        _archive.write_network(path, {**net.params, "W2": np.ones((3, 2), np.float32)}, net.architecture())
+        _netfile.write_network(path, {**net.params, "W2": np.ones((3, 2), np.float32)}, net.architecture())
     with pytest.raises(ValueError, match=r"params: \['b1'\] are not of the architecture's dtype 'float32'"):
-        _archive.write_network(path, {**net.params, "b1": np.zeros(3)}, net.architecture())
+        _netfile.write_network(path, {**net.params, "b1": np.zeros(3)}, net.architecture())
     deep: list = []
     for _ in range(70):
         deep = [deep]
     with pytest.raises(ValueError, match="metadata: nested deeper than 64"):
-        _archive.write_network(path, net.params, net.architecture(), metadata={"d": deep})
+        _netfile.write_network(path, net.params, net.architecture(), metadata={"d": deep})
     with pytest.raises(TypeError, match="state: expected a dict"):
-        _archive.write_network(path, net.params, net.architecture(), kind="checkpoint")
+        _netfile.write_network(path, net.params, net.architecture(), kind="checkpoint")
     assert list(tmp_path.iterdir()) == []
-    _archive.write_network(path, net.params, net.architecture(), metadata={"d": [[1]]})
+    _netfile.write_network(path, net.params, net.architecture(), metadata={"d": [[1]]})
     assert io.load_with_metadata(path)[1] == {"d": [[1]]}

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import _display, datasets, optim
+from nnscratch import _display, datasets, metrics, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
@@ -28,7 +28,6 @@ from nnscratch.training import Callback, EarlyStopping, History, train
 
 __all__ = ["Model", "load"]
 
-_CHUNK = 8192  # rows per forward pass when scoring
 
 
 class Model:
@@ -327,33 +326,8 @@ class Model:
         return x, data.y
 
     def _scores(self, x: np.ndarray, y_model: np.ndarray) -> dict[str, float]:
-        """Metrics on preprocessed rows and encoded targets, computed in chunks of rows (a big data set
-        is never run through the network at once: its hidden activations would not fit)."""
-        net = self.network
-        n = len(x)
-        if n == 0:
-            return {}
-        loss = correct = 0.0
-        preds = []
-        for s in range(0, n, _CHUNK):
-            xc, yc = x[s:s + _CHUNK], y_model[s:s + _CHUNK]
-            loss += net.loss(xc, yc) * len(xc)
-            if net.output != "identity":
-                correct += net.accuracy(xc, yc) * len(xc)
-            else:
-                preds.append(net.predict(xc).reshape(len(xc), -1))
-        out = {"loss": float(loss / n)}
-        if net.output != "identity":
-            out["accuracy"] = float(correct / n)
-        else:
-            pred = self.encoder.decode(np.concatenate(preds)).reshape(n, -1)
-            truth = self.encoder.decode(y_model).reshape(n, -1)
-            err = pred - truth
-            out["rmse"] = float(np.sqrt(np.mean(err**2)))
-            ss_tot = float(np.sum((truth - truth.mean(axis=0)) ** 2))
-            out["r2"] = float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
-        out["samples"] = int(n)
-        return out
+        """Metrics on preprocessed rows and encoded targets (see :func:`nnscratch.metrics.scores`)."""
+        return metrics.scores(self.network, self.encoder.decode, x, y_model)
 
     # ================================================================ copies
 
