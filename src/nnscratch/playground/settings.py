@@ -7,9 +7,9 @@ sizes are capped (:data:`MAX_LAYERS` hidden layers of at most :data:`MAX_UNITS` 
 
 Which changes keep the weights: the training controls (:data:`LIVE_FIELDS`: optimizer, learning rate,
 batch mode, weight decay; and the speed) are applied live; a change of the data (:data:`DATA_FIELDS`) or the
-network (:data:`NETWORK_FIELDS`, the Day 2 ones among them: batch normalisation and dropout are layers of
-the network, L1/L2 a term of its loss) starts again from step 0. :meth:`Settings.change` says which it was, for
-the page to tell the learner.
+network (:data:`NETWORK_FIELDS`, the Day 2 ones among them: batch normalisation and dropout are layers
+of the network, L1/L2 a term of its loss) starts again from step 0. :meth:`Settings.change` says which it
+was, for the page to tell the learner.
 """
 
 from __future__ import annotations
@@ -166,8 +166,9 @@ class Settings:
         )
         if out.weight_decay and (out.l1 or out.l2):  # RunSpec's rule, said in the page's controls
             name = "weight_decay" if "weight_decay" in given else "l1" if out.l1 and "l1" in given else "l2"
-            raise ValueError(f"{name}: weight decay λ and L1/L2 both regularise the weights; set weight decay "
-                             f"to 0 to use L1/L2 (e.g. l2 = 0.001), or L1 and L2 to 0 to use weight decay")
+            raise ValueError(f"{name}: weight decay λ and L1/L2 both regularise the weights; set weight "
+                             f"decay to 0 to use L1/L2 (e.g. l2 = 0.001), or L1 and L2 to 0 to use weight "
+                             f"decay")
         return out
 
     def resets(self, other: Settings) -> bool:
