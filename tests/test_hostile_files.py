@@ -367,9 +367,11 @@ def test_stale_temporary_files_are_removed_on_the_next_write(tmp_path):
 
 
 def _legacy_save(net, path, metadata=None):
-    """The writer of nnscratch 0.1 before _archive, kept verbatim in substance: np.savez + __meta__."""
+    """The writer of nnscratch 0.1 before _archive, kept verbatim in substance: np.savez + __meta__
+    (recording the running version, as it did, so that the bytes compare with today's writer's)."""
     params = {k: np.asarray(v, order="C") for k, v in net.params.items()}
-    meta = {"format": "nnscratch", "format_version": 1, "kind": "network", "nnscratch_version": "0.1.0",
+    meta = {"format": "nnscratch", "format_version": 1, "kind": "network",
+            "nnscratch_version": nnscratch.__version__,
             "architecture": net.architecture(),
             "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in params.items()},
             "metadata": metadata or {}}

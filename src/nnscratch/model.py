@@ -25,6 +25,7 @@ from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
+from nnscratch.training.checkpoint import Checkpoint
 
 __all__ = ["Model", "load"]
 
@@ -75,7 +76,7 @@ class Model:
     # ================================================================ training
 
     def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
-            checkpoint: str | None = None, resume: bool = False, name: str | None = None,
+            checkpoint: str | None = None, resume: bool | Checkpoint = False, name: str | None = None,
             verbose: bool = False) -> Model:
         """Train on the spec's data, on a :class:`~nnscratch.datasets.Dataset`, or on given rows ``x``
         and targets ``y`` (``name`` names them; the spec's ``data`` becomes that name). The validation
@@ -83,7 +84,8 @@ class Model:
 
         ``callbacks`` observe the training (e.g. a progress display; :attr:`parts` and :attr:`network`
         are set before the first epoch); ``checkpoint``/``resume``/``verbose`` (in a notebook a progress
-        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`.
+        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`; ``resume`` True
+        (from the file ``checkpoint``) or a ``Checkpoint`` read by ``training.checkpoint.read_checkpoint``.
         """
         (xtr, ytr), (xva, yva), (xte, yte) = self.prepare(x, y, name=name).values()
         cbs: list[Callback] = []
@@ -94,8 +96,8 @@ class Model:
             cbs.append(schedule)
         started = time.perf_counter()
         self.history = self._train(xtr, ytr, self.spec.epochs, self.spec.seed, (xva, yva), [*cbs, *callbacks],
-                                   checkpoint=checkpoint, resume=checkpoint if resume else None,
-                                   verbose=verbose)
+                                   checkpoint=checkpoint, verbose=verbose,
+                                   resume=checkpoint if resume is True else (resume or None))
         self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
         return self
 

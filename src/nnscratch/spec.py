@@ -23,6 +23,7 @@ from typing import Any
 
 from nnscratch import callbacks as _callbacks
 from nnscratch import optim
+from nnscratch._arch import _init_std
 from nnscratch.layers import OUTPUTS
 from nnscratch.runfields import DEFAULT_LR, FIELDS, SCHEDULES, SECTIONS, Field  # noqa: F401 - re-exported
 
@@ -86,6 +87,7 @@ class RunSpec:
         if self.weight_decay and (self.l1 or self.l2):
             raise ValueError("weight_decay + l2: both regularise the weights; use l2 (the course's penalty "
                              "in the loss) or weight_decay (a gradient hook), not both")
+        _init_std(self.init, 1, self.dtype)  # a scale whose weights the dtype cannot hold: before any data
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping: watches the validation loss; needs val_split > 0")
         if isinstance(self.hidden, tuple) and len(self.hidden) != len(self.hidden_sizes):

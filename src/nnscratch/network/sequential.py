@@ -70,6 +70,7 @@ class Sequential:
                 draw(self.rng, self.dtype)
         # the output activation's name ("softmax", "sigmoid", "identity"): how targets are read
         self.output: str = getattr(self.layers[-1], "activation", "identity") or "identity"
+        self.loss_name: str = getattr(self.layers[-1], "loss_name", "") or type(self.layers[-1]).__name__
         self.slots = number(self.layers)
         self.params: dict[str, np.ndarray] = {key: layer.params[name] for layer, name, key in self.slots}
         self.shapes = {key: p.shape for key, p in self.params.items()}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nnscratch import _display, optim
+from nnscratch._accel import threads
 from nnscratch.callbacks import Callback
 from nnscratch.network import Sequential
 from nnscratch.training.batches import Batches, NonFiniteBatch
@@ -130,9 +131,11 @@ class _Run:
             cb.on_train_begin(trainer)
         trainer.stop_training = False
         self.guard = DivergenceGuard(trainer, self.options.divergence_factor, keep_start=self.batches.verify)
+        flops = _step_flops(self.net, self.options.batch_size or self.batches.n)
         try:
-            # divergence is detected and reported by the guard; NumPy's overflow warnings would only be noise
-            with np.errstate(over="ignore", invalid="ignore"):
+            # divergence is detected and reported by the guard; NumPy's overflow warnings would only be
+            # noise; a small network's products run on one BLAS thread (more cannot pay)
+            with np.errstate(over="ignore", invalid="ignore"), threads.fitting(flops):
                 for epoch in range(self.start + 1, self.last + 1):
                     if self.epoch(epoch):
                         break
@@ -168,6 +171,15 @@ class _Run:
         if self.writer is not None:
             self.writer.write(epoch, self.rng)
         return trainer.stop_training
+
+
+def _step_flops(net: Sequential, batch: int) -> float:
+    """The largest dense layer's FLOPs in a training step of ``batch`` rows (6·N·n_in·n_out: x·W, xᵀ·δ,
+    δ·Wᵀ); infinite for a stack with other weights (convolution), which keeps its threads."""
+    weights = [p for key, p in net.params.items() if key.startswith("W")]
+    if not weights or any(np.ndim(w) != 2 for w in weights):
+        return math.inf
+    return max(6 * batch * np.size(w) for w in weights)
 
 
 def _abort(cbs: list[Callback], trainer: Trainer) -> None:

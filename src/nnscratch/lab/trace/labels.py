@@ -5,6 +5,9 @@ Each quantity has a symbolic key — ``W1``, ``b1``, ``u1``, ``z1``, ``delta1``,
 ``gamma1``, ``beta1``, ``bn_mu1``, ``bn_var1``, ``bn_xhat1``, ``bn_y1`` (and ``bn_mu_run1``,
 ``bn_var_run1`` in evaluation), dropout's ``drop_mask1``, ``drop_out1``, and ``x``, ``y``, ``y_sum``,
 ``d``, ``E``, ``penalty``, ``lr`` — and :func:`label` turns a key into the course's label (重み1, 総入力1, …).
+
+The Japanese terms are those of ``docs/ja/glossary.md`` (正解値 for the target d, 二乗和誤差 for ½Σ(y − d)²);
+``tests/test_japanese_terms.py`` keeps them so.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ LANGS = ("ja", "en")
 
 _SECTIONS = {
     "ja": {
-        "init": "ネットワークの初期化",
+        "init": "ネットワークのパラメータ",
         "forward": "順伝播開始",
         "backward": "誤差逆伝播開始",
         "update": "更新後パラメータ",
@@ -30,12 +33,12 @@ _SECTIONS = {
 
 _LOSS_NAMES = {
     "ja": {
-        "mse": "二乗誤差",
+        "mse": "二乗和誤差 ½Σ(y − d)²",
         "cross_entropy": "交差エントロピー誤差",
         "binary_cross_entropy": "二値交差エントロピー誤差",
     },
     "en": {
-        "mse": "squared error",
+        "mse": "squared error ½Σ(y − d)²",
         "cross_entropy": "cross entropy",
         "binary_cross_entropy": "binary cross entropy",
     },
@@ -95,7 +98,7 @@ _NUMBERED = {
     },
 }
 _PLAIN = {
-    "ja": {"x": "入力", "y": "出力", "y_sum": "出力合計", "d": "訓練データ", "E": "誤差", "lr": "学習率",
+    "ja": {"x": "入力", "y": "出力", "y_sum": "出力合計", "d": "正解値", "E": "誤差", "lr": "学習率",
            "penalty": "正則化項 (L1/L2)"},
     "en": {
         "x": "input x",

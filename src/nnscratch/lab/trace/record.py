@@ -50,11 +50,12 @@ class Trace:
 
     Attributes (``None`` where that part was not run):
 
-    - ``x``, ``d`` — the input (入力) and the targets (訓練データ);
+    - ``x``, ``d`` — the input (入力) and the targets (正解値);
     - ``params`` — the weights and biases before the step, ``{"W1": …, "b1": …}`` (重み, バイアス);
     - ``u`` — the total inputs u_1 … u_L (総入力), ``u[l-1]`` for layer l;
     - ``z`` — the hidden-layer outputs z_1 … z_{L-1} (中間層出力);
-    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計);
+    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計; printed for a softmax
+      output only, whose outputs are probabilities that sum to 1 — identity and sigmoid outputs need not);
     - ``bn`` — per hidden layer, None or batch normalisation's ``{"mu", "var", "xhat", "y"}`` (平均 μ,
       分散 σ², 正規化 x̂, 出力 y; in evaluation ``{"mu_run", "var_run", "y"}``, the running averages);
     - ``dropout`` — per hidden layer, None or dropout's ``{"mask", "out"}`` (マスク, 出力; no mask in
@@ -121,7 +122,9 @@ class Trace:
                 out += self._extra("bn", ids[i], self.bn[i] if i < len(self.bn) else None)
                 out.append(("forward", f"z{ids[i]}", self.z[i]))
                 out += self._extra("drop", ids[i], self.dropout[i] if i < len(self.dropout) else None)
-        out += [("forward", "y", self.y), ("forward", "y_sum", self.y_sum)]
+        out.append(("forward", "y", self.y))
+        if self.architecture.get("output") == "softmax":  # only softmax's outputs sum to 1
+            out.append(("forward", "y_sum", self.y_sum))
         if self.d is not None:
             out += [("forward", "d", self.d), ("forward", "E", self.E)]
             if self.penalty is not None:
