@@ -158,7 +158,11 @@ class Sequential:
         dout = self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
             dout = layer.backward(dout)
-        grads = {key: layer.grads[name] for layer, name, key in self.slots}
+        return self.penalised({key: layer.grads[name] for layer, name, key in self.slots})
+
+    def penalised(self, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The layers' gradients with the penalty's gradient λ₂·W + λ₁·sign(W) added to the weights'
+        (``grads`` itself when there is no l1/l2)."""
         for key in self._weights():  # the penalty's gradient, on the weights alone
             W = self.params[key]
             grads[key] = grads[key] + self.l2 * W + self.l1 * np.sign(W)
