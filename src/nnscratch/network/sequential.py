@@ -146,7 +146,8 @@ class Sequential:
         self._n_rows = len(x)
         return z
 
-    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+    def check_trainable(self) -> None:
+        """Refuse a stack with a layer whose derivative is 0 wherever it exists (the step function)."""
         if not self.differentiable:
             bad = next(layer for layer in self.layers if not getattr(layer, "differentiable", True))
             raise ValueError(
@@ -154,6 +155,9 @@ class Sequential:
                 f"(its derivative is 0 wherever it exists), so this network cannot be trained; use "
                 f"'sigmoid', 'relu' or 'tanh'"
             )
+
+    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+        self.check_trainable()
         self._bind()
         dout = self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
