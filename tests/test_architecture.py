@@ -1,5 +1,6 @@
-"""The house rules of docs/architecture.md, checked: imports go one way (bottom to top), modules stay
-small. Every import counts, also one inside a function; only ``if TYPE_CHECKING:`` blocks are exempt."""
+"""The house rules of docs/architecture.md, checked: imports go one way (bottom to top), modules and
+functions stay small. Every import counts, also one inside a function; only ``if TYPE_CHECKING:`` blocks
+are exempt."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ LAYERS = [
     ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only
 ]
 MAX_LINES = 420  # "about 400"
+MAX_FUNCTION_LINES = 60  # a function or method, from its def line to its last, without its docstring
 
 
 def layer_of(module: str) -> int | None:
@@ -90,3 +92,39 @@ def test_modules_stay_small():
     sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in modules().items()}
     long = [f"{m}: {n} lines" for m, n in sizes.items() if n > MAX_LINES]
     assert not long, long
+
+
+def function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """The lines of a function from its ``def`` to its last line (decorators not counted), less its
+    docstring's lines."""
+    lines = node.end_lineno - node.lineno + 1
+    first = node.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    if docstring and isinstance(first.value.value, str):
+        lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
+def functions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Every function and method in ``tree``, nested ones too, named by where they are (``Class.method``,
+    ``outer.inner``)."""
+    found = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append((prefix + node.name, node))
+            found += functions(node, f"{prefix}{node.name}.")
+        elif isinstance(node, ast.ClassDef):
+            found += functions(node, f"{prefix}{node.name}.")
+        else:
+            found += functions(node, prefix)
+    return found
+
+
+def test_functions_stay_small():
+    long = []
+    for module, path in sorted(modules().items()):
+        for name, node in functions(ast.parse(path.read_text(encoding="utf-8"))):
+            lines = function_lines(node)
+            if lines > MAX_FUNCTION_LINES:
+                long.append(f"{module}.{name} (line {node.lineno}): {lines} lines")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines (without the docstring):\n" + "\n".join(long)

@@ -3,7 +3,10 @@
 ``parse_sizes`` reads ``[2, 3, 3, 1]`` or ``"2-3-3-1"``; ``_init_std`` is the standard deviation of the
 initial weights (He √(2/n_in), Xavier √(1/n_in), or a number the dtype can hold); ``check_seed``
 accepts None, a non-negative integer or a ``numpy.random.Generator``; ``_check_name`` refuses an unknown
-activation or output name with the list of valid ones. :class:`nnscratch.Network` uses them.
+activation or output name with the list of valid ones. :class:`nnscratch.Network` uses them, and checks its
+arguments with ``check_parameter_count`` (at most :data:`MAX_PARAMETERS`), ``hidden_names`` (one
+activation per hidden layer), ``output_and_loss`` (the output layer and the loss it pairs with) and
+``check_day2_options`` (``batchnorm``, ``dropout``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,64 @@ def _check_name(argument: str, value: object, known: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in known:
         raise ValueError(f"{argument}: unknown name {value!r}; expected one of {', '.join(map(repr, known))}")
     return value
+
+
+def check_parameter_count(sizes: list[int]) -> None:
+    """Refuse layer sizes with more than :data:`MAX_PARAMETERS` parameters Σ_l (n_{l−1} + 1)·n_l."""
+    count = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"sizes: {'-'.join(map(str, sizes))} would have {count:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} a network may have; expected smaller layers"
+        )
+
+
+def hidden_names(hidden: object, n_hidden: int, known: Sequence[str]) -> list[str]:
+    """The hidden layers' activation (活性化関数) names, one per hidden layer: one name for all of them
+    or a list of ``n_hidden`` names, each one of ``known``."""
+    if isinstance(hidden, str):
+        names = [hidden] * n_hidden
+    elif isinstance(hidden, Sequence):
+        names = list(hidden)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"hidden: expected one activation name or a list of {n_hidden} (one per hidden "
+                f"layer), got {len(names)} names"
+            )
+    else:
+        raise TypeError(f"hidden: expected an activation name or a list of names, got {hidden!r}")
+    return [_check_name("hidden", h, known) for h in names]
+
+
+def output_and_loss(
+    output: object, loss: object, default_loss: dict[str, str], pairs: Sequence[tuple[str, str]]
+) -> tuple[str, str]:
+    """The output layer (出力層) and the canonical name of its loss (誤差関数): ``loss=None`` takes the
+    output's default from ``default_loss``; an alias (``"bce"``, …) is resolved; the pair must be one of
+    ``pairs`` (those with δ = (y − d)/N)."""
+    output = _check_name("output", output, list(default_loss))
+    if loss is None:
+        loss = default_loss[output]
+    elif not isinstance(loss, str) or loss not in _LOSS_ALIASES:
+        raise ValueError(
+            f"loss: unknown name {loss!r}; expected one of 'mse', 'binary_cross_entropy', 'cross_entropy'"
+        )
+    loss_name = _LOSS_ALIASES[loss]
+    if (output, loss_name) not in pairs:
+        allowed = [f"{o}+{ls}" for o, ls in pairs]
+        raise ValueError(
+            f"loss: {loss_name!r} does not pair with output {output!r}; expected one of {', '.join(allowed)}"
+        )
+    return output, loss_name
+
+
+def check_day2_options(batchnorm: bool, dropout: float) -> None:
+    """Day 2 options: ``batchnorm`` a bool, ``dropout`` a rate in [0, 1)."""
+    if not isinstance(batchnorm, bool):
+        raise TypeError(f"batchnorm: expected True or False, got {batchnorm!r}")
+    rate = isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool)
+    if not (rate and 0 <= dropout < 1):
+        raise ValueError(f"dropout: expected a dropout rate in [0, 1) such as 0.5, got {dropout!r}")
 
 
 # a standard normal draw beyond 10σ has probability 1.5e-23: not one in the 2**30 weights a network may have

@@ -13,7 +13,7 @@ import numpy as np
 
 from nnscratch import _arch, _display
 from nnscratch import _backend as B
-from nnscratch._arch import _LOSS_ALIASES, MAX_PARAMETERS, _check_name, parse_sizes
+from nnscratch._arch import parse_sizes
 from nnscratch._validation import check_targets
 from nnscratch.layers import (
     ACTIVATIONS,
@@ -96,58 +96,31 @@ class Network(Sequential):
         dropout_mode: str = "course",
     ) -> None:
         self.sizes = parse_sizes(sizes)
-        count = sum((n_in + 1) * n_out for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True))
-        if count > MAX_PARAMETERS:
-            raise ValueError(
-                f"sizes: {'-'.join(map(str, self.sizes))} would have {count:,} parameters, more than the "
-                f"{MAX_PARAMETERS:,} a network may have; expected smaller layers"
-            )
+        _arch.check_parameter_count(self.sizes)
         self.dtype = B.resolve_dtype(dtype)
-        n_hidden = len(self.sizes) - 2
-        if isinstance(hidden, str):
-            hidden_list = [hidden] * n_hidden
-        elif isinstance(hidden, Sequence):
-            hidden_list = list(hidden)
-            if len(hidden_list) != n_hidden:
-                raise ValueError(
-                    f"hidden: expected one activation name or a list of {n_hidden} (one per hidden "
-                    f"layer), got {len(hidden_list)} names"
-                )
-        else:
-            raise TypeError(f"hidden: expected an activation name or a list of names, got {hidden!r}")
-        self.hidden = [_check_name("hidden", h, list(ACTIVATIONS)) for h in hidden_list]
-        self.output = _check_name("output", output, list(DEFAULT_LOSS))
-        if loss is None:
-            loss = DEFAULT_LOSS[self.output]
-        elif not isinstance(loss, str) or loss not in _LOSS_ALIASES:
-            raise ValueError(
-                f"loss: unknown name {loss!r}; expected one of 'mse', 'binary_cross_entropy', 'cross_entropy'"
-            )
-        self.loss_name = _LOSS_ALIASES[loss]
-        if (self.output, self.loss_name) not in OUTPUTS:
-            allowed = [f"{o}+{ls}" for o, ls in OUTPUTS]
-            raise ValueError(
-                f"loss: {self.loss_name!r} does not pair with output {self.output!r}; "
-                f"expected one of {', '.join(allowed)}"
-            )
-        if not isinstance(batchnorm, bool):
-            raise TypeError(f"batchnorm: expected True or False, got {batchnorm!r}")
-        rate = isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool)
-        if not (rate and 0 <= dropout < 1):
-            raise ValueError(f"dropout: expected a dropout rate in [0, 1) such as 0.5, got {dropout!r}")
+        self.hidden = _arch.hidden_names(hidden, len(self.sizes) - 2, list(ACTIVATIONS))
+        self.output, self.loss_name = _arch.output_and_loss(output, loss, DEFAULT_LOSS, OUTPUTS)
+        _arch.check_day2_options(batchnorm, dropout)
         self.init, self.batchnorm = init, batchnorm
+        layers = self._build_layers(init, dropout, dropout_mode)
+        self.dropout, self.dropout_mode = float(dropout), dropout_mode
+        super().__init__(layers, seed=seed, dtype=self.dtype, l1=l1, l2=l2)
+
+    def _build_layers(self, init: str | float, dropout: float, dropout_mode: str) -> list:
+        """Affine → (BatchNormalization) → activation → (Dropout) per hidden layer, then the last Affine
+        and the output layer with its loss."""
+        n_hidden = len(self.sizes) - 2
         layers: list = []
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
             layers.append(Affine(n_in, n_out, init=init, dtype=self.dtype))
             if i < n_hidden:
-                if batchnorm:
+                if self.batchnorm:
                     layers.append(BatchNormalization(n_out, dtype=self.dtype))
                 layers.append(ACTIVATIONS[self.hidden[i]]())
                 if dropout:
                     layers.append(Dropout(dropout, mode=dropout_mode))
         layers.append(OUTPUTS[(self.output, self.loss_name)]())
-        self.dropout, self.dropout_mode = float(dropout), dropout_mode
-        super().__init__(layers, seed=seed, dtype=self.dtype, l1=l1, l2=l2)
+        return layers
 
     # ------------------------------------------------------------ construction
 

@@ -76,42 +76,61 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
     if lang not in ("ja", "en"):
         raise ValueError(f"lang: expected 'ja' or 'en', got {lang!r}")
     sessions: dict[str, Session] = {}
-    font = font_path()
+    handlers = _Handlers(token, lang, sessions, font_path())
+    routes = [
+        Route("/", handlers.page), Route("/static/{name}", handlers.static),
+        Route("/fonts.css", handlers.fonts_css), Route("/font/{name}", handlers.font_file),
+        Route("/api/upload", handlers.upload, methods=["POST"]),
+        Route("/api/model.npz", handlers.download), Route("/api/reproduce.py", handlers.download),
+        Route("/api/{what}", handlers.api, methods=["POST"]),
+        WebSocketRoute("/ws", handlers.websocket),
+    ]
+    app = Guard(Starlette(routes=routes), token, extra_host)
+    app.sessions = sessions
+    return app
 
-    def session_of(sid: object) -> Session:
-        if not isinstance(sid, str) or sid not in sessions:
+
+class _Handlers:
+    """The route handlers of one app and what they share: its token, the page's language, the open
+    sessions by id (one per WebSocket) and the Japanese font's file (None without matplotlib-fontja)."""
+
+    def __init__(self, token: str, lang: str, sessions: dict[str, Session], font: str | None) -> None:
+        self.token, self.lang, self.sessions, self.font = token, lang, sessions, font
+
+    def session_of(self, sid: object) -> Session:
+        if not isinstance(sid, str) or sid not in self.sessions:
             raise ValueError("session: unknown or closed; reload the page to start a new one")
-        return sessions[sid]
+        return self.sessions[sid]
 
-    async def page(request: Request) -> Response:
-        html = _asset("index.html").replace("{{token}}", token).replace("{{lang}}", lang)
+    async def page(self, request: Request) -> Response:
+        html = _asset("index.html").replace("{{token}}", self.token).replace("{{lang}}", self.lang)
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={**_SECURE, "Content-Security-Policy": _CSP})
 
-    async def static(request: Request) -> Response:
+    async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC:
             return PlainTextResponse(f"not found: {name[:60]}", status_code=404)
         return Response(_asset(name), media_type=STATIC[name], headers=_SECURE)
 
-    async def fonts_css(request: Request) -> Response:
-        css = "" if font is None else (
+    async def fonts_css(self, request: Request) -> Response:
+        css = "" if self.font is None else (
             "@font-face { font-family: 'IPAexGothic-nnscratch'; font-display: block; "
-            f"src: url('/font/ipaexg.ttf?token={token}') format('truetype'); }}\n")
+            f"src: url('/font/ipaexg.ttf?token={self.token}') format('truetype'); }}\n")
         return Response(css, media_type="text/css", headers=_SECURE)
 
-    async def font_file(request: Request) -> Response:
+    async def font_file(self, request: Request) -> Response:
         which = request.path_params["name"]
-        if font is None or which not in ("ipaexg.ttf", "LICENSE.txt"):
+        if self.font is None or which not in ("ipaexg.ttf", "LICENSE.txt"):
             return PlainTextResponse("not found: the Japanese font needs 'pip install matplotlib-fontja'",
                                      status_code=404)
-        path = font if which == "ipaexg.ttf" else os.path.join(os.path.dirname(font),
-                                                               "IPA_Font_License_Agreement_v1.0.txt")
+        path = self.font if which == "ipaexg.ttf" else os.path.join(os.path.dirname(self.font),
+                                                                    "IPA_Font_License_Agreement_v1.0.txt")
         return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
-    async def upload(request: Request) -> Response:
+    async def upload(self, request: Request) -> Response:
         try:
-            session = session_of(request.query_params.get("session"))
+            session = self.session_of(request.query_params.get("session"))
             body = await _body(request)
             data = await asyncio.to_thread(read_upload, body, request.headers.get("x-filename", "upload.csv"))
             old, running = session.settings, session.running
@@ -122,16 +141,16 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
         return JSONResponse({"ok": True, "rows": len(data.x), "task": data.task,
                              "settings": settings.to_json(), "change": change}, headers=_SECURE)
 
-    async def api(request: Request) -> Response:
+    async def api(self, request: Request) -> Response:
         what = request.path_params["what"]
         try:
             given = json.loads(await _body(request) or b"{}")
             if not isinstance(given, dict):
                 raise ValueError("body: expected a JSON object")
-            session = session_of(given.get("session"))
+            session = self.session_of(given.get("session"))
             if what == "trace":
                 out = await asyncio.to_thread(views.trace, session, given.get("part", "train"),
-                                              given.get("index"), _lang(given.get("lang", lang)))
+                                              given.get("index"), _lang(given.get("lang", self.lang)))
             elif what == "gradcheck":
                 out = await asyncio.to_thread(views.gradcheck, session)
             else:
@@ -142,9 +161,9 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
             return _error(str(exc))
         return JSONResponse(out, headers=_SECURE)
 
-    async def download(request: Request) -> Response:
+    async def download(self, request: Request) -> Response:
         try:
-            session = session_of(request.query_params.get("session"))
+            session = self.session_of(request.query_params.get("session"))
         except ValueError as exc:
             return _error(str(exc))
         if request.url.path.endswith(".npz"):
@@ -156,33 +175,22 @@ def create_app(token: str | None = None, lang: str = "ja", extra_host: str | Non
         return Response(body, media_type=kind,
                         headers={**_SECURE, "Content-Disposition": f'attachment; filename="{name}"'})
 
-    async def websocket(ws: WebSocket) -> None:
+    async def websocket(self, ws: WebSocket) -> None:
         await ws.accept()
-        if len(sessions) >= MAX_SESSIONS:
+        if len(self.sessions) >= MAX_SESSIONS:
             # accepted first, then closed with the reason: a handshake refused before accept reaches
             # the page's script only as a failed connection (the browser shows "HTTP 403"), never the reason
             await ws.close(code=1013, reason=f"at most {MAX_SESSIONS} pages at once; close one, then reload")
             return
         sid = secrets.token_urlsafe(12)
         try:
-            await _serve(ws, sid, sessions, lang)
+            await _serve(ws, sid, self.sessions, self.lang)
         except WebSocketDisconnect:
             pass
         finally:
-            session = sessions.pop(sid, None)
+            session = self.sessions.pop(sid, None)
             if session is not None:
                 await asyncio.to_thread(session.close)
-
-    routes = [
-        Route("/", page), Route("/static/{name}", static), Route("/fonts.css", fonts_css),
-        Route("/font/{name}", font_file), Route("/api/upload", upload, methods=["POST"]),
-        Route("/api/model.npz", download), Route("/api/reproduce.py", download),
-        Route("/api/{what}", api, methods=["POST"]),
-        WebSocketRoute("/ws", websocket),
-    ]
-    app = Guard(Starlette(routes=routes), token, extra_host)
-    app.sessions = sessions
-    return app
 
 
 def _lang(v: object) -> str:

@@ -145,31 +145,10 @@ def discriminative_vs_generative(
         for ax_row, r in zip(axes, rows, strict=True):
             k = int(r["y"].max()) + 1
             cmap = mpl.colors.ListedColormap(_COLORS[:k])
-            levels = np.arange(-0.5, k)
             a, b, c = ax_row
-            a.contourf(r["xx"], r["yy"], r["mlp_class"], levels=levels, cmap=cmap, alpha=0.25)
-            a.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=7,
-                      edgecolors="k", linewidths=0.2)
-            a.set_title(_l("disc", lang, acc=r["mlp_accuracy"]), fontsize=9)
-            a.set_ylabel(_l(r["name"], lang))
-            for j in range(k):
-                dens = r["density"][..., j]
-                b.contour(r["xx"], r["yy"], dens, levels=np.quantile(dens, [0.7, 0.85, 0.95, 0.99]),
-                          colors=_COLORS[j], linewidths=0.8)
-            for j in range(k):  # each class's region outlined: no double line where classes 0 and 2 meet
-                b.contour(r["xx"], r["yy"], (r["gauss_class"] == j).astype(float), levels=[0.5],
-                          colors="k", linewidths=1.2)
-                b.contour(r["xx"], r["yy"], (r["mlp_class"] == j).astype(float), levels=[0.5],
-                          colors="tab:orange", linewidths=1.1, linestyles=[(0, (4, 2))])
-            b.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=4,
-                      alpha=0.35, linewidths=0)
-            b.set_title(_l("gen", lang, acc=r["gauss_accuracy"]), fontsize=9)
-            b.set_xlabel(_l("gen_note", lang), fontsize=8)
-            c.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=6,
-                      alpha=0.35, linewidths=0)
-            c.scatter(r["generated"][:, 0], r["generated"][:, 1], c=r["generated_y"], cmap=cmap,
-                      vmin=-0.5, vmax=k - 0.5, s=14, marker="x", linewidths=0.8)
-            c.set_title(_l("samples", lang), fontsize=9)
+            _draw_discriminative(a, r, cmap, k, lang)
+            _draw_generative(b, r, cmap, k, lang)
+            _draw_generated(c, r, cmap, k, lang)
             for ax in ax_row:
                 ax.set_xlim(r["xx"][0, 0], r["xx"][0, -1])
                 ax.set_ylim(r["yy"][0, 0], r["yy"][-1, 0])
@@ -180,6 +159,42 @@ def discriminative_vs_generative(
         return fig, {"rows": rows}
 
     return _render(lang, out, dpi, draw)
+
+
+def _draw_discriminative(ax: Any, r: dict, cmap: Any, k: int, lang: str) -> None:
+    """識別モデル: the MLP's class regions and the training points."""
+    ax.contourf(r["xx"], r["yy"], r["mlp_class"], levels=np.arange(-0.5, k), cmap=cmap, alpha=0.25)
+    ax.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=7,
+               edgecolors="k", linewidths=0.2)
+    ax.set_title(_l("disc", lang, acc=r["mlp_accuracy"]), fontsize=9)
+    ax.set_ylabel(_l(r["name"], lang))
+
+
+def _draw_generative(ax: Any, r: dict, cmap: Any, k: int, lang: str) -> None:
+    """生成モデル: each class's density (contour lines), the Gaussian classifier's boundary (black) and
+    the MLP's (dashed orange), over the faint training points."""
+    for j in range(k):
+        dens = r["density"][..., j]
+        ax.contour(r["xx"], r["yy"], dens, levels=np.quantile(dens, [0.7, 0.85, 0.95, 0.99]),
+                   colors=_COLORS[j], linewidths=0.8)
+    for j in range(k):  # each class's region outlined: no double line where classes 0 and 2 meet
+        ax.contour(r["xx"], r["yy"], (r["gauss_class"] == j).astype(float), levels=[0.5],
+                   colors="k", linewidths=1.2)
+        ax.contour(r["xx"], r["yy"], (r["mlp_class"] == j).astype(float), levels=[0.5],
+                   colors="tab:orange", linewidths=1.1, linestyles=[(0, (4, 2))])
+    ax.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=4,
+               alpha=0.35, linewidths=0)
+    ax.set_title(_l("gen", lang, acc=r["gauss_accuracy"]), fontsize=9)
+    ax.set_xlabel(_l("gen_note", lang), fontsize=8)
+
+
+def _draw_generated(ax: Any, r: dict, cmap: Any, k: int, lang: str) -> None:
+    """The points the Gaussian model generates (×) beside the real ones."""
+    ax.scatter(r["x"][:, 0], r["x"][:, 1], c=r["y"], cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=6,
+               alpha=0.35, linewidths=0)
+    ax.scatter(r["generated"][:, 0], r["generated"][:, 1], c=r["generated_y"], cmap=cmap,
+               vmin=-0.5, vmax=k - 0.5, s=14, marker="x", linewidths=0.8)
+    ax.set_title(_l("samples", lang), fontsize=9)
 
 
 # ------------------------------------------------------------------ how much data each needs

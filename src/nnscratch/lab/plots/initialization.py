@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -87,12 +87,7 @@ def activation_histograms(
     >>> bool(fig.data["near"][0].min() > 0.4), bool(fig.data["near"][2].max() < 0.01)  # σ = 1, Xavier
     (True, True)
     """
-    names = list(activations) if isinstance(activations, (list, tuple)) else None
-    if not names or any(a not in _ACTIVATIONS for a in names):
-        raise ValueError(
-            f"activations: expected names from {', '.join(map(repr, _ACTIVATIONS))}, e.g. ('sigmoid', "
-            f"'relu'), got {activations!r}"
-        )
+    names = _check_activations(activations)
     init_list = _check_inits(inits)
     for name, value, low in (("n_layers", n_layers, 1), ("width", width, 1), ("n_samples", n_samples, 1),
                              ("bins", bins, 2)):
@@ -102,16 +97,53 @@ def activation_histograms(
     G = [rng.standard_normal((width, width)) for _ in range(n_layers)]
     rows = [{"activation": a, "init": init, "std": _init_std(init, width)}
             for a in names for init in init_list]
-    shape = (len(rows), n_layers)
+    layers = np.arange(1, n_layers + 1)
+    data = {"rows": rows, "layers": layers, **_layer_statistics(rows, x, G, bins), "x": x, "G": G}
+
+    def draw(lang: str) -> tuple[Figure, dict]:
+        fig = _new_figure(1.9 * n_layers + 1.0, 1.25 * len(rows) + 0.8)
+        axes = fig.subplots(len(rows), n_layers, sharey="row", squeeze=False)
+        for r, row in enumerate(rows):
+            for col in range(n_layers):
+                _draw_histogram(axes[r, col], data, r, col, n_samples * width, lang)
+            act = _t("row_" + row["activation"], lang)
+            axes[r, 0].set_ylabel(f"{act}\n{_init_label(row['init'])}", fontsize=8)
+        fig.suptitle(_t("hist_title", lang, n=n_samples, w=width, L=n_layers))
+        fig.supxlabel(_t("hist_xlabel", lang), fontsize=8)
+        return fig, data
+
+    return _render(lang, out, dpi, draw)
+
+
+def _check_activations(activations: object) -> list[str]:
+    names = list(activations) if isinstance(activations, (list, tuple)) else None
+    if not names or any(a not in _ACTIVATIONS for a in names):
+        raise ValueError(
+            f"activations: expected names from {', '.join(map(repr, _ACTIVATIONS))}, e.g. ('sigmoid', "
+            f"'relu'), got {activations!r}"
+        )
+    return names
+
+
+def _layer_outputs(x: np.ndarray, G: list[np.ndarray], f: Callable, std: float) -> list[np.ndarray]:
+    """z_l = f(z_{l−1}·W_l) with W_l = σ·G_l, z_0 = x: every layer's outputs, first to last."""
+    zs, z = [], x
+    for g in G:
+        z = f(z @ (std * g))
+        zs.append(z)
+    return zs
+
+
+def _layer_statistics(rows: list[dict], x: np.ndarray, G: list[np.ndarray], bins: int) -> dict:
+    """Per row (activation, σ) and layer: the histogram (``edges`` per row, ``counts``) and ``mean``,
+    ``std``, ``near`` (share within NEAR of a saturation value; NaN for ReLU), ``zero`` (share of z = 0)."""
+    shape = (len(rows), len(G))
     mean, std, near, zero = np.empty(shape), np.empty(shape), np.full(shape, np.nan), np.empty(shape)
     counts = np.empty((*shape, bins), dtype=np.int64)
     edges = []
     for r, row in enumerate(rows):
         f, saturation, _ = _ACTIVATIONS[row["activation"]]
-        zs, z = [], x
-        for g in G:
-            z = f(z @ (row["std"] * g))
-            zs.append(z)
+        zs = _layer_outputs(x, G, f, row["std"])
         if row["activation"] == "relu":  # the positive outputs, on one scale for the whole row
             top = max(float(z.max()) for z in zs)
             row_edges = np.linspace(0.0, top if top > 0 else 1.0, bins + 1)
@@ -125,36 +157,26 @@ def activation_histograms(
                 near[r, col] = np.mean(np.min([np.abs(z - s) for s in saturation], axis=0) < NEAR)
             shown = z[z > 0] if row["activation"] == "relu" else z
             counts[r, col] = np.histogram(shown, bins=row_edges)[0]
-    layers = np.arange(1, n_layers + 1)
-    data = {"rows": rows, "layers": layers, "edges": edges, "counts": counts, "mean": mean, "std": std,
-            "near": near, "zero": zero, "x": x, "G": G}
+    return {"edges": edges, "counts": counts, "mean": mean, "std": std, "near": near, "zero": zero}
 
-    def draw(lang: str) -> tuple[Figure, dict]:
-        fig = _new_figure(1.9 * n_layers + 1.0, 1.25 * len(rows) + 0.8)
-        axes = fig.subplots(len(rows), n_layers, sharey="row", squeeze=False)
-        for r, row in enumerate(rows):
-            color = _ACTIVATIONS[row["activation"]][2]
-            for col in range(n_layers):
-                ax = axes[r, col]
-                share = counts[r, col] / (n_samples * width)
-                ax.stairs(share, edges[r], fill=True, color=color, alpha=0.75)
-                ax.set_xlim(edges[r][0], edges[r][-1])
-                ax.tick_params(labelsize=6, pad=1)
-                ax.locator_params(axis="x", nbins=3)
-                if row["activation"] == "relu":
-                    note = _t("hist_zero", lang, p=zero[r, col])
-                else:
-                    edge = "0/1" if row["activation"] == "sigmoid" else "±1"
-                    note = _t("hist_near", lang, edge=edge, p=near[r, col])
-                ax.text(0.97, 0.95, f"{note}\n{_t('hist_std', lang, s=std[r, col])}", transform=ax.transAxes,
-                        ha="right", va="top", fontsize=6, linespacing=1.1,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-                if r == 0:
-                    ax.set_title(_t("hidden_layer", lang, l=col + 1))
-            act = _t("row_" + row["activation"], lang)
-            axes[r, 0].set_ylabel(f"{act}\n{_init_label(row['init'])}", fontsize=8)
-        fig.suptitle(_t("hist_title", lang, n=n_samples, w=width, L=n_layers))
-        fig.supxlabel(_t("hist_xlabel", lang), fontsize=8)
-        return fig, data
 
-    return _render(lang, out, dpi, draw)
+def _draw_histogram(ax: Any, data: dict, r: int, col: int, n_values: int, lang: str) -> None:
+    """One panel: row ``r``'s layer ``col + 1`` as the share of its ``n_values`` outputs per bin, with the
+    share near saturation (or of z = 0 for ReLU) and the standard deviation written in the corner."""
+    row = data["rows"][r]
+    edges = data["edges"][r]
+    share = data["counts"][r, col] / n_values
+    ax.stairs(share, edges, fill=True, color=_ACTIVATIONS[row["activation"]][2], alpha=0.75)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.tick_params(labelsize=6, pad=1)
+    ax.locator_params(axis="x", nbins=3)
+    if row["activation"] == "relu":
+        note = _t("hist_zero", lang, p=data["zero"][r, col])
+    else:
+        edge = "0/1" if row["activation"] == "sigmoid" else "±1"
+        note = _t("hist_near", lang, edge=edge, p=data["near"][r, col])
+    ax.text(0.97, 0.95, f"{note}\n{_t('hist_std', lang, s=data['std'][r, col])}", transform=ax.transAxes,
+            ha="right", va="top", fontsize=6, linespacing=1.1,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    if r == 0:
+        ax.set_title(_t("hidden_layer", lang, l=col + 1))

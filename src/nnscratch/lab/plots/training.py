@@ -1,5 +1,7 @@
-"""Training, watched: 学習曲線 (``training_curves``), 学習率 (``learning_rates``) and バッチ / ミニバッチ /
-オンライン (``batch_modes``). The networks are trained in :mod:`nnscratch.lab.plots._runs`."""
+"""Training, watched: 学習曲線 (``training_curves``), 学習率 (``learning_rates``), バッチ / ミニバッチ /
+オンライン (``batch_modes``) and ミニバッチ勾配降下法's updates (``minibatch_update``). The networks are
+trained in :mod:`nnscratch.lab.plots._runs`; ``minibatch_update``'s numbers and panels are computed and
+drawn in :mod:`nnscratch.lab.plots._minibatch`."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnscratch.lab.plots import _minibatch
 from nnscratch.lab.plots._common import _check_int, _new_figure, _render, _rng, _t
 from nnscratch.lab.plots._runs import losses_per_update, run, seed_from
 from nnscratch.network import Network
@@ -277,113 +280,26 @@ def minibatch_update(
     >>> fig.data["w"].shape, fig.data["batches_per_epoch"]
     ((13, 2), 4)
     """
-    from nnscratch import datasets, functions
+    from nnscratch import datasets
 
-    for name, value in (("n_samples", n_samples), ("batch_size", batch_size), ("epochs", epochs)):
-        _check_int(name, value)
-    if not 1 < batch_size < n_samples:
-        raise ValueError(f"batch_size: expected a mini-batch between 2 and n_samples − 1 = {n_samples - 1}, "
-                         f"got {batch_size}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise ValueError(f"lr: expected a positive learning rate such as 1.0, got {lr!r}")
-    w0 = np.asarray(start, dtype=np.float64)
-    if w0.shape != (2,) or not np.all(np.isfinite(w0)):
-        raise ValueError(f"start: expected two finite numbers (w₀, w₁) such as (0.0, 0.0), got {start!r}")
+    w0 = _minibatch.check_args(n_samples, batch_size, lr, epochs, start)
     rng = _rng(seed)
     data = datasets.linear(n_samples=n_samples, noise=noise, seed=rng)
     x, d = data.x.astype(np.float64), data.y.astype(np.float64)[:, None]
     best = np.linalg.lstsq(x, d[:, 0], rcond=None)[0]  # where E on all the data is smallest
     per_epoch = -(-n_samples // batch_size)
-
-    def loss(w: np.ndarray) -> float:
-        return float(functions.mean_squared_error(d, x @ w[:, None]))
-
-    w = w0.copy()
-    path, batches, grads, losses = [w.copy()], [], [], [loss(w)]
-    for _ in range(epochs):
-        order = rng.permutation(n_samples)
-        for t in range(per_epoch):
-            batch = order[t * batch_size:(t + 1) * batch_size]
-            xb, db = x[batch], d[batch]
-            delta = functions.d_mean_squared_error(db, xb @ w[:, None])  # ∂E_t/∂y = (y − d) / N_t
-            grad = (xb.T @ delta)[:, 0]                                  # ∇E_t = xᵀ·∂E_t/∂y
-            w = w - lr * grad
-            batches.append(batch)
-            grads.append(grad)
-            path.append(w.copy())
-            losses.append(loss(w))
-    path_arr = np.array(path)
-
-    # the error on all the training data over the plane of (w₀, w₁), for the contour lines
-    lo = np.minimum(path_arr.min(axis=0), best) - 0.6
-    hi = np.maximum(path_arr.max(axis=0), best) + 0.6
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
-    grid = np.stack([g0.ravel(), g1.ravel()])                              # (2, M)
-    surface = (0.5 * np.mean((x @ grid - d) ** 2, axis=0)).reshape(g0.shape)
+    path_arr, batches, grads, losses = _minibatch.descent(x, d, w0, lr, epochs, batch_size, rng)
+    grid = _minibatch.error_surface(x, d, path_arr, best)
 
     def draw(lang: str) -> tuple[Figure, dict]:
-        from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
-        colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
-                  "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
         fig = _new_figure(11.0, 4.9)
         ax_s, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
-
-        # left: the first epoch, one update per mini-batch
-        shown = min(per_epoch, 5)
-        ax_s.set_xlim(-0.9, 2.5 * shown + 0.9)
-        ax_s.set_ylim(-0.2, 6.2)
-        ax_s.axis("off")
-        ax_s.set_title(_t("mb_scheme_title", lang, n=n_samples, k=batch_size))
-        for t in range(shown):
-            cx, color = 1.25 + 2.5 * t, colors[t % len(colors)]
-            ax_s.add_patch(FancyBboxPatch((cx - 1.0, 3.6), 2.0, 1.3, boxstyle="round,pad=0.05",
-                                          fc="white", ec=color, lw=1.8))
-            ax_s.text(cx, 5.15, f"$D_{{{t + 1}}}$", ha="center", va="bottom", fontsize=12, color=color)
-            members = batches[t]
-            xs = cx + np.linspace(-0.6, 0.6, len(members)) if len(members) > 1 else np.array([cx])
-            ax_s.scatter(xs, np.full(len(members), 4.45), s=40, color=color, zorder=3)
-            for xm, n in zip(xs, members, strict=True):
-                ax_s.text(xm, 3.95, f"{n + 1}", ha="center", va="center", fontsize=7)
-            mean = f"$E_{{{t + 1}}} = \\frac{{1}}{{{len(members)}}}\\sum_{{n \\in D_{{{t + 1}}}}} E_n$"
-            ax_s.text(cx, 3.25, mean, ha="center", va="top", fontsize=9)
-            ax_s.add_patch(FancyArrowPatch((cx, 2.35), (cx, 1.75), arrowstyle="-|>", mutation_scale=12,
-                                           color=color, lw=1.5))
-            ax_s.add_patch(FancyArrowPatch((2.5 * t + 0.35, 1.4), (2.5 * (t + 1) - 0.35, 1.4),
-                                           arrowstyle="-|>", mutation_scale=14, color=color, lw=2.0))
-            ax_s.text(cx, 1.0, f"$-\\varepsilon\\nabla E_{{{t + 1}}}$", ha="center", va="top", fontsize=10,
-                      color=color)
-        for j in range(shown + 1):
-            ax_s.text(2.5 * j, 1.4, f"$w^{{({j + 1})}}$", ha="center", va="center", fontsize=12,
-                      bbox=dict(boxstyle="circle,pad=0.25", fc="#f4f4f4", ec="0.3"))
-        ax_s.text(1.25 * shown, 0.05, _t("mb_epoch_note", lang, t=per_epoch, n=n_samples, k=batch_size),
-                  ha="center", va="bottom", fontsize=9)
-
-        # right: the same updates on the error surface of all the data
-        levels = np.quantile(surface, [0.01, 0.03, 0.07, 0.15, 0.3, 0.5, 0.7, 0.9])
-        cs = ax_w.contour(g0, g1, surface, levels=np.unique(levels), colors="0.6", linewidths=0.8)
-        ax_w.clabel(cs, fontsize=6, fmt="%.2g")
-        for i in range(len(batches)):
-            t = i % per_epoch
-            first = i < per_epoch
-            ax_w.annotate("", xy=path_arr[i + 1], xytext=path_arr[i],
-                          arrowprops=dict(arrowstyle="-|>", color=colors[t % len(colors)],
-                                          lw=2.0 if first else 1.2, alpha=1.0 if first else 0.45))
-        ax_w.plot(path_arr[:, 0], path_arr[:, 1], "o", color="0.2", ms=3, zorder=3)
-        for j in range(min(per_epoch, 5) + 1):
-            ax_w.annotate(f"$w^{{({j + 1})}}$", path_arr[j], xytext=(7, -12) if j % 2 else (-24, 4),
-                          textcoords="offset points", fontsize=10)
-        ax_w.plot([best[0]], [best[1]], marker="*", color="black", ms=12, ls="none",
-                  label=_t("mb_minimum", lang))
-        ax_w.plot([], [], color="0.6", lw=0.8, label=_t("mb_contour", lang))
-        ax_w.set_xlabel("$w_0$")
-        ax_w.set_ylabel("$w_1$")
-        ax_w.set_aspect("equal", adjustable="box")
-        ax_w.set_title(_t("mb_path_title", lang, epochs=epochs))
-        ax_w.legend(loc="upper right")
+        _minibatch.draw_scheme(ax_s, batches, per_epoch, n_samples, batch_size, lang)
+        _minibatch.draw_path(ax_w, grid, path_arr, len(batches), per_epoch, best, epochs, lang)
         fig.suptitle(_t("mb_title", lang, lr=lr))
         return fig, {"w": path_arr, "batches": [b.copy() for b in batches], "grads": np.array(grads),
                      "loss": np.array(losses), "x": x, "d": d, "lr": lr, "batches_per_epoch": per_epoch,
                      "minimum": best}
 
     return _render(lang, out, dpi, draw)
+
