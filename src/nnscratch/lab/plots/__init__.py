@@ -26,7 +26,8 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 
 Figures of a sweep's results (they take a ``SweepResult``, so they are not ``KINDS``): ``sweep_scores``
 (検証誤差 against each swept number, diverged trials marked) and ``sweep_curves`` (the best trials'
-learning curves overlaid).
+learning curves overlaid). Figures of runs the caller made: ``accuracy_curves`` (正解率 of several runs side
+by side, training and test, the course's Day 2 exercises).
 
 matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
 neither importing this module nor drawing changes pyplot's backend or the global rcParams. In Jupyter a
@@ -35,7 +36,8 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
-learning_rates, batch_modes), ``boundaries`` (decision_boundary), ``gradients`` (vanishing_gradients,
+learning_rates, batch_modes, accuracy_curves), ``boundaries`` (decision_boundary), ``gradients``
+(vanishing_gradients,
 gradient_cost), ``initialization`` (activation_histograms), ``generative`` (discriminative_vs_generative,
 data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a figure trains is built and
 trained.
@@ -55,7 +57,7 @@ from nnscratch.lab.plots.generative import data_size, discriminative_vs_generati
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
 from nnscratch.lab.plots.initialization import activation_histograms
 from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
-from nnscratch.lab.plots.training import batch_modes, learning_rates, training_curves
+from nnscratch.lab.plots.training import accuracy_curves, batch_modes, learning_rates, training_curves
 from nnscratch.lab.plots.vae import vae_latent, vae_reconstructions, vae_samples, vae_walk
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -78,6 +80,7 @@ __all__ = [
     "gradient_cost",
     "sweep_scores",
     "sweep_curves",
+    "accuracy_curves",
     "discriminative_vs_generative",
     "data_size",
     "vae_samples",
