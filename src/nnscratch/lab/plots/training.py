@@ -283,7 +283,7 @@ def accuracy_curves(
 
     def draw(lang: str) -> tuple[Figure, dict]:
         n = len(curves)
-        cols = min(n, 3)
+        cols = 2 if n in (2, 4) else min(n, 3)  # four runs as 2 × 2, five as 3 + 2
         rows = -(-n // cols)
         fig = _new_figure(3.3 * cols + 0.4, 2.7 * rows + 0.7)
         axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
