@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from nnscratch import optim
-from nnscratch._accel import fused_step
+from nnscratch._accel import fused_step, linear_rule
 from nnscratch.network import Sequential
 from nnscratch.training.history import DivergenceError, History
 
@@ -36,10 +36,9 @@ class Trainer:
     A step runs the network's readable layers in training mode (``net.forward(x, train=True)``,
     ``net.backward(d)``, ``optimizer.update``), or, for a stack the private twin knows
     (``nnscratch._accel``: dense layers), the twin with the same results to rounding: plain SGD and
-    momentum without hooks then take a fused step (the learning rate folded into back-propagation, see
-    :meth:`nnscratch.optim.Optimizer.linear_rule`) and every other rule gets the twin's gradient
-    buffers through :meth:`~nnscratch.optim.Optimizer.update_scratch`. ``NNSCRATCH_ACCEL=0`` turns
-    the twin off.
+    momentum without hooks then take a fused step (the learning rate folded into back-propagation) and
+    every other rule runs in a buffer-reusing form on the twin's gradient buffers
+    (``nnscratch._accel.updates``). ``NNSCRATCH_ACCEL=0`` turns the twin off.
     """
 
     def __init__(
@@ -165,12 +164,12 @@ class Trainer:
         if not math.isfinite(loss):
             return loss
         opt = self.optimizer
-        rule = opt.linear_rule(self.net.params)
+        rule = linear_rule(opt, self.net.params)
         if rule is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
             fused_step(twin, d, *rule)  # (lr, velocities, momentum)
             opt.t += 1
         else:
-            opt.update_scratch(self.net.params, twin.backward(d))  # the twin's own gradient buffers
+            twin.update(opt, self.net.params, twin.backward(d))  # on the twin's own gradient buffers
         self.steps += 1
         return loss
 

@@ -3,6 +3,9 @@
 Each quantity has a symbolic key — ``W1``, ``b1``, ``u1``, ``z1``, ``delta1``, ``dW1``, ``db1``,
 ``new_W1``, ``new_b1`` (numbered by layer; no number for a lone layer) and ``x``, ``y``, ``y_sum``,
 ``d``, ``E``, ``lr`` — and :func:`label` turns a key into the course's label (重み1, 総入力1, …).
+
+The Japanese terms are those of ``docs/ja/glossary.md`` (正解値 for the target d, 二乗和誤差 for ½Σ(y − d)²);
+``tests/test_japanese_terms.py`` keeps them so.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ LANGS = ("ja", "en")
 
 _SECTIONS = {
     "ja": {
-        "init": "ネットワークの初期化",
+        "init": "ネットワークのパラメータ",
         "forward": "順伝播開始",
         "backward": "誤差逆伝播開始",
         "update": "更新後パラメータ",
@@ -28,12 +31,12 @@ _SECTIONS = {
 
 _LOSS_NAMES = {
     "ja": {
-        "mse": "二乗誤差",
+        "mse": "二乗和誤差 ½Σ(y − d)²",
         "cross_entropy": "交差エントロピー誤差",
         "binary_cross_entropy": "二値交差エントロピー誤差",
     },
     "en": {
-        "mse": "squared error",
+        "mse": "squared error ½Σ(y − d)²",
         "cross_entropy": "cross entropy",
         "binary_cross_entropy": "binary cross entropy",
     },
@@ -65,7 +68,7 @@ _NUMBERED = {
     },
 }
 _PLAIN = {
-    "ja": {"x": "入力", "y": "出力", "y_sum": "出力合計", "d": "訓練データ", "E": "誤差", "lr": "学習率"},
+    "ja": {"x": "入力", "y": "出力", "y_sum": "出力合計", "d": "正解値", "E": "誤差", "lr": "学習率"},
     "en": {
         "x": "input x",
         "y": "output y",

@@ -50,11 +50,12 @@ class Trace:
 
     Attributes (``None`` where that part was not run):
 
-    - ``x``, ``d`` — the input (入力) and the targets (訓練データ);
+    - ``x``, ``d`` — the input (入力) and the targets (正解値);
     - ``params`` — the weights and biases before the step, ``{"W1": …, "b1": …}`` (重み, バイアス);
     - ``u`` — the total inputs u_1 … u_L (総入力), ``u[l-1]`` for layer l;
     - ``z`` — the hidden-layer outputs z_1 … z_{L-1} (中間層出力);
-    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計);
+    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計; printed for a softmax
+      output only, whose outputs are probabilities that sum to 1 — identity and sigmoid outputs need not);
     - ``E`` — the batch-mean error (誤差);
     - ``deltas`` — ∂E/∂u_l for each layer, ``deltas[l-1]`` (デルタ; they carry the 1/N of the mean);
     - ``grads`` — ``{"W1": ∂E/∂W1, "b1": ∂E/∂b1, …}`` (偏微分_重み, 偏微分_バイアス);
@@ -111,7 +112,9 @@ class Trace:
             out.append(("forward", f"u{ids[i]}", self.u[i]))
             if i < n_layers - 1:
                 out.append(("forward", f"z{ids[i]}", self.z[i]))
-        out += [("forward", "y", self.y), ("forward", "y_sum", self.y_sum)]
+        out.append(("forward", "y", self.y))
+        if self.architecture.get("output") == "softmax":  # only softmax's outputs sum to 1
+            out.append(("forward", "y_sum", self.y_sum))
         if self.d is not None:
             out += [("forward", "d", self.d), ("forward", "E", self.E)]
         if self.deltas:
