@@ -79,7 +79,7 @@ for name, c in curves.items():
 if args.plot:
     out = Path(args.plot)
     out.mkdir(parents=True, exist_ok=True)
-    titles = {"ja": f"勾配消失問題と重みの初期値: 784-40-20-10, SGD η = {learning_rate}, mnist5k",
+    titles = {"ja": f"勾配消失問題と重みの初期値: 784-40-20-10, SGD ε = {learning_rate}, mnist5k",
               "en": f"vanishing gradients, initial weights: 784-40-20-10, SGD η = {learning_rate}, mnist5k"}
     for lang, title in titles.items():
         nnscratch.plot.accuracy_curves(curves, every=plot_interval, title=title, lang=lang,

@@ -78,7 +78,7 @@ for name, c in curves.items():
 if args.plot:
     out = Path(args.plot)
     out.mkdir(parents=True, exist_ok=True)
-    titles = {"ja": f"バッチ正規化の有無: シグモイド 784-40-20-10, SGD η = {learning_rate}, mnist5k",
+    titles = {"ja": f"バッチ正規化の有無: シグモイド 784-40-20-10, SGD ε = {learning_rate}, mnist5k",
               "en": f"with and without batch norm: sigmoid 784-40-20-10, SGD η = {learning_rate}, mnist5k"}
     for lang, title in titles.items():
         nnscratch.plot.accuracy_curves(curves, every=plot_interval, title=title, lang=lang,

@@ -47,7 +47,7 @@ parser.add_argument("--plot", metavar="DIR", help="draw the curves to DIR/day2_o
 args = parser.parse_args()
 
 data = datasets.load("mnist5k", shuffle=True, seed=args.seed)  # sorted by class: shuffle before slicing
-x_train, d_train = data.x[:300], data.y[:300]  # 過学習を再現するために、学習データを削減
+x_train, d_train = data.x[:300], data.y[:300]  # 過学習を再現するために、訓練データを削減
 x_test, d_test = data.x[300:1300], data.y[300:1300]
 print("データ読み込み完了: mnist5k", x_train.shape, x_test.shape)
 
@@ -94,6 +94,8 @@ if args.plot:
     titles = {"ja": "過学習: 訓練データ 300 枚, 784-100×6-10, SGD, ミニバッチ 100, mnist5k",
               "en": "over-fitting: 300 training images, 784-100×6-10, SGD, batches of 100, mnist5k"}
     for lang, title in titles.items():
-        nnscratch.plot.accuracy_curves(curves, every=plot_interval, title=title, lang=lang,
+        # the learning rate is ε on Japanese pages and figures (the course's symbol), η in English
+        runs = {name.replace("η", "ε") if lang == "ja" else name: c for name, c in curves.items()}
+        nnscratch.plot.accuracy_curves(runs, every=plot_interval, title=title, lang=lang,
                                        out=out / f"day2_overfitting.{lang}.png")
     print(f"図: {out}/day2_overfitting.{{ja,en}}.png")
