@@ -386,6 +386,8 @@ def minibatch_update(
                      "loss": np.array(losses), "x": x, "d": d, "lr": lr, "batches_per_epoch": per_epoch,
                      "minimum": best}
 
+    return _render(lang, out, dpi, draw)
+
 
 def accuracy_curves(
     runs: dict[str, dict[str, Sequence[float]]],
