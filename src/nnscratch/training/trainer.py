@@ -52,13 +52,7 @@ class Trainer:
     ) -> None:
         if not isinstance(net, Sequential):
             raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
-        if not net.differentiable:
-            bad = next(layer for layer in net.layers if not getattr(layer, "differentiable", True))
-            raise ValueError(
-                f"hidden: {getattr(bad, 'name', type(bad).__name__)!r} activation has no usable gradient "
-                f"(its derivative is 0 wherever it exists), so this network cannot be trained; use "
-                f"'sigmoid', 'relu' or 'tanh'"
-            )
+        net.check_trainable()
         if not _is_number(weight_decay) or not (math.isfinite(weight_decay) and weight_decay >= 0):
             raise ValueError(
                 f"weight_decay: expected a non-negative number (e.g. 1e-4), got {weight_decay!r}"
