@@ -38,10 +38,10 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
-learning_rates, batch_modes, minibatch_update, accuracy_curves), ``boundaries`` (decision_boundary),
-``gradients`` (vanishing_gradients, gradient_cost), ``initialization`` (activation_histograms), ``generative``
-(discriminative_vs_generative, data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a
-figure trains is built and trained.
+learning_rates, batch_modes, minibatch_update), ``comparison`` (accuracy_curves), ``boundaries``
+(decision_boundary), ``gradients`` (vanishing_gradients, gradient_cost), ``initialization``
+(activation_histograms), ``generative`` (discriminative_vs_generative, data_size), ``vae`` (the VAE
+figures), and ``_runs``, where every network a figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -52,19 +52,14 @@ from typing import TYPE_CHECKING, Any
 
 from nnscratch.lab.plots._common import LANGS
 from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
+from nnscratch.lab.plots.comparison import accuracy_curves
 from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
 from nnscratch.lab.plots.generative import data_size, discriminative_vs_generative
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
 from nnscratch.lab.plots.initialization import activation_histograms
 from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
-from nnscratch.lab.plots.training import (
-    accuracy_curves,
-    batch_modes,
-    learning_rates,
-    minibatch_update,
-    training_curves,
-)
+from nnscratch.lab.plots.training import batch_modes, learning_rates, minibatch_update, training_curves
 from nnscratch.lab.plots.vae import vae_latent, vae_reconstructions, vae_samples, vae_walk
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
