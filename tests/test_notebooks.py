@@ -19,6 +19,7 @@ from needs import need_module
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))
 COURSE = [p for p in NOTEBOOKS if p.name.startswith("day1.")]  # the course's Day 1, ja and en
+DAY2 = [p for p in NOTEBOOKS if p.name.startswith("day2.")]  # Day 2: vanishing gradients … over-fitting
 
 # Numbers of the course's exercises and confirmation tests, as print_vec or the cells print them
 COURSE_NUMBERS = {
@@ -38,6 +39,17 @@ COURSE_NUMBERS = {
     "P69: one update per mini-batch, as a figure": "w(1) … w(5): [[0.0, 3.5]",
 }
 SAME = {"ja": "講座のコードと一致: True", "en": "the same as the course's code: True"}
+
+# Day 2's confirmation tests, as print_vec shows them (label, value), per language
+DAY2_NUMBERS = {
+    "ja": [("dz/dx = dz/dt · dt/dx = 2t · 1", "6.0"), ("max σ′(u)", "0.25"), ("そのときの u", "0.0"),
+           ("中間層のユニットがすべて同じ", "True"), ("L2: grad['W'] = 誤差の勾配 + 穴埋めの項", "True"),
+           ("L1: grad['W'] = 誤差の勾配 + 穴埋めの項", "True")],
+    "en": [("dz/dx = dz/dt · dt/dx = 2t · 1", "6.0"), ("max σ′(u)", "0.25"), ("at u", "0.0"),
+           ("every hidden unit the same", "True"),
+           ("L2: grad['W'] = the data gradient + the fill-in", "True"),
+           ("L1: grad['W'] = the data gradient + the fill-in", "True")],
+}
 
 
 def _make_notebooks():
@@ -60,7 +72,7 @@ def executed(tools):
     import nbformat
 
     runs = {}
-    for path in COURSE:  # the display tour runs in tests/test_notebook_display.py
+    for path in COURSE + DAY2:  # the display tour runs in tests/test_notebook_display.py
         saved = nbformat.read(str(path), as_version=4)
         runs[path.name] = (saved, tools.execute(path))
     return runs
@@ -68,7 +80,7 @@ def executed(tools):
 
 def test_there_are_course_notebooks_in_both_languages():
     names = {p.name for p in NOTEBOOKS}
-    assert {"day1.ja.ipynb", "day1.en.ipynb"} <= names
+    assert {"day1.ja.ipynb", "day1.en.ipynb", "day2.ja.ipynb", "day2.en.ipynb"} <= names
 
 
 def test_the_kernel_is_this_python(tools, tmp_path):
@@ -106,7 +118,7 @@ def test_problems_are_errors_and_standard_error(tools):
     assert "<b>0.087</b>" in tools.output_text(nb) and "fine" in tools.output_text(nb)
 
 
-@pytest.mark.parametrize("name", [p.name for p in COURSE])
+@pytest.mark.parametrize("name", [p.name for p in COURSE + DAY2])
 def test_notebook_runs_without_errors_or_warnings(executed, tools, name):
     fresh = executed[name][1]
     assert tools.problems(fresh) == [], f"{name}: " + "; ".join(tools.problems(fresh))
@@ -120,6 +132,26 @@ def test_notebook_shows_the_course_numbers(executed, tools, name):
         missing = [f"{k} ({v})" for k, v in COURSE_NUMBERS.items() if v not in text]
         assert not missing, f"{name} {what} does not show: " + ", ".join(missing)
         assert SAME[lang] in text, f"{name} {what}: the trace and the course's code disagree"
+
+
+@pytest.mark.parametrize("name", [p.name for p in DAY2])
+def test_day2_notebook_answers_the_confirmation_tests(executed, tools, name):
+    """Day 2: the confirmation tests' numbers, and what the course's exercises show, when run and as saved."""
+    lang = name.split(".")[-2]
+    for run, what in ((executed[name][1], "when run"), (executed[name][0], "as saved")):
+        text = tools.output_text(run)
+        for label, shown in DAY2_NUMBERS[lang]:
+            assert f"*** {label} ***\n{shown}\n" in text, f"{name} {what}: {label} is not {shown}"
+        test = "正答率(テスト)" if lang == "ja" else "test accuracy"
+        accuracy = {m.group(1).strip(): float(m.group(2))
+                    for m in re.finditer(rf"^(.+?)\s+{re.escape(test)} = ([0-9.]+)$", text, re.M)}
+        # 勾配消失: sigmoid from σ = 0.01 stays at chance, He-initialised ReLU learns; batch norm rescues it
+        assert accuracy["sigmoid – gauss 0.01"] < 0.2 and accuracy["ReLU – He"] > 0.8, accuracy
+        assert accuracy["gauss 0.01 + BN"] > accuracy["gauss 0.01"] + 0.2, accuracy
+        assert accuracy["Xavier + BN"] > accuracy["Xavier"] + 0.2, accuracy
+        train = "訓練" if lang == "ja" else "training"
+        none = re.search(rf"^none\s+{train} ([0-9.]+)", text, re.M)
+        assert none and float(none.group(1)) > 0.99, f"{name} {what}: the unregularised run does not over-fit"
 
 
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
@@ -157,4 +189,6 @@ def test_notebook_opens_anywhere(path):
     assert not local_path, f"{path.name}: a local path in a code cell"
     if path in COURSE:
         assert everything.count("nnscratch.plot.") >= 8
+    if path in DAY2:  # the course's Day 2 figures: gradients, activations, and three runs' curves
+        assert everything.count("nnscratch.plot.") >= 5 and 'datasets.load("mnist5k"' in everything
     assert nb["metadata"]["kernelspec"]["name"] == "python3"

@@ -28,7 +28,8 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 
 Figures of a sweep's results (they take a ``SweepResult``, so they are not ``KINDS``): ``sweep_scores``
 (検証誤差 against each swept number, diverged trials marked) and ``sweep_curves`` (the best trials'
-learning curves overlaid).
+learning curves overlaid). Figures of runs the caller made: ``accuracy_curves`` (正解率 of several runs side
+by side, training and test, the course's Day 2 exercises).
 
 matplotlib is imported inside the functions only, and figures are drawn on an Agg canvas of their own:
 neither importing this module nor drawing changes pyplot's backend or the global rcParams. In Jupyter a
@@ -37,10 +38,10 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
-learning_rates, batch_modes, minibatch_update), ``boundaries`` (decision_boundary), ``gradients``
-(vanishing_gradients, gradient_cost), ``initialization`` (activation_histograms), ``generative``
-(discriminative_vs_generative, data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a
-figure trains is built and trained.
+learning_rates, batch_modes, minibatch_update), ``comparison`` (accuracy_curves), ``boundaries``
+(decision_boundary), ``gradients`` (vanishing_gradients, gradient_cost), ``initialization``
+(activation_histograms), ``generative`` (discriminative_vs_generative, data_size), ``vae`` (the VAE
+figures), and ``_runs``, where every network a figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnscratch.lab.plots._common import LANGS
 from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
+from nnscratch.lab.plots.comparison import accuracy_curves
 from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
 from nnscratch.lab.plots.generative import data_size, discriminative_vs_generative
@@ -81,6 +83,7 @@ __all__ = [
     "gradient_cost",
     "sweep_scores",
     "sweep_curves",
+    "accuracy_curves",
     "discriminative_vs_generative",
     "data_size",
     "vae_samples",

@@ -127,6 +127,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hist_near": ("{edge} 付近 {p:.0%}", "near {edge}: {p:.0%}"),
     "hist_zero": ("z = 0 が {p:.0%}", "z = 0: {p:.0%}"),
     "hist_std": ("標準偏差 {s:.2g}", "std {s:.2g}"),
+    "iterations": ("学習の回数 (ミニバッチ)", "iterations (mini-batches)"),
+    "test": ("テストデータ", "test"),
+    "final_gap": ("最後: 訓練 {a:.0%}, テスト {b:.0%} (差 {g:+.0%})",
+                  "end: training {a:.0%}, test {b:.0%} (gap {g:+.0%})"),
 }
 
 
