@@ -158,3 +158,23 @@ def test_day2_network_files_keep_options_and_running_averages(tmp_path):
     for key, value in net.buffers().items():
         np.testing.assert_array_equal(back.buffers()[key], value)
     np.testing.assert_array_equal(back.predict(x), net.predict(x))
+
+
+def test_a_resumed_day2_run_is_bit_identical(tmp_path):
+    """Dropout's masks and batch norm's running averages are in the checkpoint: 2 + 2 epochs == 4."""
+    rng = np.random.default_rng(0)
+    x, d = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+
+    def net():
+        return nnscratch.Network([4, 8, 3], output="softmax", batchnorm=True, dropout=0.3, seed=1)
+
+    straight = net()
+    nnscratch.train(straight, x, d, optimizer="adam", epochs=4, batch_size=8, seed=2)
+    path = tmp_path / "c.npz"
+    nnscratch.train(net(), x, d, optimizer="adam", epochs=2, batch_size=8, seed=2, checkpoint=path)
+    resumed = net()
+    nnscratch.train(resumed, x, d, optimizer="adam", epochs=4, batch_size=8, seed=2, resume=path)
+    for key in straight.params:
+        np.testing.assert_array_equal(resumed.params[key], straight.params[key])
+    for key, value in straight.buffers().items():
+        np.testing.assert_array_equal(resumed.buffers()[key], value)

@@ -294,6 +294,11 @@ class Sequential:
 
     # ------------------------------------------------------------ description, copies, files
 
+    def generators(self) -> list[np.random.Generator]:
+        """The layers' own random generators (dropout's masks), in layer order: what a checkpoint keeps."""
+        gens = [getattr(layer, "rng", None) for layer in self.layers]
+        return [g for g in gens if isinstance(g, np.random.Generator)]
+
     def buffers(self) -> dict[str, np.ndarray]:
         """State that is not trained but kept (batch normalisation's running averages), keyed like
         ``params``: ``running_mean1``, ``running_var1``, …"""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,6 +72,7 @@ class CheckpointWriter:
 
     def write(self, epoch: int, rng: np.random.Generator) -> None:
         trainer = self.trainer
+        gens = trainer.net.generators()
         opt_meta, opt_arrays = trainer.optimizer.state_dict()
         arrays = {f"optim.{k}": v for k, v in opt_arrays.items()}
         cb_meta = []
@@ -85,6 +86,8 @@ class CheckpointWriter:
             "base_lr": trainer.base_lr,
             "optimizer": opt_meta,
             "rng": _json_state(rng.bit_generator.state),
+            # the layers' own generators (dropout's masks), so that a resumed run draws the same masks
+            **({"layer_rngs": [_json_state(g.bit_generator.state) for g in gens]} if gens else {}),
             "history": trainer.history.as_dict(),
             "callbacks": cb_meta,
             "training": {
@@ -97,7 +100,8 @@ class CheckpointWriter:
 # ================================================================ reading
 
 
-_STATE_FIELDS = ("epoch", "steps", "base_lr", "optimizer", "rng", "history", "callbacks", "training")
+_STATE_FIELDS = ("epoch", "steps", "base_lr", "optimizer", "rng", "history", "callbacks", "training",
+                 "layer_rngs")
 
 
 class _Fields:
@@ -150,6 +154,7 @@ class Checkpoint:
     callbacks: list
     training: dict
     arrays: dict[str, np.ndarray]
+    layer_rng_states: list = field(default_factory=list)
 
     def generator(self) -> np.random.Generator:
         """A new generator in the checkpoint's state: the random numbers the run would have drawn next."""
@@ -184,7 +189,9 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not (math.isfinite(base_lr) and base_lr > 0):
         raise fields.error("base_lr", f"expected a finite learning rate greater than 0, got {base_lr!r}")
     history = _history(fields, epoch, steps)
-    rng_state = _rng_state(fields)
+    rng_state = _rng_state(fields, "rng", fields.get("rng", dict))
+    layer_rngs = fields.get("layer_rngs", list) if "layer_rngs" in state else []
+    layer_rng_states = [_rng_state(fields, f"layer_rngs[{i}]", s) for i, s in enumerate(layer_rngs)]
     meta, opt_arrays = _optimizer_state(fields, saved.params, arrays)
     infos = _callback_entries(fields)
     training = _training(fields)
@@ -195,15 +202,16 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise fields.error("callbacks", f"array {name!r} belongs to no callback entry (there are "
                                             f"{len(infos)})")
     return Checkpoint(os.fspath(path), saved, epoch, steps, base_lr, meta, opt_arrays, rng_state, history,
-                      infos, training, others)
+                      infos, training, others, layer_rng_states)
 
 
-def _rng_state(fields: _Fields) -> dict:
-    """The generator's state: only PCG64, a 128-bit state and increment, the 32-bit buffer."""
-    state = fields.get("rng", dict)
+def _rng_state(fields: _Fields, name: str, state: object) -> dict:
+    """A generator's state: only PCG64, a 128-bit state and increment, the 32-bit buffer."""
+    if not isinstance(state, dict):
+        raise fields.error(name, f"expected a generator's state (a dict), got {type(state).__name__}")
     if state.get("bit_generator") != _BIT_GENERATOR:
         got = state.get("bit_generator")
-        raise fields.error("rng", f"expected bit_generator {_BIT_GENERATOR!r}, got {got!r}")
+        raise fields.error(name, f"expected bit_generator {_BIT_GENERATOR!r}, got {got!r}")
     inner = state.get("state")
     ok = (
         set(state) == {"bit_generator", "state", "has_uint32", "uinteger"}
@@ -215,13 +223,13 @@ def _rng_state(fields: _Fields) -> dict:
     )
     if not ok:
         raise fields.error(
-            "rng", "expected {'bit_generator': 'PCG64', 'state': {'state': int, 'inc': int}, "
+            name, "expected {'bit_generator': 'PCG64', 'state': {'state': int, 'inc': int}, "
             "'has_uint32': 0 or 1, 'uinteger': int} with 128-bit state and inc"
         )
     try:
         np.random.PCG64().state = state
     except (TypeError, ValueError) as exc:  # pragma: no cover - the shape above is what PCG64 takes
-        raise fields.error("rng", str(exc)) from None
+        raise fields.error(name, str(exc)) from None
     return copy.deepcopy(state)
 
 
@@ -380,10 +388,18 @@ def resume(
             f"epochs: the checkpoint {path!r} has completed {ck.epoch} epochs, got epochs={epochs}; "
             f"expected the total number of epochs, at least {ck.epoch}"
         )
+    generators = net.generators()
+    if len(ck.layer_rng_states) != len(generators):
+        raise ValueError(f"resume: the checkpoint {path!r} holds {len(ck.layer_rng_states)} layer "
+                         f"generators, the network has {len(generators)} (dropout layers); build the same "
+                         f"network")
     _optimizer(fields, ck, trainer)
     _callbacks(fields, ck, cbs, net.params)
     for k, p in net.params.items():
         np.copyto(p, saved.params[k])
+    net.set_buffers({k: v.copy() for k, v in saved.buffers().items()})  # batch norm's running averages
+    for generator, state in zip(generators, ck.layer_rng_states, strict=True):
+        generator.bit_generator.state = copy.deepcopy(state)
     trainer.history = copy.deepcopy(ck.history)
     trainer.steps = ck.steps
     trainer.base_lr = ck.base_lr
