@@ -28,6 +28,14 @@ class Layer:
     def backward(self, dout: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @staticmethod
+    def size_of(config: dict) -> float:
+        """How many numbers a layer built from ``config`` (its arguments) may allocate, before it is
+        built: a file's description is checked against the arrays it holds. Here the product of the
+        integer arguments (Affine's n_in·n_out); a layer whose arguments multiply otherwise says so."""
+        sizes = [v for v in config.values() if isinstance(v, int) and not isinstance(v, bool)]
+        return float(np.prod(sizes, dtype=float))
+
     def init_params(self, rng: np.random.Generator, dtype: np.dtype) -> None:
         """Draw the parameters again from ``rng`` in ``dtype`` (nothing to draw here)."""
 

@@ -16,7 +16,7 @@ import numpy as np
 from nnscratch import _accel, _display
 from nnscratch import _backend as B
 from nnscratch._arch import check_seed, summary_text
-from nnscratch._validation import check_inputs, check_param, check_rate, check_targets
+from nnscratch._validation import check_images, check_inputs, check_param, check_rate, check_targets
 
 __all__ = ["Sequential"]
 
@@ -102,6 +102,9 @@ class Sequential:
         (``finite=False`` leaves the NaN/inf check to the caller, as training does per batch)."""
         if self.n_in is not None:
             return check_inputs(x, self.n_in, self.dtype, name=name, finite=finite)
+        channels = getattr(self.layers[0], "in_channels", None)
+        if channels is not None:  # a convolution first: images (N, C, H, W), or one (C, H, W)
+            return check_images(x, channels, self.dtype, name=name, finite=finite)
         a = np.asarray(x)
         if a.dtype.kind not in "biuf" or a.ndim < 2 or len(a) == 0:
             raise ValueError(f"{name}: expected a batch of samples (N, …) of numbers, got shape {a.shape}")
@@ -352,9 +355,9 @@ class Sequential:
             if layer_cls is None:
                 raise ValueError(f"layers[{i}]: unknown layer type {str(config.get('type'))[:40]!r}; "
                                  f"expected one of {', '.join(LAYERS)}")
-            sizes = [v for v in args.values() if isinstance(v, int) and not isinstance(v, bool)]
-            if int(np.prod(sizes, dtype=float)) > budget:  # never allocate more than the file holds
-                raise ValueError(f"layers[{i}]: sizes {sizes} need more parameters than the file holds")
+            if layer_cls.size_of(args) > budget:  # never allocate more than the file holds
+                raise ValueError(f"layers[{i}]: sizes {str(args)[:80]} need more parameters than the file "
+                                 f"holds")
             layers.append(layer_cls(**args))
         net = cls(layers, seed=0, dtype=architecture["dtype"], l1=architecture.get("l1", 0.0),
                   l2=architecture.get("l2", 0.0))
