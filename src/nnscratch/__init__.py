@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Network": ("nnscratch.network", "Network"),
     "Sequential": ("nnscratch.network", "Sequential"),
+    "presets": ("nnscratch.presets", None),
     "layers": ("nnscratch.layers", None),
     "functions": ("nnscratch.functions", None),
     "gradcheck": ("nnscratch.gradcheck", "gradcheck"),
