@@ -24,9 +24,9 @@ class Flatten(Layer):
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         x = np.asarray(x)
         self.shape = x.shape
-        return np.reshape(x, (len(x), -1), copy=True)
+        return np.array(x, order="C").reshape(len(x), -1)  # a C-order copy, then its rows
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.shape is None:
             raise not_forwarded(self)
-        return np.reshape(dout, self.shape, copy=True)
+        return np.array(dout, order="C").reshape(self.shape)
