@@ -11,17 +11,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "nnscratch"
 # module (dotted, without "nnscratch.") or package prefix -> layer; a module imports only its own
 # layer or lower ones
 LAYERS = [
-    ("_backend _validation _archive _npz _zipread _losses _display _arch functions", 0),
+    ("_backend _validation _archive _netfile _npz _zipread _losses _display _arch functions", 0),
     ("layers", 1),
     ("_accel", 2),
     ("network gradcheck", 3),
     ("optim", 4),
     ("io", 5),
     ("callbacks training datasets preprocessing", 6),
-    ("spec report", 7),
+    ("runfields spec report metrics", 7),
     ("model modelfile generative presets", 8),
     ("sklearn sweep", 9),
     ("cli lab playground", 10),
+    ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only
 ]
 MAX_LINES = 420  # "about 400"
 

@@ -201,3 +201,42 @@ def test_train_rejects_non_finite_x_and_keeps_the_network_and_optimizer(batch_si
     assert new_meta == meta
     for k, a in arrays.items():
         np.testing.assert_array_equal(new_arrays[k], a)
+
+
+# ---------------------------------------------------------------- init scale and seed
+
+
+def test_an_init_scale_the_dtype_cannot_hold_is_refused_before_any_weight():
+    """init=1e39 in float32 made weights of -inf without a word; now a one-line error (float64 holds it)."""
+    with expect(ValueError, "init", "standard deviation of 1e+39 overflows float32", "e.g. init=0.01"):
+        Network([2, 3, 1], init=1e39)
+    with expect(ValueError, "init", "overflows float32"):
+        Network([2, 3, 1], init=3.5e37)  # 10σ above float32's largest number
+    assert np.isfinite(Network([2, 3, 1], init=1e39, dtype="float64").params["W1"]).all()
+    assert np.isfinite(Network([2, 3, 1], init=1e37).params["W1"]).all()
+    for bad in (-1.0, float("nan"), float("inf"), -0.5):
+        with expect(ValueError, "init", "non-negative, finite standard deviation", "init=0.01", repr(bad)):
+            Network([2, 3, 1], init=bad)
+    for bad in ([1.0], None, True):
+        with expect(TypeError, "init", "expected 'he', 'xavier' or a standard deviation", "init=0.01"):
+            Network([2, 3, 1], init=bad)
+    with expect(ValueError, "init", "overflows float32"):  # the run description refuses it before any data
+        nnscratch.RunSpec(init=1e39)
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), ("abc", TypeError), (1.5, TypeError),
+                                         (True, TypeError), (np.float64(2.0), TypeError)])
+def test_a_bad_seed_is_one_line_naming_seed(seed, error):
+    with pytest.raises(error) as caught:
+        Network([2, 3, 1], seed=seed)
+    message = str(caught.value)
+    assert message.startswith("seed: expected a non-negative integer (e.g. seed=0), a numpy Generator or")
+    assert f"got {seed!r}" in message and "\n" not in message
+
+
+def test_good_seeds_still_work():
+    g = np.random.default_rng(5)
+    assert Network([2, 3, 1], seed=g).rng is g
+    same = Network([2, 3, 1], seed=np.int64(3)).params["W1"], Network([2, 3, 1], seed=3).params["W1"]
+    assert np.array_equal(*same)
+    assert Network([2, 3, 1], seed=None).params["W1"].shape == (2, 3)

@@ -63,6 +63,7 @@ def _expect_field(path, field, *parts):
     msg = str(info.value)
     assert type(info.value) is ValueError and "\n" not in msg
     assert os.fspath(path) in msg and f"field {field!r}" in msg, msg
+    assert msg.count("resume:") <= 1 and msg.count(os.fspath(path)) == 1, msg  # said once, not nested
     for part in parts:
         assert part in msg, msg
     return msg
@@ -76,7 +77,7 @@ def _set(name, value):
     return lambda s: s.__setitem__(name, value)
 
 
-FIELDS = ["optimizer", "rng", "history", "epoch", "steps", "base_lr", "callbacks"]
+FIELDS = ["optimizer", "rng", "history", "epoch", "steps", "base_lr", "callbacks", "training"]
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -92,6 +93,7 @@ _KINDS = {
     "steps": int,
     "base_lr": float,
     "callbacks": list,
+    "training": dict,
 }
 _WRONG = ["3", [1, 2], None, True, {"a": 1}]
 
@@ -408,3 +410,104 @@ def test_hooks_round_trip_through_a_checkpoint_bit_for_bit(tmp_path):
         ValueError, match=r"field 'optimizer': the checkpoint's hooks are .*this run asks for"
     ):
         nnscratch.train(_net(), x, y, epochs=4, resume=path, **{**kwargs, "weight_decay": 1e-2})
+
+
+# ------------------------------------------------------------------ one checked reader: train() and the CLI
+
+
+def test_a_wrong_typed_history_names_its_field_once(tmp_path, good):
+    """It read "…, field 'history': resume: checkpoint …, field 'history': expected dict" before."""
+    msg = _expect_field(_crafted(tmp_path, good, _set("history", [1])), "history", "expected dict, got [1]")
+    where = os.fspath(tmp_path / "crafted.npz")
+    assert msg == f"resume: checkpoint {where!r}, field 'history': expected dict, got [1]"
+    msg = _expect_field(_crafted(tmp_path, good, lambda s: s["history"].__setitem__("loss", "x")), "history")
+    assert "field 'history': 'loss': expected a list of numbers" in msg  # not "'history': history: 'loss'"
+
+
+@pytest.mark.parametrize("change, field, part", [
+    (_set("colour", 1), "colour", "unknown; a checkpoint holds the fields epoch, steps"),
+    (lambda s: s["training"].__setitem__("shuffle", 3), "training", "'shuffle': 3"),
+    (lambda s: s["training"].__setitem__("batch_size", 0), "training", "'batch_size': 0"),
+    (lambda s: s["training"].pop("n_samples"), "training", "expected {'batch_size'"),
+    (lambda s: s["callbacks"][0].__setitem__("extra", 1), "callbacks", "entry 0: expected"),
+])
+def test_every_field_is_checked_even_those_resume_does_not_use(tmp_path, good, change, field, part):
+    _expect_field(_crafted(tmp_path, good, change), field, part)
+
+
+def test_read_checkpoint_checks_every_field_and_resumes_the_same_run_twice(tmp_path):
+    from nnscratch.training.checkpoint import Checkpoint, read_checkpoint
+
+    path = tmp_path / "ck.npz"
+    _run(path, epochs=2)
+    ck = read_checkpoint(path)
+    assert isinstance(ck, Checkpoint) and ck.epoch == 2 and ck.optimizer["name"] == "adam"
+    assert ck.base_lr == 0.01 and ck.training["batch_size"] == 16 and ck.history.epochs == 2
+    x, y = _data()
+    runs = []
+    for _ in range(2):  # resume takes copies: the checkpoint object is not used up by the first run
+        net = _net(seed=9)
+        h = nnscratch.train(net, x, y, optimizer="adam", batch_size=16, epochs=4, resume=ck)
+        runs.append((h.loss, {k: v.tobytes() for k, v in net.params.items()}))
+    assert runs[0] == runs[1] and ck.history.epochs == 2
+
+
+def test_an_optimizer_of_ones_own_still_resumes_through_the_checked_reader(tmp_path):
+    class Half(nnscratch.optim.SGD):
+        name = "half"
+
+    x, y = _data()
+    path = tmp_path / "half.npz"
+    nnscratch.train(_net(), x, y, optimizer=Half(0.1), epochs=1, checkpoint=path, seed=0)
+    assert nnscratch.train(_net(), x, y, optimizer=Half(0.1), epochs=2, resume=path).epochs == 2
+    with pytest.raises(ValueError, match="field 'optimizer': expected the name of an optimizer, got 'half'"):
+        nnscratch.train(_net(), x, y, optimizer="adam", epochs=2, resume=path)
+
+
+def _cli(tmp_path, capsys, *args):
+    from nnscratch.cli import main
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        status = main(["train", "--data", "xor", "--units", "4", "--quiet", "--no-save", *args])
+    finally:
+        os.chdir(cwd)
+    return status, capsys.readouterr()
+
+
+@pytest.mark.parametrize("change, part", [
+    (_set("optimizer", [1, 2]), "field 'optimizer': expected dict, got [1, 2]"),
+    (_set("optimizer", None), "field 'optimizer': expected dict, got None"),
+    (lambda s: s.pop("base_lr"), "field 'base_lr': missing"),
+    (_set("base_lr", "abc"), "field 'base_lr': expected int or float, got 'abc'"),
+    (_set("history", [1]), "field 'history': expected dict, got [1]"),
+    (lambda s: s["optimizer"].__setitem__("name", 7), "field 'optimizer': expected the name of an optimizer"),
+    (lambda s: s["optimizer"].__setitem__("name", "mine"), "field 'optimizer': written by 'mine'"),
+    (lambda s: s["rng"].__setitem__("bit_generator", "MT19937"), "field 'rng': expected bit_generator"),
+])
+def test_the_cli_refuses_a_bad_checkpoint_field_in_one_line_before_using_it(tmp_path, capsys, change, part):
+    """`nnscratch train --resume` of a checkpoint whose optimizer field was a list ended in an
+    AttributeError traceback: the command read the file itself before resume checked it."""
+    assert _cli(tmp_path, capsys, "--epochs", "2", "--checkpoint", "ck.npz")[0] == 0
+    net, state, arrays = io.load_checkpoint(tmp_path / "ck.npz")
+    change(state)
+    io.save_checkpoint(tmp_path / "ck.npz", net, state, arrays)
+    before = (tmp_path / "ck.npz").read_bytes()
+    status, out = _cli(tmp_path, capsys, "--epochs", "4", "--checkpoint", "ck.npz", "--resume")
+    lines = out.err.strip().splitlines()
+    assert status == 2 and len(lines) == 1, out.err
+    assert lines[0].startswith("nnscratch: error: --resume: checkpoint 'ck.npz', ") and part in lines[0]
+    assert lines[0].count("checkpoint 'ck.npz'") == 1
+    assert (tmp_path / "ck.npz").read_bytes() == before  # nothing the user had is overwritten
+
+
+def test_the_cli_reads_the_checkpoint_once(tmp_path, capsys, monkeypatch):
+    assert _cli(tmp_path, capsys, "--epochs", "2", "--checkpoint", "ck.npz")[0] == 0
+    reads = []
+    real = io.load_checkpoint
+    monkeypatch.setattr(io, "load_checkpoint", lambda path: reads.append(os.fspath(path)) or real(path))
+    status, out = _cli(tmp_path, capsys, "--epochs", "3", "--checkpoint", "ck.npz", "--resume")
+    assert status == 0, out.err
+    assert reads == ["ck.npz"]
+    assert real(tmp_path / "ck.npz")[1]["epoch"] == 3

@@ -108,6 +108,95 @@ def test_stream_interrupted_at_random_moments_saves_exactly_the_rows_it_records(
         assert temporaries(tmp_path) == []
 
 
+def _stream_until_signals(folder, tmp_path, name: str, signals: list[int], gap: float, delay: float):
+    """``nnscratch stream`` on a copy of the start model, sent ``signals`` (``gap`` seconds apart at most)
+    ``delay`` seconds after it printed its first running loss; (process, stderr, rows saved, model)."""
+    model = tmp_path / name
+    model.write_bytes((folder / "start.npz").read_bytes())
+    args = ("stream", model.name, "--every", "10", "--save-every", "100000")
+    rng = np.random.default_rng(len(signals))
+    with open(folder / "rows.csv") as rows:
+        proc = subprocess.Popen(cli(*args), cwd=tmp_path, stdin=rows, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env())
+        try:
+            first = proc.stdout.readline()  # learning has started
+            assert first.startswith("rows"), first + proc.stderr.read()
+            time.sleep(delay)
+            for sig in signals:
+                if proc.poll() is not None:
+                    break
+                proc.send_signal(sig)
+                time.sleep(rng.uniform(0.0, gap))
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    saved, meta = io.load_with_metadata(model)
+    return proc, err, meta["stream"]["rows"], saved
+
+
+@pytest.mark.parametrize("sig, status, said", [(signal.SIGTERM, 143, "interrupted by SIGTERM"),
+                                               (signal.SIGHUP, 129, "interrupted by SIGHUP")])
+def test_stream_stopped_by_sigterm_or_sighup_saves_every_row_learned(big_model, tmp_path, sig, status, said):
+    """SIGTERM (kill, a service manager) and SIGHUP (the terminal closed) stop ``stream`` as Ctrl-C does:
+    the rows learned since the last save are saved, one line, 128 + the signal's number."""
+    folder, start, x, y = big_model
+    rng = np.random.default_rng(int(sig))
+    for trial in range(5):
+        proc, err, n, saved = _stream_until_signals(folder, tmp_path, f"m{trial}.npz", [sig], 0.0,
+                                                    rng.uniform(0.05, 0.25))
+        assert proc.returncode == status, err
+        assert err == f"{said}: saved m{trial}.npz after {n:,} rows\n", err
+        assert 0 < n < len(x)  # saved mid-input, although --save-every is never reached
+        expected = replay(start, x[:n], y[:n], "sgd", 0.01)
+        assert all(np.array_equal(v, expected.params[k]) for k, v in saved.params.items()), trial
+        assert temporaries(tmp_path) == []
+
+
+def test_a_storm_of_ctrl_c_is_one_line_and_status_130(big_model, tmp_path):
+    """Hundreds of SIGINTs in a row (a key held down, a script's loop): the first stops the stream, the
+    rest are ignored while it saves and leaves — one line, status 130, never a traceback or a death by
+    the signal (-2); a SIGTERM in the storm does not change the status the first signal gave."""
+    folder, start, x, y = big_model
+    rng = np.random.default_rng(5)
+    for trial in range(8):
+        storm = [signal.SIGINT] * 300
+        if trial % 2:
+            storm[150] = signal.SIGTERM
+        gap = 0.001 * (trial % 3)  # back to back, or up to 1 or 2 ms apart
+        proc, err, n, saved = _stream_until_signals(folder, tmp_path, f"m{trial}.npz", storm, gap,
+                                                    rng.uniform(0.0, 0.2))
+        assert proc.returncode == 130, (trial, proc.returncode, err)
+        assert err == f"interrupted: saved m{trial}.npz after {n:,} rows\n", err
+        expected = replay(start, x[:n], y[:n], "sgd", 0.01)
+        assert all(np.array_equal(v, expected.params[k]) for k, v in saved.params.items()), trial
+        assert temporaries(tmp_path) == []
+
+
+def test_train_stopped_by_sigterm_is_one_line_and_143(tmp_path):
+    """Every command stops on SIGTERM as on Ctrl-C: here train, in the middle of its epochs."""
+    args = ("train", "--data", "xor", "--units", "64", "--epochs", "100000", "--batch-size", "1", "--no-save",
+            "--checkpoint", "ck.npz")
+    proc = subprocess.Popen(cli(*args), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env())
+    try:
+        first = proc.stdout.readline()  # the header: training has started
+        assert first.startswith("training "), first + proc.stderr.read()
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "ck.npz").exists() and time.monotonic() < deadline:  # an epoch is done
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "nnscratch: interrupted by SIGTERM" and "Traceback" not in err
+    io.load_checkpoint(tmp_path / "ck.npz")  # the last checkpoint is whole
+    assert temporaries(tmp_path) == []
+
+
 # ---------------------------------------------------------------- train: complete files only
 
 

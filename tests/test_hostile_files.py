@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import _archive, datasets, io
+from nnscratch import _netfile, datasets, io
 from nnscratch.datasets import _text
 from nnscratch.datasets.files import RowReader
 
@@ -367,9 +367,11 @@ def test_stale_temporary_files_are_removed_on_the_next_write(tmp_path):
 
 
 def _legacy_save(net, path, metadata=None):
-    """The writer of nnscratch 0.1 before _archive, kept verbatim in substance: np.savez + __meta__."""
+    """The writer of nnscratch 0.1 before _archive, kept verbatim in substance: np.savez + __meta__
+    (recording the running version, as it did, so that the bytes compare with today's writer's)."""
     params = {k: np.asarray(v, order="C") for k, v in net.params.items()}
-    meta = {"format": "nnscratch", "format_version": 1, "kind": "network", "nnscratch_version": "0.1.0",
+    meta = {"format": "nnscratch", "format_version": 1, "kind": "network",
+            "nnscratch_version": nnscratch.__version__,
             "architecture": net.architecture(),
             "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in params.items()},
             "metadata": metadata or {}}
@@ -384,7 +386,7 @@ def test_files_of_the_old_writer_load_and_the_layout_is_unchanged(tmp_path):
     loaded, meta = io.load_with_metadata(tmp_path / "old.npz")
     assert meta == {"note": "ノート"} and loaded.architecture() == net.architecture()
     assert all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
-    _archive.write_network(tmp_path / "new.npz", net.params, net.architecture(), metadata={"note": "ノート"})
+    _netfile.write_network(tmp_path / "new.npz", net.params, net.architecture(), metadata={"note": "ノート"})
     with zipfile.ZipFile(tmp_path / "old.npz") as a, zipfile.ZipFile(tmp_path / "new.npz") as b:
         assert [(i.filename, i.compress_type, i.file_size) for i in a.infolist()] == [
             (i.filename, i.compress_type, i.file_size) for i in b.infolist()]
@@ -413,16 +415,16 @@ def test_write_network_refuses_what_it_could_not_read_back(tmp_path):
     net = nnscratch.Network([2, 3, 1], seed=0)
     path = tmp_path / "m.npz"
     with pytest.raises(ValueError, match=r"params: expected .*'W2': \(3, 1\)"):
-        _archive.write_network(path, {**net.params, "W2": np.ones((3, 2), np.float32)}, net.architecture())
+        _netfile.write_network(path, {**net.params, "W2": np.ones((3, 2), np.float32)}, net.architecture())
     with pytest.raises(ValueError, match=r"params: \['b1'\] are not of the architecture's dtype 'float32'"):
-        _archive.write_network(path, {**net.params, "b1": np.zeros(3)}, net.architecture())
+        _netfile.write_network(path, {**net.params, "b1": np.zeros(3)}, net.architecture())
     deep: list = []
     for _ in range(70):
         deep = [deep]
     with pytest.raises(ValueError, match="metadata: nested deeper than 64"):
-        _archive.write_network(path, net.params, net.architecture(), metadata={"d": deep})
+        _netfile.write_network(path, net.params, net.architecture(), metadata={"d": deep})
     with pytest.raises(TypeError, match="state: expected a dict"):
-        _archive.write_network(path, net.params, net.architecture(), kind="checkpoint")
+        _netfile.write_network(path, net.params, net.architecture(), kind="checkpoint")
     assert list(tmp_path.iterdir()) == []
-    _archive.write_network(path, net.params, net.architecture(), metadata={"d": [[1]]})
+    _netfile.write_network(path, net.params, net.architecture(), metadata={"d": [[1]]})
     assert io.load_with_metadata(path)[1] == {"d": [[1]]}

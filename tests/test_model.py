@@ -101,7 +101,10 @@ def test_a_file_written_by_nnscratch_0_1_0_loads_and_predicts_as_it_did(name):
     else:
         assert np.allclose(model.predict(rows), [float(r[0]) for r in expected], rtol=1e-5)
     assert model.evaluate()["samples"] == model.metrics["test"]["samples"]
-    bare = nnscratch.load(FIXTURES / "bare-network-0.1.0.npz")
+    net = nnscratch.load(FIXTURES / "bare-network-0.1.0.npz")  # what was saved: a network
+    assert type(net) is nnscratch.Network
+    assert net.predict_classes([[0.0, 1.0]]).tolist()[0] in (0, 1)  # integers, not the text '0'
+    bare = Model.load(FIXTURES / "bare-network-0.1.0.npz")  # the command line's view: a Model
     assert bare.task == "classification" and bare.encoder.classes == ["0", "1"]
     assert bare.predict([[0.0, 1.0]]).tolist()[0] in ("0", "1")
     with pytest.raises(ValueError, match="does not open by itself"):

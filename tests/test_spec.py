@@ -57,6 +57,11 @@ def test_defaults_come_from_the_table():
 
 
 BAD = [
+    ({"batchnorm": "yes"}, "batchnorm: expected true or false, got 'yes'"),
+    ({"dropout": 1.0}, "dropout: expected a fraction in [0, 1)"),
+    ({"l1": -0.1}, "l1: expected a number ≥ 0"),
+    ({"l2": float("inf")}, "l2: expected a number ≥ 0"),
+    ({"l2": 0.1, "weight_decay": 0.1}, "weight_decay + l2: both regularise the weights"),
     ({"lr": -1}, "lr: expected a positive number, got -1"),
     ({"lr": float("nan")}, "lr: expected a positive number"),
     ({"lr": "fast"}, "lr: expected a positive number"),

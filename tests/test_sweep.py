@@ -233,27 +233,100 @@ def test_the_figures_draw_the_rows(serial):
     fig = nnscratch.plot.sweep_scores(serial, lang="en")
     (panel,) = fig.data["panels"]
     assert panel["field"] == "lr" and sorted(panel["bad"]) == [80.0, 80.0]
-    assert sum(len(g["x"]) for g in panel["groups"].values()) == 10
+    # adam at lr=80 finishes far above where it started: diverging, drawn apart from the lines
+    assert sum(len(g["x"]) for g in panel["groups"].values()) == 8 and panel["diverging"]["x"] == [80.0, 80.0]
     curves = nnscratch.plot.sweep_curves(serial, best=3, lang="ja")
     assert len(curves.data["lines"]) == 3 and all(len(line["val_loss"]) == 6 for line in curves.data["lines"])
 
 
-def test_a_loss_that_ends_far_above_its_start_is_the_rows_message_not_a_warning(tmp_path):
-    """The divergence-trend warning of a trial goes into its row (status stays 'ok'); the sweep itself
-    prints no Python warning for it."""
+XOR = RunSpec(data="xor", hidden_sizes=(8,), hidden="sigmoid", optimizer="sgd", epochs=30, val_split=0.25,
+              test_split=0.0, batch_size="full")
+
+
+def test_a_trial_whose_divergence_warning_fired_is_diverging_not_ok(tmp_path):
+    """The divergence-trend warning of a trial is its row's status ('diverging') and message, in the rows,
+    both files, the table's count and the progress line; the sweep itself prints no Python warning."""
+    import csv
+    import io
     import warnings
 
-    from nnscratch import RunSpec, sweep
+    from nnscratch.sweep.progress import Progress
     from nnscratch.training import DivergenceWarning
 
-    spec = RunSpec(data="xor", hidden_sizes=(8,), hidden="sigmoid", optimizer="sgd", epochs=30,
-                   val_split=0.25, test_split=0.0, batch_size="full")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DivergenceWarning)
-        result = sweep(spec, grid={"lr": [500.0]}, workers=1)
-    (row,) = result.rows
-    assert row["status"] == "ok"
-    assert "far above" in row["message"] and "try lr=50" in row["message"]
+        result = nnscratch.sweep(XOR, grid={"lr": [0.5, 500.0]}, workers=1, out=tmp_path / "s")
+    good, bad = result.rows
+    assert good["status"] == "ok" and good["message"] == ""
+    assert bad["status"] == "diverging"
+    assert "far above" in bad["message"] and "try lr=50" in bad["message"]
+    assert bad["final_val_loss"] > 1  # it finished: its numbers are kept
+    stored = [json.loads(line) for line in (tmp_path / "s" / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in stored] == ["ok", "diverging"]
+    with open(tmp_path / "s" / "results.csv", newline="") as f:
+        assert [r["status"] for r in csv.DictReader(f)] == ["ok", "diverging"]
+    table = result.table().splitlines()
+    assert table[1].split()[1] == "0.5" and table[1].endswith("1/1 ok")
+    assert table[2].split()[1] == "500" and table[2].endswith("1/1 diverging")
+    assert result.best is good
+    stream = io.StringIO()
+    Progress(stream, 2, result.swept).update(result.rows, 1.0)
+    assert "1 diverging" in stream.getvalue()
+
+
+def _row(point, status, loss, lr):
+    return {"trial": point, "key": f"k{point}", "point": point, "repeat": 0, "lr": lr, "seed": 0,
+            "status": status, "final_val_loss": loss, "final_train_loss": loss, "final_val_accuracy": 0.5,
+            "history": {"loss": [loss], "val_loss": [loss]}}
+
+
+def test_a_diverging_trial_never_wins_best_over_one_that_learned():
+    """Even with a lower final loss, a diverging trial ranks after every point that learned, and is never
+    `best`; a point where nothing learned shows its diverging numbers and has no best."""
+    from nnscratch.sweep import best_row
+    from nnscratch.sweep.results import format_ranking
+
+    rows = [_row(0, "diverging", 0.01, 9.0), _row(1, "ok", 2.0, 0.1), _row(2, "diverged", None, 80.0),
+            _row(3, "ok", 1.0, 0.2)]
+    entries = ranked(rows, ["lr"])
+    assert [e["values"]["lr"] for e in entries] == [0.2, 0.1, 9.0, 80.0]
+    assert best_row(rows, ["lr"])["lr"] == 0.2
+    assert entries[2]["diverging"] == 1 and entries[2]["val_loss"] == (0.01, 0.0)
+    table = format_ranking(entries, ["lr"]).splitlines()
+    assert table[3].endswith("1/1 diverging") and table[4].endswith("1/1 diverged")
+    assert best_row([rows[0], rows[2]], ["lr"]) is None
+    # a point with one repeat that learned and one diverging: the mean of the one that learned
+    mixed = [_row(0, "ok", 1.0, 0.1), {**_row(0, "diverging", 0.001, 0.1), "key": "k9", "repeat": 1}]
+    (entry,) = ranked(mixed, ["lr"])
+    assert entry["score"] == 1.0 and entry["val_loss"] == (1.0, 0.0)
+    assert format_ranking([entry], ["lr"]).splitlines()[1].endswith("1/2 ok, 1 diverging")
+
+
+def test_the_figures_mark_diverging_trials_apart():
+    need_module("matplotlib")
+    rows = [_row(0, "ok", 0.5, 0.1), _row(1, "diverging", 30.0, 100.0), _row(2, "diverged", None, 1000.0)]
+    (panel,) = nnscratch.plot.sweep_scores(rows, ["lr"], lang="en").data["panels"]
+    assert panel["groups"][""] == {"x": [0.1], "y": [0.5]}
+    assert panel["diverging"] == {"x": [100.0], "y": [30.0]} and panel["bad"] == [1000.0]
+    curves = nnscratch.plot.sweep_curves(rows, ["lr"], lang="en")
+    assert [line["label"] for line in curves.data["lines"]] == ["lr=0.1 seed=0"]
+    with pytest.raises(ValueError, match="no trial learned"):
+        nnscratch.plot.sweep_curves(rows[1:], ["lr"], lang="en")
+
+
+def test_resume_keeps_diverging_rows_and_reads_older_ok_rows_with_a_warning_as_diverging(tmp_path):
+    from nnscratch.sweep.results import read_rows
+
+    out = tmp_path / "s"
+    nnscratch.sweep(XOR, grid={"lr": [0.5, 500.0]}, workers=1, out=out)
+    path = out / "results.jsonl"
+    old = [json.loads(line) for line in path.read_text().splitlines()]
+    old[1]["status"] = "ok"  # what was written before 0.2.0: status ok, the warning only in the message
+    path.write_text("".join(json.dumps(r) + "\n" for r in old))
+    assert [r["status"] for r in read_rows(path)] == ["ok", "diverging"]
+    again = nnscratch.sweep(XOR, grid={"lr": [0.5, 500.0]}, workers=1, out=out, resume=True)
+    assert len(path.read_text().splitlines()) == 2  # nothing ran again
+    assert [r["status"] for r in again.rows] == ["ok", "diverging"] and again.best["lr"] == 0.5
 
 
 def test_progress_must_be_a_stream():

@@ -48,6 +48,26 @@ def test_a_grid_prints_the_ranked_table_and_writes_every_file(tmp_path):
     assert len(rows(tmp_path / "out")) == 8
 
 
+def test_a_trial_whose_loss_warning_fired_is_diverging_in_the_table_and_files_never_best(tmp_path):
+    """The issue's sweep, on xor: lr 500 finishes far above where it started; its row says diverging (not
+    ok) in the table and in results.csv/results.jsonl, and the trial that learned is the best."""
+    proc = cli("--data", "xor", "--units", "8", "--hidden", "sigmoid", "--optimizer", "sgd", "--epochs", "30",
+               "--batch-size", "full", "--val-split", "0.25", "--test-split", "0", "--lr", "0.5,500",
+               "--workers", "1", "--no-plots", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = {line.split()[1]: line for line in proc.stdout.splitlines() if line[:1].isdigit()}
+    assert table["0.5"].endswith("1/1 ok") and table["500"].endswith("1/1 diverging")
+    assert "best trial: lr=0.5 " in proc.stdout
+    assert [(r["lr"], r["status"]) for r in rows(tmp_path / "o")] == [(0.5, "ok"), (500.0, "diverging")]
+    csv_rows = (tmp_path / "o" / "results.csv").read_text().splitlines()
+    assert ",diverging," in csv_rows[2] and "far above" in csv_rows[2]
+    only = cli("--data", "xor", "--units", "8", "--hidden", "sigmoid", "--optimizer", "sgd", "--epochs", "30",
+               "--batch-size", "full", "--val-split", "0.25", "--test-split", "0", "--lr", "500",
+               "--workers", "1", "--no-plots", "--out", "p", cwd=tmp_path)
+    assert only.returncode == 1 and "1/1 diverging" in only.stdout and "no trial learned" in only.stdout
+    assert not (tmp_path / "p" / "best.npz").exists()
+
+
 def test_every_run_option_of_train_is_a_sweep_option_with_lists():
     from nnscratch.cli import build_parser
     from nnscratch.cli._run_options import RUN_FLAGS

@@ -92,6 +92,9 @@ def test_a_stack_the_twin_does_not_know_trains_on_the_readable_layers():
     before = net.params["W1"].copy()
     nnscratch.Trainer(net, optimizer=optim.Adam(0.01)).step([[1.0, 2.0]], [[0.5]])
     assert not np.array_equal(before, net.params["W1"])
+    x = np.random.default_rng(0).normal(size=(32, 2))
+    history = nnscratch.train(net, x, x @ [[0.5], [-1.0]], optimizer="adam", lr=0.01, epochs=20, seed=0)
+    assert history.loss[-1] < history.loss[0]
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ import importlib
 import sys
 import types
 
-__version__ = "0.1.0"
-
 # public name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
     "Network": ("nnscratch.network", "Network"),
@@ -41,6 +39,11 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # pyproject.toml's, read once on first use (nnscratch._version)
+        from nnscratch._version import version
+
+        globals()[name] = version()
+        return globals()[name]
     if name in _LAZY:
         module_name, attr = _LAZY[name]
         module = importlib.import_module(module_name)

@@ -1,7 +1,8 @@
 """What a network is made of, checked before anything is built: layer sizes, names, initial scale.
 
 ``parse_sizes`` reads ``[2, 3, 3, 1]`` or ``"2-3-3-1"``; ``_init_std`` is the standard deviation of the
-initial weights (He √(2/n_in), Xavier √(1/n_in), or a number); ``_check_name`` refuses an unknown
+initial weights (He √(2/n_in), Xavier √(1/n_in), or a number the dtype can hold); ``check_seed``
+accepts None, a non-negative integer or a ``numpy.random.Generator``; ``_check_name`` refuses an unknown
 activation or output name with the list of valid ones. :class:`nnscratch.Network` uses them.
 """
 
@@ -57,30 +58,66 @@ def _check_name(argument: str, value: object, known: Sequence[str]) -> str:
     return value
 
 
-def _init_std(init: object, n_in: int) -> float:
-    """Standard deviation of the initial weights: He √(2/n_in), Xavier √(1/n_in), or a number."""
+# a standard normal draw beyond 10σ has probability 1.5e-23: not one in the 2**30 weights a network may have
+_Z_MAX = 10.0
+
+
+def _init_std(init: object, n_in: int, dtype: object = None) -> float:
+    """Standard deviation σ of the initial weights (重みの初期値) W ~ N(0, σ²): He √(2/n_in), Xavier
+    √(1/n_in), or a number ≥ 0. With ``dtype``, a σ whose draws (up to 10σ) would overflow it to ±inf
+    is refused: float32 holds at most 3.4e38.
+
+    >>> _init_std("he", 8)
+    0.5
+    >>> _init_std(1e39, 8, np.float32)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: init: a standard deviation of 1e+39 overflows float32 (...); expected ... e.g. init=0.01
+    """
     if isinstance(init, str):
         if init == "he":
             return float(np.sqrt(2.0 / n_in))
         if init == "xavier":
             return float(np.sqrt(1.0 / n_in))
-        raise ValueError(f"init: unknown name {init!r}; expected 'he', 'xavier' or a standard deviation")
-    if isinstance(init, bool) or not isinstance(init, (int, float, np.number)) or not (
-        math.isfinite(init) and init >= 0
-    ):
+        raise ValueError(f"init: unknown name {init!r}; expected 'he', 'xavier' or a standard deviation, "
+                         f"e.g. init=0.01")
+    if isinstance(init, bool) or not isinstance(init, (int, float, np.integer, np.floating)):
+        raise TypeError(f"init: expected 'he', 'xavier' or a standard deviation (e.g. init=0.01), got "
+                        f"{init!r}")
+    if not (math.isfinite(init) and init >= 0):
         raise ValueError(
-            f"init: expected 'he', 'xavier' or a non-negative, finite standard deviation, got {init!r}"
+            f"init: expected 'he', 'xavier' or a non-negative, finite standard deviation (e.g. init=0.01), "
+            f"got {init!r}"
         )
+    if dtype is not None:
+        largest = float(np.finfo(dtype).max)
+        if float(init) * _Z_MAX > largest:
+            raise ValueError(
+                f"init: a standard deviation of {float(init):g} overflows {np.dtype(dtype).name} (its "
+                f"weights, up to {_Z_MAX:g}σ, must stay below {largest:.4g}); expected 'he', 'xavier' or a "
+                f"smaller number, e.g. init=0.01"
+            )
     return float(init)
 
 
 def check_seed(seed: object) -> int | np.random.Generator | None:
-    """A seed: None, a non-negative integer, or a ``numpy.random.Generator`` (returned as given)."""
+    """A seed (乱数のシード) for ``numpy.random.default_rng``: None (fresh entropy), a non-negative integer
+    (the same seed, the same numbers), or a ``numpy.random.Generator`` (used as it is), returned as given.
+
+    >>> check_seed(0), check_seed(None)
+    (0, None)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed: expected a non-negative integer (e.g. seed=0), a numpy Generator or None, got -1
+    """
     if seed is None or isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer (e.g. seed=0), None or a "
-                         f"numpy.random.Generator, got {seed!r}")
+    expected = "seed: expected a non-negative integer (e.g. seed=0), a numpy Generator or None, got"
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{expected} {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{expected} {seed!r}")
     return int(seed)
 
 

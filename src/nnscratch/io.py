@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from nnscratch import _archive
+from nnscratch import _archive, _netfile
 from nnscratch._archive import FORMAT as FORMAT  # re-exported: the format's names
 from nnscratch._archive import FORMAT_VERSION as FORMAT_VERSION
 from nnscratch._archive import META_KEY as META_KEY
@@ -51,7 +51,7 @@ def save(net: Network, path: str | os.PathLike, metadata: dict | None = None) ->
     {'note': 'xor'}
     """
     _check_net(net)
-    _archive.write_network(path, net.params, net.architecture(), metadata=metadata, buffers=net.buffers())
+    _netfile.write_network(path, net.params, net.architecture(), metadata=metadata, buffers=net.buffers())
 
 
 def load(path: str | os.PathLike) -> Network:
@@ -100,7 +100,7 @@ def save_checkpoint(
     5
     """
     _check_net(net)
-    _archive.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
+    _netfile.write_network(path, net.params, net.architecture(), kind="checkpoint", state=state,
                            extra=arrays, metadata=metadata, buffers=net.buffers())
 
 
@@ -129,7 +129,7 @@ def _check_net(net: object) -> None:
 
 def _read(path: str | os.PathLike, kinds: tuple[str, ...]) -> tuple[Sequential, dict, dict[str, np.ndarray]]:
     """Read and check the file (``_archive``), then build the network around its parameters."""
-    meta, params, others = _archive.read_network_file(path, kinds)
+    meta, params, others = _netfile.read_network_file(path, kinds)
     arch = meta["architecture"]
     try:
         if "layers" in arch:

@@ -19,16 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import _display, datasets, optim
+from nnscratch import _display, datasets, metrics, optim
 from nnscratch import modelfile as _file
 from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
+from nnscratch.training.checkpoint import Checkpoint
 
 __all__ = ["Model", "load"]
 
-_CHUNK = 8192  # rows per forward pass when scoring
 
 
 class Model:
@@ -76,7 +76,7 @@ class Model:
     # ================================================================ training
 
     def fit(self, x: object = None, y: object = None, *, callbacks: Sequence[Callback] = (),
-            checkpoint: str | None = None, resume: bool = False, name: str | None = None,
+            checkpoint: str | None = None, resume: bool | Checkpoint = False, name: str | None = None,
             verbose: bool = False) -> Model:
         """Train on the spec's data, on a :class:`~nnscratch.datasets.Dataset`, or on given rows ``x``
         and targets ``y`` (``name`` names them; the spec's ``data`` becomes that name). The validation
@@ -84,7 +84,8 @@ class Model:
 
         ``callbacks`` observe the training (e.g. a progress display; :attr:`parts` and :attr:`network`
         are set before the first epoch); ``checkpoint``/``resume``/``verbose`` (in a notebook a progress
-        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`.
+        bar and a live loss curve, else one line per epoch) as in :func:`nnscratch.train`; ``resume`` True
+        (from the file ``checkpoint``) or a ``Checkpoint`` read by ``training.checkpoint.read_checkpoint``.
         """
         (xtr, ytr), (xva, yva), (xte, yte) = self.prepare(x, y, name=name).values()
         cbs: list[Callback] = []
@@ -95,8 +96,8 @@ class Model:
             cbs.append(schedule)
         started = time.perf_counter()
         self.history = self._train(xtr, ytr, self.spec.epochs, self.spec.seed, (xva, yva), [*cbs, *callbacks],
-                                   checkpoint=checkpoint, resume=checkpoint if resume else None,
-                                   verbose=verbose)
+                                   checkpoint=checkpoint, verbose=verbose,
+                                   resume=checkpoint if resume is True else (resume or None))
         self._record(time.perf_counter() - started, xtr, ytr, xva, yva, xte, yte)
         return self
 
@@ -327,33 +328,8 @@ class Model:
         return x, data.y
 
     def _scores(self, x: np.ndarray, y_model: np.ndarray) -> dict[str, float]:
-        """Metrics on preprocessed rows and encoded targets, computed in chunks of rows (a big data set
-        is never run through the network at once: its hidden activations would not fit)."""
-        net = self.network
-        n = len(x)
-        if n == 0:
-            return {}
-        loss = correct = 0.0
-        preds = []
-        for s in range(0, n, _CHUNK):
-            xc, yc = x[s:s + _CHUNK], y_model[s:s + _CHUNK]
-            loss += net.loss(xc, yc) * len(xc)
-            if net.output != "identity":
-                correct += net.accuracy(xc, yc) * len(xc)
-            else:
-                preds.append(net.predict(xc).reshape(len(xc), -1))
-        out = {"loss": float(loss / n)}
-        if net.output != "identity":
-            out["accuracy"] = float(correct / n)
-        else:
-            pred = self.encoder.decode(np.concatenate(preds)).reshape(n, -1)
-            truth = self.encoder.decode(y_model).reshape(n, -1)
-            err = pred - truth
-            out["rmse"] = float(np.sqrt(np.mean(err**2)))
-            ss_tot = float(np.sum((truth - truth.mean(axis=0)) ** 2))
-            out["r2"] = float(1 - np.sum(err**2) / ss_tot) if ss_tot > 0 else float("nan")
-        out["samples"] = int(n)
-        return out
+        """Metrics on preprocessed rows and encoded targets (see :func:`nnscratch.metrics.scores`)."""
+        return metrics.scores(self.network, self.encoder.decode, x, y_model)
 
     # ================================================================ copies
 

@@ -11,8 +11,10 @@ time. Both are best effort: another BLAS without that symbol keeps its own count
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+from collections.abc import Iterator
 
 # ILP64 symbol names of NumPy's wheels (numpy ≥ 2: scipy-openblas; numpy 1.2x: openblas64_), then a
 # system OpenBLAS's plain names
@@ -34,6 +36,36 @@ def _symbol(names: tuple[str, ...]):
             if fn is not None:
                 return fn
     return None
+
+
+SINGLE_THREAD_FLOPS = 4_000_000
+"""Below this many FLOPs in a layer's training step (x·W, xᵀ·δ, δ·Wᵀ: 6·N·n_in·n_out), a second BLAS
+thread cannot pay: the work is split into pieces shorter than the threads' hand-over, and on a machine
+whose other cores are busy the waiting threads make such steps many times slower.
+``benchmarks/bench_threads.py`` measures the crossover (idle and with the cores busy)."""
+
+
+@contextlib.contextmanager
+def fitting(flops: float) -> Iterator[None]:
+    """One BLAS thread while the block runs when ``flops`` (the largest layer's step) is below
+    :data:`SINGLE_THREAD_FLOPS`; the count before it is put back after. Nothing changes when the count
+    cannot be read or set (another BLAS), or is 1 already."""
+    before = blas_threads() if flops < SINGLE_THREAD_FLOPS else None
+    if before is None or before == 1:
+        yield
+        return
+    _set(1)
+    try:
+        yield
+    finally:
+        _set(before)
+
+
+def _set(n: int) -> None:
+    """OpenBLAS's own setter alone (the environment is left as the user set it)."""
+    setter = _symbol(_SETTERS)
+    if setter is not None:
+        setter(ctypes.c_int(n))
 
 
 def threads_per_worker(workers: int, cores: int | None = None) -> int:

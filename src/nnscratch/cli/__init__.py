@@ -9,7 +9,9 @@ of this package with ``register(subparsers)``; the option choices come from the 
 
 Errors in the input (a bad file, an unknown name, a non-positive learning rate, …) print one line
 ``nnscratch: error: …`` on standard error and exit with status 2; nothing is overwritten. Ctrl-C at any
-moment, start-up included, prints one line and exits with status 130. This module imports only the
+moment, start-up included, prints one line and exits with status 130; SIGTERM and SIGHUP once the
+command line is set up (its first milliseconds) do the same with 143 and 129 (128 + the signal's number,
+as a shell reports it), and a storm of them still prints one line. This module imports only the
 standard library at import time (``import nnscratch`` is lazy too), so an interruption while NumPy is
 being imported is caught here; scikit-learn and matplotlib are imported only by the commands that use them.
 """
@@ -65,7 +67,14 @@ def build_parser():
         "(JDLA E資格 / ゼロから作るDeep Learning). Run 'nnscratch train' for the main job.",
         epilog="Each command has its own --help, e.g. 'nnscratch train --help'.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    import argparse
+
+    class Version(argparse.Action):  # the version is read only when asked for
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(_version())
+            parser.exit()
+
+    parser.add_argument("--version", nargs=0, action=Version, help="print the version and exit")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"nnscratch.cli.{name}").register(sub)
@@ -109,17 +118,19 @@ def _run(parser, argv: list[str] | None, interrupts) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 check failed, 2 bad input, 130 Ctrl-C).
+    """Run the command line; returns the exit status (0 ok, 1 check failed, 2 bad input, 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP).
 
     Everything — building the parser (which imports NumPy), parsing, the command — runs inside the
     handler of ``KeyboardInterrupt``, so Ctrl-C at any moment prints one line, never a traceback. While
     the parser is built, Ctrl-C waits for the imports to finish: a C extension that is being imported
-    (NumPy's) turns a ``KeyboardInterrupt`` into an ``ImportError`` with a page of advice.
+    (NumPy's) turns a ``KeyboardInterrupt`` into an ``ImportError`` with a page of advice. After a stop
+    signal, the stop signals stay ignored: the process is leaving (see :mod:`nnscratch.cli._signals`).
     """
     try:
         from nnscratch.cli._signals import Interrupts
 
-        with Interrupts() as interrupts:
+        with Interrupts(process=True) as interrupts:
             with interrupts.critical():
                 parser = build_parser()
             return _run(parser, argv, interrupts)
@@ -127,8 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         import signal
 
         try:  # a second Ctrl-C while leaving must not print a traceback either
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    signal.signal(getattr(signal, name), signal.SIG_IGN)
         except ValueError:  # not the main thread
             pass
-        print("nnscratch: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        status, what = EXIT_INTERRUPTED, "interrupted"
+        signals = sys.modules.get("nnscratch.cli._signals")
+        if signals is not None:  # None: Ctrl-C before the guard was set up
+            status, what = signals.exit_status(), signals.describe()
+        print(f"nnscratch: {what}", file=sys.stderr)
+        return status

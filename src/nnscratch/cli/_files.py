@@ -93,9 +93,11 @@ def _special(mode: int) -> str:
     return "not a regular file"
 
 
-def check_output(path: str, option: str, kind: str, inputs: tuple[str, ...] = ()) -> None:
+def check_output(path: str, option: str, kind: str, inputs: tuple[str, ...] = (),
+                 content: str | None = None) -> None:
     """Refuse (``ValueError`` naming ``option``) to write ``path`` unless it is a new file in a writable
-    folder or an existing regular, writable file of the same ``kind`` that is none of ``inputs``."""
+    folder or an existing regular, writable file of the same ``kind`` that is none of ``inputs``.
+    ``content``: what the file holds when the caller has read it already (it is not read again)."""
     example = _EXAMPLE[kind]
     if not path:
         raise ValueError(f"{option}: expected a file name such as {example}, got an empty string")
@@ -120,7 +122,7 @@ def check_output(path: str, option: str, kind: str, inputs: tuple[str, ...] = ()
         raise ValueError(f"{option}: {path!r} is {what}; expected a regular file such as {example}")
     if not os.access(path, os.W_OK):
         raise ValueError(f"{option}: {path!r} is read-only; refusing to replace it")
-    found = _content(path)
+    found = content or _content(path)
     if found not in _ACCEPTS[kind]:
         if kind == MODEL and found != CHECKPOINT:
             raise ValueError(

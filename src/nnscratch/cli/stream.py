@@ -1,9 +1,10 @@
 """``nnscratch stream``: online learning (オンライン学習) from CSV rows on standard input.
 
 Each row is one update W ← W − η·∂E/∂W of the model, like the course's POS-data example. The saved file
-always equals the model after exactly the rows it records: Ctrl-C is taken between rows, never in the
-middle of an update (:mod:`nnscratch.cli._signals`), and a row that makes the loss overflow is refused
-before its update, naming its line.
+always equals the model after exactly the rows it records: Ctrl-C, SIGTERM and SIGHUP are taken between
+rows, never in the middle of an update (:mod:`nnscratch.cli._signals`); each saves the rows learned,
+prints one line and exits with 128 + the signal's number (130, 143, 129). A row that makes the loss
+overflow is refused before its update, naming its line.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Online learning (オンライン学習), like the course's POS-data example: read CSV rows "
         "(header first) from standard input; each row updates the model at once. The running loss is "
         "printed every --every rows; the model is saved (atomically) every --save-every rows and at the "
-        "end of input or Ctrl-C. A bad row stops with an error; the file keeps the last save.",
+        "end of input, Ctrl-C, SIGTERM or SIGHUP (exit status 130, 143, 129). A bad row stops with an "
+        "error; the file keeps the last save.",
     )
     p.add_argument("model", metavar="MODEL", help="the model to update (saved by 'nnscratch train')")
     p.add_argument("--target", metavar="COLUMN", help="the target column (default: the model's)")
@@ -72,7 +74,7 @@ def _target_array(model, d):
 def run(args: argparse.Namespace) -> int:
     """Learn from every row of standard input; save every ``--save-every`` rows and at the end."""
     from nnscratch.cli._files import MODEL, check_output, load_model
-    from nnscratch.cli._signals import Interrupts
+    from nnscratch.cli._signals import Interrupts, describe, exit_status
     from nnscratch.training import DivergenceError, Trainer
 
     model = load_model(args.model)
@@ -121,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             with interrupts.critical(drop=interrupted):
                 save()
     if interrupted:
-        print(f"interrupted: saved {out} after {rows_before + rows:,} rows", file=sys.stderr, flush=True)
-        return P.EXIT_INTERRUPTED
+        print(f"{describe()}: saved {out} after {rows_before + rows:,} rows", file=sys.stderr, flush=True)
+        return exit_status()
     report(f"end of input: {rows:,} rows learned, saved {out}")
     return P.EXIT_OK

@@ -207,9 +207,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(flag_message(message)) from None
     _report(args, result, folder)
     if result.interrupted:
-        print(f"interrupted: {len(result.rows)}/{result.total} trials finished; continue with "
+        from nnscratch.cli._signals import describe, exit_status
+
+        print(f"{describe()}: {len(result.rows)}/{result.total} trials finished; continue with "
               f"--resume --out {folder}", file=sys.stderr)
-        return P.EXIT_INTERRUPTED
+        return exit_status()
     return P.EXIT_OK if result.best is not None else P.EXIT_FAIL
 
 
@@ -224,7 +226,8 @@ def _report(args: argparse.Namespace, result, folder: Path) -> None:
         print(f"… {shown - args.top} more points in {folder / 'results.csv'}")
     best = result.best
     if best is None:
-        print("no trial finished: every one diverged or failed (see the message column of results.csv)")
+        print("no trial learned: every one was diverging, diverged or failed (see the status and message "
+              "columns of results.csv)")
         return
     saved = folder / "best.npz"
     where = f"; model saved to {saved}" if saved.exists() else ""

@@ -113,19 +113,25 @@ def _layers(args, spec, data):
     return spec.replace(hidden_sizes=tuple(sizes[1:-1]))
 
 
-def _resumed_spec(args, spec):
+def _resumed_spec(args, spec, checkpoint):
     """The spec a resumed run continues with: the checkpoint's optimizer and learning rate (a different
-    --optimizer or --lr is refused: a resumed run is the same run, bit for bit)."""
-    from nnscratch import io
+    --optimizer or --lr is refused: a resumed run is the same run, bit for bit). ``checkpoint`` is the
+    :class:`~nnscratch.training.checkpoint.Checkpoint` read and checked once by ``_check_arguments``."""
+    from nnscratch.optim import OPTIMIZERS
 
-    _, state, _ = io.load_checkpoint(args.checkpoint)
-    written_by = (state.get("optimizer") or {}).get("name")
-    if written_by and written_by != spec.optimizer:
+    written_by = checkpoint.optimizer["name"]
+    if written_by not in OPTIMIZERS:
+        raise ValueError(
+            f"--resume: checkpoint {args.checkpoint!r}, field 'optimizer': written by {written_by!r}, an "
+            f"optimizer of its own; expected one of {', '.join(OPTIMIZERS)} (resume it with nnscratch.train "
+            f"and that optimizer)"
+        )
+    if written_by != spec.optimizer:
         raise ValueError(
             f"--optimizer: the checkpoint {args.checkpoint!r} was written by {written_by!r}, not "
             f"{spec.optimizer!r}; pass --optimizer {written_by} to resume it"
         )
-    rate = float(state["base_lr"])
+    rate = checkpoint.base_lr
     if spec.lr is not None and spec.lr != rate:
         raise ValueError(
             f"--lr: {spec.lr:g} differs from the learning rate {rate:g} of the checkpoint "
@@ -135,9 +141,11 @@ def _resumed_spec(args, spec):
     return spec.replace(lr=rate)
 
 
-def _check_arguments(args, spec) -> str | None:
-    """Everything that can be refused before the data are loaded; returns the path to save to."""
+def _check_arguments(args, spec):
+    """Everything that can be refused before the data are loaded; returns the path to save to and,
+    with --resume, the checkpoint: read once, by the checked reader, every field checked before use."""
     from nnscratch.cli._files import CHECKPOINT, MODEL, check_output
+    from nnscratch.training.checkpoint import read_checkpoint
 
     inputs = tuple(p for p in (spec.data, getattr(args, "config", None)) if p and os.path.exists(p))
     save_path = None if args.no_save else args.save
@@ -145,15 +153,24 @@ def _check_arguments(args, spec) -> str | None:
         check_output(save_path, "--save", MODEL, inputs)
     if args.resume and not args.checkpoint:
         raise ValueError("--resume: needs --checkpoint PATH, the checkpoint to continue from")
+    checkpoint = None
     if args.checkpoint:
         if args.resume and not os.path.exists(args.checkpoint):
             raise ValueError(f"--resume: no checkpoint {args.checkpoint!r} to continue from")
-        check_output(args.checkpoint, "--checkpoint", CHECKPOINT, inputs)
+        if args.resume:
+            try:
+                checkpoint = read_checkpoint(args.checkpoint)
+            except ValueError as exc:
+                check_output(args.checkpoint, "--checkpoint", CHECKPOINT, inputs)  # not a checkpoint at all
+                message = str(exc)  # a checkpoint with a bad field: the reader's one line
+                raise ValueError("--" + message if message.startswith("resume:") else message) from None
+        check_output(args.checkpoint, "--checkpoint", CHECKPOINT, inputs,
+                     content=CHECKPOINT if checkpoint is not None else None)
         if save_path is not None and os.path.abspath(args.checkpoint) == os.path.abspath(save_path):
             raise ValueError(
                 "--checkpoint: must differ from --save (the checkpoint is rewritten every epoch)"
             )
-    return save_path
+    return save_path, checkpoint
 
 
 def _header(model, stream):
@@ -187,9 +204,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "print_config", False):
         sys.stdout.write(spec.to_toml())
         return P.EXIT_OK
-    save_path = _check_arguments(args, spec)
-    if args.resume:
-        spec = _resumed_spec(args, spec)
+    save_path, checkpoint = _check_arguments(args, spec)
+    if checkpoint is not None:
+        spec = _resumed_spec(args, spec, checkpoint)
     try:
         data = datasets.load(spec.data, target=spec.target, task=spec.task)
     except ValueError as exc:
@@ -207,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():  # a loss that ended high is reported as one line, after the table
             warnings.simplefilter("ignore", DivergenceWarning)
-            model.fit(data, name=name, callbacks=callbacks, checkpoint=args.checkpoint, resume=args.resume)
+            model.fit(data, name=name, callbacks=callbacks, checkpoint=args.checkpoint,
+                      resume=checkpoint if checkpoint is not None else False)
     except ValueError as exc:
         raise ValueError(flag_message(str(exc))) from None
     seconds = time.perf_counter() - t0

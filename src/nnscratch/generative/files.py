@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from nnscratch import _archive
+from nnscratch import _archive, _netfile
 from nnscratch._npz import Archive
 from nnscratch._zipread import ArchiveError
 from nnscratch.generative.vae import MAX_LATENT, VAE
@@ -90,7 +90,7 @@ def load_vae(path: str | os.PathLike) -> VAE:
     p = os.fspath(path)
     try:
         with Archive(p) as z:
-            meta = _archive._read_meta(p, z)
+            meta = _netfile.read_meta(p, z)
             if meta.get("kind") != KIND:
                 kind = str(meta.get("kind"))[:40]
                 raise _archive.refuse(p, f"it is an nnscratch {kind!r} file, not a VAE",

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnscratch import optim
+from nnscratch._accel import threads
 from nnscratch.network import Network
 from nnscratch.training.history import History
 
@@ -218,9 +219,15 @@ class VAE:
         opt = optim.create(optimizer, lr)
         xv = None if validation_data is None else self._x(validation_data)
         rng = np.random.default_rng(seed)
-        params = self.params
         history = History()
         n = xs.shape[0]
+        weights = [w for net in (self.encoder, self.decoder) for k, w in net.params.items() if k[0] == "W"]
+        with threads.fitting(max(6 * min(batch_size, n) * w.size for w in weights)):  # small: one thread
+            self._epochs(xs, xv, epochs, batch_size, opt, rng, history)
+        return history
+
+    def _epochs(self, xs, xv, epochs, batch_size, opt, rng, history) -> None:
+        params, n = self.params, xs.shape[0]
         for _ in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
@@ -240,7 +247,6 @@ class VAE:
             if xv is not None:
                 history.val_loss.append(self.loss(xv))
             history.epoch_time.append(time.perf_counter() - start)
-        return history
 
     def save(self, path: str, metadata: dict | None = None) -> None:
         """Write the VAE to ``path``: a safe .npz of both networks' parameters plus JSON metadata

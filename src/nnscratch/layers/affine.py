@@ -32,14 +32,13 @@ class Affine(Layer):
                  dtype: str = "float32") -> None:
         super().__init__()
         self.n_in, self.n_out = check_count("n_in", n_in), check_count("n_out", n_out)
-        _init_std(init, self.n_in)  # an unknown name is refused now, not at the first draw
         self.init = init
         self.x: np.ndarray | None = None
         self.u: np.ndarray | None = None
         self.init_params(np.random.default_rng(check_seed(seed)), B.resolve_dtype(dtype))
 
     def init_params(self, rng: np.random.Generator, dtype: np.dtype) -> None:
-        std = _init_std(self.init, self.n_in)
+        std = _init_std(self.init, self.n_in, dtype)  # a scale the dtype cannot hold is refused
         self.params["W"] = (std * rng.standard_normal((self.n_in, self.n_out))).astype(dtype)
         self.params["b"] = np.zeros(self.n_out, dtype)
 

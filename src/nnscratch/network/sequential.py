@@ -17,6 +17,13 @@ from nnscratch import _accel, _display
 from nnscratch import _backend as B
 from nnscratch._arch import check_seed, summary_text
 from nnscratch._validation import check_images, check_inputs, check_param, check_rate, check_targets
+from nnscratch.network.building import (
+    buffer_slots,
+    checked_layers,
+    layers_from_configs,
+    library_layer,
+    number,
+)
 
 __all__ = ["Sequential"]
 
@@ -52,7 +59,7 @@ class Sequential:
 
     def __init__(self, layers: Iterable[object], seed: int | np.random.Generator | None = 0,
                  dtype: str = "float32", *, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.layers = _checked_layers(layers)
+        self.layers = checked_layers(layers)
         self.l1, self.l2 = check_rate("l1", l1), check_rate("l2", l2)
         self.dtype = B.resolve_dtype(dtype)
         seed = check_seed(seed)
@@ -63,7 +70,8 @@ class Sequential:
                 draw(self.rng, self.dtype)
         # the output activation's name ("softmax", "sigmoid", "identity"): how targets are read
         self.output: str = getattr(self.layers[-1], "activation", "identity") or "identity"
-        self.slots = _number(self.layers)
+        self.loss_name: str = getattr(self.layers[-1], "loss_name", "") or type(self.layers[-1]).__name__
+        self.slots = number(self.layers)
         self.params: dict[str, np.ndarray] = {key: layer.params[name] for layer, name, key in self.slots}
         self.shapes = {key: p.shape for key, p in self.params.items()}
         self._n_rows: int | None = None
@@ -267,11 +275,15 @@ class Sequential:
             self._classes_from(np.empty((0, 1)))  # raises the clear error
         dd = self.check_d(d, x2.shape[0])
         with np.errstate(**BEYOND_RANGE):
-            pred = self._classes_from(self._forward(x2, train=False))
+            return self.hit_rate(self._forward(x2, train=False), dd)
+
+    def hit_rate(self, y: np.ndarray, d: np.ndarray) -> float:
+        """The fraction of rows of outputs y whose class equals the class of validated targets d."""
+        pred = self._classes_from(y)
         if self.output == "softmax":
-            truth = dd if dd.ndim == 1 else np.argmax(dd, axis=1)
+            truth = d if d.ndim == 1 else np.argmax(d, axis=1)
         else:
-            truth = (dd >= 0.5).astype(np.intp)
+            truth = (d >= 0.5).astype(np.intp)
             truth = truth[:, 0] if truth.shape[1] == 1 else truth
         return float(np.mean(pred == truth))
 
@@ -280,27 +292,19 @@ class Sequential:
     def buffers(self) -> dict[str, np.ndarray]:
         """State that is not trained but kept (batch normalisation's running averages), keyed like
         ``params``: ``running_mean1``, ``running_var1``, …"""
-        out = {}
-        for layer in self.layers:
-            if hasattr(layer, "running_mean"):
-                n = next(key for lay, name, key in self.slots if lay is layer)[len("gamma"):]
-                out[f"running_mean{n}"], out[f"running_var{n}"] = layer.running_mean, layer.running_var
-        return out
+        return {key: getattr(layer, attr) for layer, attr, key in buffer_slots(self)}
 
     def set_buffers(self, buffers: dict[str, np.ndarray]) -> None:
         """Put back what :meth:`buffers` gave (a file's arrays: keys and shapes checked)."""
-        mine = self.buffers()
-        if set(buffers) != set(mine):
-            raise ValueError(f"buffers: expected {sorted(mine)}, got {sorted(buffers)}")
-        for layer in self.layers:
-            if hasattr(layer, "running_mean"):
-                n = next(key for lay, name, key in self.slots if lay is layer)[len("gamma"):]
-                for attr in ("running_mean", "running_var"):
-                    value = np.asarray(buffers[f"{attr}{n}"])
-                    if value.shape != getattr(layer, attr).shape:
-                        raise ValueError(f"buffers: {attr}{n} has shape {value.shape}, expected "
-                                         f"{getattr(layer, attr).shape}")
-                    setattr(layer, attr, np.array(value, dtype=self.dtype))
+        slots = buffer_slots(self)
+        if set(buffers) != {key for _, _, key in slots}:
+            raise ValueError(f"buffers: expected {sorted(k for _, _, k in slots)}, got {sorted(buffers)}")
+        for layer, attr, key in slots:
+            value = np.asarray(buffers[key])
+            if value.shape != getattr(layer, attr).shape:
+                expected = getattr(layer, attr).shape
+                raise ValueError(f"buffers: {key} has shape {value.shape}, expected {expected}")
+            setattr(layer, attr, np.array(value, dtype=self.dtype))
 
     def layer_rows(self) -> list[tuple[str, str, str, str]]:
         """(parameters, layer, shape, count) of each layer, as text: the summary's rows."""
@@ -329,7 +333,7 @@ class Sequential:
         configs = []
         for layer in self.layers:
             config = getattr(layer, "config", None)
-            if config is None or _layer_class(layer) is None:
+            if config is None or library_layer(layer) is None:
                 raise TypeError(
                     f"save: layer {type(layer).__name__} is not one of nnscratch.layers, and files never "
                     f"hold code; save its parameters yourself (np.savez(path, **net.params))"
@@ -345,22 +349,8 @@ class Sequential:
     def from_architecture(cls, architecture: dict, params: dict[str, np.ndarray]) -> Sequential:
         """The stack an :meth:`architecture` describes, around the given parameters (a file's, checked:
         only the library's layer classes, sizes no larger than the arrays given, keys and shapes equal)."""
-        from nnscratch.layers import LAYERS
-
-        budget = sum(np.size(a) for a in params.values())
-        layers = []
-        for i, config in enumerate(architecture["layers"]):
-            args = {k: v for k, v in config.items() if k != "type"}
-            layer_cls = LAYERS.get(config.get("type"))
-            if layer_cls is None:
-                raise ValueError(f"layers[{i}]: unknown layer type {str(config.get('type'))[:40]!r}; "
-                                 f"expected one of {', '.join(LAYERS)}")
-            if layer_cls.size_of(args) > budget:  # never allocate more than the file holds
-                raise ValueError(f"layers[{i}]: sizes {str(args)[:80]} need more parameters than the file "
-                                 f"holds")
-            layers.append(layer_cls(**args))
-        net = cls(layers, seed=0, dtype=architecture["dtype"], l1=architecture.get("l1", 0.0),
-                  l2=architecture.get("l2", 0.0))
+        net = cls(layers_from_configs(architecture["layers"], params), seed=0, dtype=architecture["dtype"],
+                  l1=architecture.get("l1", 0.0), l2=architecture.get("l2", 0.0))
         want = {k: p.shape for k, p in net.params.items()}
         got = {k: np.shape(a) for k, a in params.items()}
         if want != got:
@@ -378,7 +368,7 @@ class Sequential:
             clone.layers = _copy.deepcopy(self.layers)
         finally:
             self._twin = twin
-        clone.slots = _number(clone.layers)
+        clone.slots = number(clone.layers)
         clone.params = {}
         for layer, name, key in clone.slots:
             layer.params[name] = clone.params[key] = np.array(self.params[key], dtype=clone.dtype)
@@ -387,56 +377,10 @@ class Sequential:
 
     def save(self, path: str) -> None:
         """Write the stack to ``path`` (.npz arrays + JSON metadata, never pickle)."""
-        from nnscratch import _archive  # the file format lives below the network: no import cycle
+        from nnscratch import _netfile  # the file format lives below the network: no import cycle
 
-        _archive.write_network(path, self.params, self.architecture(), buffers=self.buffers())
+        _netfile.write_network(path, self.params, self.architecture(), buffers=self.buffers())
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._regularisation().items())
         return f"Sequential({self.layers!r}, dtype={self.dtype.name!r}{extra})"
-
-
-def _layer_class(layer: object) -> type | None:
-    from nnscratch.layers import LAYERS
-
-    cls = LAYERS.get(type(layer).__name__)
-    return cls if cls is type(layer) else None
-
-
-def _checked_layers(layers: object) -> list:
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
-        raise TypeError(f"layers: expected a list of layers, got {type(layers).__name__}")
-    out = list(layers)
-    if not out:
-        raise ValueError("layers: expected at least an output layer, e.g. [Affine(4, 3), IdentityMSE()]")
-    for i, layer in enumerate(out):
-        missing = [m for m in ("forward", "backward") if not callable(getattr(layer, m, None))]
-        missing += [m for m in ("params", "grads") if not isinstance(getattr(layer, m, None), dict)]
-        if missing:
-            raise TypeError(
-                f"layers[{i}]: {type(layer).__name__} lacks {', '.join(missing)}; a layer has forward(x, "
-                f"train=True), backward(dout) and params/grads dicts (see nnscratch.layers.Layer)"
-            )
-    if not callable(getattr(out[-1], "loss", None)):
-        raise TypeError(
-            f"layers: the last layer must be an output layer with loss(d) (e.g. SoftmaxCrossEntropy()), "
-            f"got {type(out[-1]).__name__}"
-        )
-    return out
-
-
-def _number(layers: list) -> list[tuple[object, str, str]]:
-    """(layer, name, key) of every parameter: W and b numbered by weight layer, others with the number
-    of the weight layer before them (``gamma1`` after ``W1``), as 『ゼロから作る』 names them."""
-    slots, seen, n = [], set(), 0
-    for layer in layers:
-        if "W" in layer.params:
-            n += 1
-        for name in layer.params:
-            key = f"{name}{max(n, 1)}"
-            if key in seen:
-                raise ValueError(f"layers: two parameters would both be named {key!r}; put a weight layer "
-                                 f"between the layers that own them")
-            seen.add(key)
-            slots.append((layer, name, key))
-    return slots

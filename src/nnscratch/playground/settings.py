@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from nnscratch import optim
-from nnscratch.spec import TRAINABLE, RunSpec
+from nnscratch.runfields import TRAINABLE
+from nnscratch.spec import RunSpec
 
 __all__ = ["Settings", "GENERATED", "MAX_LAYERS", "MAX_UNITS", "MAX_SAMPLES", "SPEEDS", "RESET_FIELDS",
            "DATA_FIELDS", "NETWORK_FIELDS", "LIVE_FIELDS"]

@@ -44,7 +44,7 @@ from nnscratch.sweep.worker import data_key
 __all__ = ["sweep", "SweepResult", "LogUniform", "Uniform", "IntUniform", "BEST_MODEL", "FINISHED"]
 
 BEST_MODEL = "best.npz"
-FINISHED = ("ok", "diverged")  # outcomes a trial's seed fixes; resume runs "failed" trials again
+FINISHED = ("ok", "diverging", "diverged")  # outcomes a trial's seed fixes; resume runs "failed" ones again
 
 
 class SweepResult:
@@ -63,7 +63,8 @@ class SweepResult:
     @property
     def best(self) -> dict[str, Any] | None:
         """The best repeat of the best-ranked point (lowest mean validation loss over its repeats, so
-        one lucky seed of an unstable setting does not win); None when no trial finished."""
+        one lucky seed of an unstable setting does not win); only a trial that learned (status ``ok``)
+        can be it: None when every trial was diverging, diverged or failed."""
         return best_row(self.rows, self.swept)
 
     def ranking(self) -> list[dict[str, Any]]:
@@ -80,7 +81,7 @@ class SweepResult:
 
 
 def best_row(rows: list[dict[str, Any]], swept: list[str]) -> dict[str, Any] | None:
-    """The lowest-scoring finished row of the first point of :func:`ranked`, or None."""
+    """The lowest-scoring row that learned (status ``ok``) of the first point of :func:`ranked`, or None."""
     entries = ranked(rows, swept)
     if not entries or entries[0]["score"] == float("inf"):
         return None
@@ -133,7 +134,8 @@ def sweep(base_spec: RunSpec | Mapping[str, Any] | None = None,
     spec. ``progress``: a stream for the live progress line (e.g. ``sys.stderr``).
 
     Ctrl-C stops the workers and returns what finished, with ``interrupted`` set (the rows are already
-    on disk). Diverged and failed trials are rows, never the end of the sweep.
+    on disk). Diverging, diverged and failed trials are rows, never the end of the sweep, and never the
+    best trial.
     """
     if base_spec is None:
         base_spec = RunSpec()

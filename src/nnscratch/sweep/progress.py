@@ -1,4 +1,5 @@
-"""The live progress line of a sweep: trials done/total, diverged and failed, the best so far, the time.
+"""The live progress line of a sweep: trials done/total, diverging, diverged and failed, the best so far,
+the time.
 
 On a terminal it is one line redrawn in place (``\\r`` … erase to the end of the line); written to a
 file or a pipe it is one plain line per finished trial, so a log reads top to bottom.
@@ -26,7 +27,7 @@ class Progress:
     def line(self, rows: list[dict[str, Any]], elapsed: float) -> str:
         width = len(str(self.total))
         parts = [f"sweep {len(rows):>{width}}/{self.total}"]
-        bad = {s: sum(r.get("status") == s for r in rows) for s in ("diverged", "failed")}
+        bad = {s: sum(r.get("status") == s for r in rows) for s in ("diverging", "diverged", "failed")}
         parts += [f"{n} {s}" for s, n in bad.items() if n]
         entries = ranked(rows, self.swept)
         if entries and math.isfinite(entries[0]["score"]):

@@ -4,7 +4,9 @@
   the plots can be drawn again later); ``resume`` reads it back;
 - ``results.csv``: the same rows without the curves, for a spreadsheet;
 - :func:`ranked`: the points ordered by their mean validation loss over the repeats, with mean ± std
-  (標本標準偏差, ddof = 1) of the final losses and accuracies; diverged and failed trials counted.
+  (標本標準偏差, ddof = 1) of the final losses and accuracies; diverging, diverged and failed trials
+  counted. Only a trial that learned (status ``ok``) can make a point the best: a point whose trials all
+  warned of divergence (``diverging``) shows their numbers but ranks after every point that learned.
 
 Each row is flushed and synced as it is written: a Ctrl-C or a crash keeps every finished row.
 """
@@ -21,7 +23,7 @@ from typing import Any
 
 from nnscratch.report import format_columns
 from nnscratch.spec import FIELDS
-from nnscratch.sweep.worker import METRICS
+from nnscratch.sweep.worker import METRICS, STATUSES
 
 __all__ = ["COLUMNS", "ResultsFile", "read_rows", "ranked", "format_ranking", "score", "describe_values"]
 
@@ -89,19 +91,28 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
                 break
             if not isinstance(row, dict) or "key" not in row or "status" not in row:
                 raise ValueError(f"resume: {os.fspath(path)!r} line {n} is not a sweep result row")
+            if row["status"] == "ok" and row.get("message"):
+                row["status"] = "diverging"  # written before 0.2.0: an ok row's only message was its warning
             rows.append(row)
     return rows
 
 
-def score(row: dict[str, Any]) -> float:
-    """What ranks a trial: its final validation loss (the training loss when there is no validation
-    part); +inf for a trial that diverged or failed."""
-    if row.get("status") != "ok":  # also an empty row: no trial yet
-        return math.inf
+def final_loss(row: dict[str, Any]) -> float:
+    """A finished trial's final validation loss (the training loss when there is no validation part),
+    whatever its status; +inf when it has none."""
     v = row.get("final_val_loss")
     if v is None:
         v = row.get("final_train_loss")
     return math.inf if v is None else float(v)
+
+
+def score(row: dict[str, Any]) -> float:
+    """What ranks a trial: its final validation loss (the training loss when there is no validation
+    part); +inf for a trial that did not learn: diverging (its divergence warning fired), diverged or
+    failed."""
+    if row.get("status") != "ok":  # also an empty row: no trial yet
+        return math.inf
+    return final_loss(row)
 
 
 def describe_values(row: dict[str, Any], swept: Sequence[str]) -> str:
@@ -126,28 +137,33 @@ def _mean_std(values: list[float]) -> tuple[float, float] | None:
 def ranked(rows: Iterable[dict[str, Any]], swept: Sequence[str]) -> list[dict[str, Any]]:
     """One entry per point (the rows that differ only in their repeat's seed), best first.
 
-    Each entry: ``values`` (the swept fields), ``rows``, ``n``, ``ok``, ``diverged``, ``failed`` and
-    ``val_loss``, ``val_accuracy``, ``train_loss`` as (mean, std) over the finished repeats, or None.
+    Each entry: ``values`` (the swept fields), ``rows``, ``n``, the count of each status (``ok``,
+    ``diverging``, ``diverged``, ``failed``), ``score`` (the mean score of the repeats that learned, +inf
+    without one) and ``val_loss``, ``val_accuracy``, ``train_loss`` as (mean, std) over the repeats that
+    learned, or, at a point where none did, over the diverging ones (shown, never ranked before a point
+    that learned); None when there are none.
     """
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         point = json.dumps([row.get(n) for n in swept], sort_keys=True, default=str)
         groups.setdefault(point, []).append(row)
-    entries = []
+    keyed = []
     for members in groups.values():
         ok = [r for r in members if r.get("status") == "ok"]
+        shown = ok or [r for r in members if r.get("status") == "diverging"]
         entry = {"values": {n: members[0].get(n) for n in swept}, "rows": members, "n": len(members),
-                 "ok": len(ok), "diverged": sum(r.get("status") == "diverged" for r in members),
-                 "failed": sum(r.get("status") == "failed" for r in members)}
+                 **{s: sum(r.get("status") == s for r in members) for s in STATUSES}}
         for name, column in (("val_loss", "final_val_loss"), ("val_accuracy", "final_val_accuracy"),
                              ("train_loss", "final_train_loss")):
-            entry[name] = _mean_std([r[column] for r in ok if r.get(column) is not None])
+            entry[name] = _mean_std([r[column] for r in shown if r.get(column) is not None])
         finished = [score(r) for r in ok if math.isfinite(score(r))]
         entry["score"] = sum(finished) / len(finished) if finished else math.inf
-        entries.append(entry)
-    # a point with any diverged repeat ranks after those that always converged at the same mean
-    entries.sort(key=lambda e: (e["score"], e["diverged"] + e["failed"]))
-    return entries
+        losses = [final_loss(r) for r in shown if math.isfinite(final_loss(r))]
+        shown_loss = sum(losses) / len(losses) if losses else math.inf
+        # the points that learned first, by score; then the diverging ones by their loss; at the same
+        # mean, a point with any repeat that did not learn ranks after those whose repeats all did
+        keyed.append(((entry["score"], shown_loss, entry["n"] - entry["ok"]), len(keyed), entry))
+    return [entry for *_, entry in sorted(keyed, key=lambda k: k[:2])]
 
 
 def _pm(stat: tuple[float, float] | None, percent: bool = False) -> str:
@@ -159,16 +175,14 @@ def _pm(stat: tuple[float, float] | None, percent: bool = False) -> str:
 
 def format_ranking(entries: list[dict[str, Any]], swept: Sequence[str], limit: int | None = None) -> str:
     """The ranked table: rank, the swept fields, val loss and accuracy (mean ± std), train loss, and how
-    many repeats finished, diverged or failed."""
+    many repeats learned (ok), were diverging, diverged or failed: ``2/2 ok``, ``1/2 ok, 1 diverging``,
+    ``1/1 diverging``."""
     has_acc = any(e["val_accuracy"] is not None for e in entries)
     head = ["#", *swept, "val_loss", *(["val_acc"] if has_acc else []), "train_loss", "runs"]
     body = []
     for i, e in enumerate(entries[:limit] if limit else entries, 1):
-        runs = f"{e['ok']}/{e['n']} ok"
-        if e["diverged"]:
-            runs += f", {e['diverged']} diverged"
-        if e["failed"]:
-            runs += f", {e['failed']} failed"
+        counts = [(e[s], s) for s in STATUSES if e.get(s)]
+        runs = ", ".join(f"{c}/{e['n']} {s}" if i == 0 else f"{c} {s}" for i, (c, s) in enumerate(counts))
         cells = [str(i), *(_show(e["values"][n]) for n in swept), _pm(e["val_loss"])]
         if has_acc:
             cells.append(_pm(e["val_accuracy"], percent=True))

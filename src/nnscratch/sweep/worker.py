@@ -3,8 +3,10 @@
 A worker — a process of the local pool or a Dask worker — receives the data sets once (the pool's
 initializer, or Dask's scattered copy that every task on that worker shares) and then trials only, each
 a small :class:`~nnscratch.sweep.plan.Trial`. A trial never raises: a diverged run is a row with status
-``"diverged"`` (the epoch and the loss where it happened), any other error a row with status
-``"failed"`` and the message; the sweep goes on.
+``"diverged"`` (the epoch and the loss where it happened), a run that finished with its loss far above
+where it started or rising to the end (a :class:`~nnscratch.training.DivergenceWarning`, kept in
+``History.warnings``: 発散傾向) a row with status ``"diverging"`` and that warning as its message, any
+other error a row with status ``"failed"`` and the message; the sweep goes on.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from nnscratch.training import DivergenceError, DivergenceWarning, History
 
 __all__ = ["run_trial", "init_worker", "data_key", "METRICS", "STATUSES"]
 
-STATUSES = ("ok", "diverged", "failed")
+# ok: it learned; diverging: it finished, but its divergence warning fired (it never ranks as the best);
+# diverged: stopped by a NaN/inf or exploding loss; failed: any other error
+STATUSES = ("ok", "diverging", "diverged", "failed")
 # the numbers of a row, after the trial's place and spec fields
 METRICS = ("final_train_loss", "final_train_accuracy", "final_val_loss", "final_val_accuracy",
            "best_train_loss", "best_train_accuracy", "best_val_loss", "best_val_accuracy", "best_epoch",
@@ -130,7 +134,8 @@ def run_trial(trial: Trial, data: Dataset | None = None) -> tuple[dict[str, Any]
                    final_train_accuracy=_number(train.get("accuracy")),
                    final_val_loss=_number(val.get("loss")), final_val_accuracy=_number(val.get("accuracy")),
                    epochs=model.history.epochs, **_best(curves))
-        row["message"] = " ".join(model.history.warnings)[:500]  # e.g. "the loss ended far above …"
+        if model.history.warnings:  # e.g. "the loss ended far above …; try lr=…"
+            row.update(status="diverging", message=" ".join(model.history.warnings)[:500])
         if row["final_val_loss"] is None and row["final_train_loss"] is None:
             row.update(status="diverged", message="the final loss is not a finite number")
         model._held_out = None  # the test rows stay where the data are

@@ -2,18 +2,24 @@
 
 A checkpoint (:func:`nnscratch.io.save_checkpoint`, ``.npz`` + JSON, never pickle) holds the network,
 the optimizer's description and state (its hooks — 荷重減衰, 勾配クリッピング — among its settings), the
-epoch, the step count, the base learning rate, the random generator's state, the history and every
-callback's state. Resuming checks each field before anything changes: a missing or wrong-typed entry,
-an impossible count, a learning rate or decay constant the optimizer's constructor refuses, or a
-random generator other than NumPy's default PCG64 is a one-line ValueError naming the file and the
-field. A run that stopped early (early stopping) is recorded as stopped, and resuming it trains no
-more epochs.
+epoch, the step count, the base learning rate, the random generator's state, the history, every
+callback's state and the run's batch settings. :func:`read_checkpoint` is the one reader: it checks
+every field before any is used — a missing, unknown or wrong-typed entry, an impossible count, a
+learning rate or decay constant the optimizer's constructor refuses, state arrays that do not fit the
+network, or a random generator other than NumPy's default PCG64 is a one-line ValueError naming the
+file and the field, once — and returns a :class:`Checkpoint`. :func:`resume` then checks what depends
+on the run (the architecture, ``lr``, ``epochs``, the optimizer's kind and hooks, the callbacks'
+states) before anything changes. A run that stopped early (early stopping) is recorded as stopped, and
+resuming it trains no more epochs.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,7 +28,10 @@ from nnscratch.callbacks import Callback, EarlyStopping
 from nnscratch.training.history import History
 from nnscratch.training.trainer import Trainer
 
-__all__ = ["CheckpointWriter", "resume"]
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from nnscratch.network import Network
+
+__all__ = ["CheckpointWriter", "Checkpoint", "read_checkpoint", "resume"]
 
 _BIT_GENERATOR = "PCG64"  # what numpy.random.default_rng makes, the only generator a checkpoint holds
 
@@ -85,7 +94,10 @@ class CheckpointWriter:
         io.save_checkpoint(self.path, trainer.net, state, arrays)
 
 
-# ================================================================ resume
+# ================================================================ reading
+
+
+_STATE_FIELDS = ("epoch", "steps", "base_lr", "optimizer", "rng", "history", "callbacks", "training")
 
 
 class _Fields:
@@ -113,8 +125,81 @@ class _Fields:
         return value
 
 
-def _rng(fields: _Fields) -> np.random.Generator:
-    """The generator from its state: only PCG64, a 128-bit state and increment, the 32-bit buffer."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """A training checkpoint whose every field has been checked (:func:`read_checkpoint`).
+
+    ``network`` (the parameters after ``epoch`` epochs and ``steps`` updates), ``base_lr`` (the rate
+    before any schedule), ``optimizer`` (its description: name, hyperparameters, hooks, ``t``) and
+    ``optimizer_arrays`` (its state: moments, velocities, ``"slot.key"``), ``rng_state`` (a PCG64 state:
+    :meth:`generator` makes the generator), ``history``, ``callbacks`` (``{"class", "state"}`` per
+    callback) with their arrays in ``arrays``, ``training`` (batch_size, shuffle, n_samples,
+    weight_decay, clip_norm). :func:`resume` takes copies: one Checkpoint resumes any number of runs,
+    each the same.
+    """
+
+    path: str
+    network: Network
+    epoch: int
+    steps: int
+    base_lr: float
+    optimizer: dict
+    optimizer_arrays: dict[str, np.ndarray]
+    rng_state: dict
+    history: History
+    callbacks: list
+    training: dict
+    arrays: dict[str, np.ndarray]
+
+    def generator(self) -> np.random.Generator:
+        """A new generator in the checkpoint's state: the random numbers the run would have drawn next."""
+        bitgen = np.random.PCG64()
+        bitgen.state = copy.deepcopy(self.rng_state)
+        return np.random.Generator(bitgen)
+
+
+def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read ``path`` (the bounded, validating reader of :func:`nnscratch.io.load_checkpoint`) and check
+    every field before any is used; a bad one is a one-line ValueError naming the file and the field.
+
+    >>> import nnscratch
+    >>> from nnscratch.training.checkpoint import read_checkpoint
+    >>> x, d = nnscratch.datasets.load("xor")
+    >>> h = nnscratch.train(nnscratch.Network("2-8-2", output="softmax", seed=0), x, d, epochs=3,
+    ...                     optimizer="adam", seed=0, checkpoint="run.npz")
+    >>> ck = read_checkpoint("run.npz")
+    >>> ck.epoch, ck.optimizer["name"], ck.base_lr
+    (3, 'adam', 0.001)
+    """
+    saved, state, arrays = io.load_checkpoint(path)
+    fields = _Fields(path, state)
+    if not isinstance(state, dict):
+        raise fields.error("checkpoint", f"expected a dict of fields, got {type(state).__name__}")
+    unknown = sorted(set(state) - set(_STATE_FIELDS))
+    if unknown:
+        raise fields.error(unknown[0], f"unknown; a checkpoint holds the fields {', '.join(_STATE_FIELDS)}")
+    epoch = fields.count("epoch", 1)
+    steps = fields.count("steps", 0)
+    base_lr = float(fields.get("base_lr", (int, float)))
+    if not (math.isfinite(base_lr) and base_lr > 0):
+        raise fields.error("base_lr", f"expected a finite learning rate greater than 0, got {base_lr!r}")
+    history = _history(fields, epoch, steps)
+    rng_state = _rng_state(fields)
+    meta, opt_arrays = _optimizer_state(fields, saved.params, arrays)
+    infos = _callback_entries(fields)
+    training = _training(fields)
+    others = {k: v for k, v in arrays.items() if not k.startswith("optim.")}
+    for name in others:
+        index = name.split(".")[1] if name.startswith("callback.") and name.count(".") >= 2 else ""
+        if not (index.isdigit() and int(index) < len(infos)):
+            raise fields.error("callbacks", f"array {name!r} belongs to no callback entry (there are "
+                                            f"{len(infos)})")
+    return Checkpoint(os.fspath(path), saved, epoch, steps, base_lr, meta, opt_arrays, rng_state, history,
+                      infos, training, others)
+
+
+def _rng_state(fields: _Fields) -> dict:
+    """The generator's state: only PCG64, a 128-bit state and increment, the 32-bit buffer."""
     state = fields.get("rng", dict)
     if state.get("bit_generator") != _BIT_GENERATOR:
         got = state.get("bit_generator")
@@ -133,9 +218,11 @@ def _rng(fields: _Fields) -> np.random.Generator:
             "rng", "expected {'bit_generator': 'PCG64', 'state': {'state': int, 'inc': int}, "
             "'has_uint32': 0 or 1, 'uinteger': int} with 128-bit state and inc"
         )
-    bitgen = np.random.PCG64()
-    bitgen.state = state
-    return np.random.Generator(bitgen)
+    try:
+        np.random.PCG64().state = state
+    except (TypeError, ValueError) as exc:  # pragma: no cover - the shape above is what PCG64 takes
+        raise fields.error("rng", str(exc)) from None
+    return copy.deepcopy(state)
 
 
 def _int_in(value: object, low: int, high: int) -> bool:
@@ -143,10 +230,11 @@ def _int_in(value: object, low: int, high: int) -> bool:
 
 
 def _history(fields: _Fields, epoch: int, steps: int) -> History:
+    data = fields.get("history", dict)
     try:
-        history = History.from_dict(fields.get("history", dict))
-    except ValueError as exc:
-        raise fields.error("history", str(exc)) from None
+        history = History.from_dict(data)
+    except ValueError as exc:  # its own message starts "history: "; the field is named once
+        raise fields.error("history", str(exc).removeprefix("history: ")) from None
     if history.epochs != epoch or len(history.lr) != epoch:
         raise fields.error("history", f"expected {epoch} epochs of loss and lr (the epoch field), got "
                                       f"{history.epochs} and {len(history.lr)}")
@@ -157,21 +245,17 @@ def _history(fields: _Fields, epoch: int, steps: int) -> History:
     return history
 
 
-def _optimizer(fields: _Fields, trainer: Trainer, arrays: dict[str, np.ndarray]) -> None:
-    """Loads the optimizer (its own checks), after checking its arrays against the parameters."""
+def _optimizer_state(
+    fields: _Fields, params: dict[str, np.ndarray], arrays: dict[str, np.ndarray]
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """The optimizer's description and state arrays, checked against the checkpoint's own network and
+    by a fresh optimizer of the named kind (its constructor's checks, its slots, its hooks). A name that
+    is no built-in optimizer's (a subclass of one's own) is checked by the run's optimizer in
+    :func:`resume`, before anything changes."""
     meta = fields.get("optimizer", dict)
-    opt = trainer.optimizer
     name = meta.get("name")
-    if not isinstance(name, str) or (name != opt.name and name not in optim.OPTIMIZERS):
+    if not isinstance(name, str) or not name:
         raise fields.error("optimizer", f"expected the name of an optimizer, got {name!r}")
-    hooks = meta.get("hooks")
-    if opt.hooks and hooks is not None and hooks != [h.state() for h in opt.hooks]:
-        raise fields.error(
-            "optimizer", f"the checkpoint's hooks are {hooks!r}, this run asks for {opt.hooks!r}; resume "
-            f"continues bit for bit with the checkpoint's, so give the same weight_decay and clip_norm, "
-            f"or none"
-        )
-    params = trainer.net.params
     state = {}
     for array_name, a in arrays.items():
         if not array_name.startswith("optim."):
@@ -184,30 +268,80 @@ def _optimizer(fields: _Fields, trainer: Trainer, arrays: dict[str, np.ndarray])
             raise fields.error("optimizer", f"{got}, expected {want}")
         # the parameters' dtype, as the optimizer would make it (non-float arrays are refused below)
         state[slot_key] = a.astype(params[key].dtype, copy=False) if a.dtype.kind == "f" else a
-    if name != opt.name:  # the run's optimizer= argument, not the file, is to change: its own message
-        opt.load_state_dict(meta, state)
-    try:
-        opt.load_state_dict(meta, state)
+    if name in optim.OPTIMIZERS:
+        try:
+            optim.OPTIMIZERS[name]().load_state_dict(meta, state)
+        except ValueError as exc:
+            raise fields.error("optimizer", str(exc).removeprefix("optimizer: ")) from None
+    return copy.deepcopy(meta), state
+
+
+def _callback_entries(fields: _Fields) -> list[dict]:
+    infos = fields.get("callbacks", list)
+    for i, info in enumerate(infos):
+        ok = isinstance(info, dict) and isinstance(info.get("class"), str)
+        if not (ok and isinstance(info.get("state"), dict) and set(info) == {"class", "state"}):
+            want = "{'class': str, 'state': dict}"
+            raise fields.error("callbacks", f"entry {i}: expected {want}, got {info!r}")
+    return copy.deepcopy(infos)
+
+
+_TRAINING = {"batch_size", "shuffle", "n_samples", "weight_decay", "clip_norm"}
+
+
+def _training(fields: _Fields) -> dict:
+    """The run's batch settings as written (recorded for the reader; resume takes the run's own)."""
+    t = fields.get("training", dict)
+    want = ("{'batch_size': int ≥ 1 or None, 'shuffle': bool, 'n_samples': int ≥ 1, 'weight_decay': "
+            "number ≥ 0, 'clip_norm': number > 0 or None}")
+
+    def number(v: object) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    ok = (
+        set(t) == _TRAINING
+        and (t["batch_size"] is None or _int_in(t["batch_size"], 1, 2**63))
+        and isinstance(t["shuffle"], bool)
+        and _int_in(t["n_samples"], 1, 2**63)
+        and number(t["weight_decay"]) and t["weight_decay"] >= 0
+        and (t["clip_norm"] is None or (number(t["clip_norm"]) and t["clip_norm"] > 0))
+    )
+    if not ok:
+        raise fields.error("training", f"expected {want}, got {t!r}")
+    return dict(t)
+
+
+# ================================================================ resume
+
+
+def _optimizer(fields: _Fields, ck: Checkpoint, trainer: Trainer) -> None:
+    """Loads the checked optimizer state into the run's optimizer: the same kind, the same hooks."""
+    meta, opt = ck.optimizer, trainer.optimizer
+    if meta["name"] != opt.name and meta["name"] not in optim.OPTIMIZERS:
+        raise fields.error("optimizer", f"expected the name of an optimizer, got {meta['name']!r}")
+    hooks = meta.get("hooks")
+    if opt.hooks and hooks is not None and hooks != [h.state() for h in opt.hooks]:
+        raise fields.error(
+            "optimizer", f"the checkpoint's hooks are {hooks!r}, this run asks for {opt.hooks!r}; resume "
+            f"continues bit for bit with the checkpoint's, so give the same weight_decay and clip_norm, "
+            f"or none"
+        )
+    if meta["name"] != opt.name:  # the run's optimizer= argument, not the file, is to change: its message
+        opt.load_state_dict(meta, ck.optimizer_arrays)
+    try:  # a built-in kind loaded in read_checkpoint already; an optimizer of one's own checks it here
+        opt.load_state_dict(copy.deepcopy(meta), ck.optimizer_arrays)
     except ValueError as exc:
         raise fields.error("optimizer", str(exc).removeprefix("optimizer: ")) from None
 
 
-def _callbacks(
-    fields: _Fields, cbs: list[Callback], arrays: dict[str, np.ndarray], params: dict[str, np.ndarray]
-) -> None:
-    infos = fields.get("callbacks", list)
-    for i, info in enumerate(infos):
-        ok = isinstance(info, dict) and isinstance(info.get("class"), str)
-        if not (ok and isinstance(info.get("state"), dict)):
-            want = "{'class': str, 'state': dict}"
-            raise fields.error("callbacks", f"entry {i}: expected {want}, got {info!r}")
-    for i, (cb, info) in enumerate(zip(cbs, infos, strict=False)):
+def _callbacks(fields: _Fields, ck: Checkpoint, cbs: list[Callback], params: dict[str, np.ndarray]) -> None:
+    for i, (cb, info) in enumerate(zip(cbs, ck.callbacks, strict=False)):
         if info["class"] != type(cb).__name__:
             continue
         prefix = f"callback.{i}."
-        own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        own = {k[len(prefix):]: v for k, v in ck.arrays.items() if k.startswith(prefix)}
         try:
-            cb.load_state_dict(info["state"], own)
+            cb.load_state_dict(copy.deepcopy(info["state"]), own)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise fields.error("callbacks", f"entry {i} ({info['class']}): {exc}") from None
         if isinstance(cb, EarlyStopping) and cb.best_params and (
@@ -219,43 +353,38 @@ def _callbacks(
 
 
 def resume(
-    path: str | os.PathLike, trainer: Trainer, cbs: list[Callback], *, lr: float | None, epochs: int
+    checkpoint: str | os.PathLike | Checkpoint, trainer: Trainer, cbs: list[Callback], *, lr: float | None,
+    epochs: int
 ) -> tuple[np.random.Generator, int]:
-    """Restore a run from ``path`` into ``trainer`` and ``cbs``: (the generator, the epochs done).
+    """Restore a run from ``checkpoint`` (a path, or a :class:`Checkpoint` already read) into ``trainer``
+    and ``cbs``: (the generator, the epochs done).
 
     ``lr`` is train()'s own argument: an explicit rate other than the checkpoint's base rate is refused
     (the rate comes from the checkpoint); ``epochs`` below the epochs already done is refused too.
     """
-    saved, state, arrays = io.load_checkpoint(path)
-    net = trainer.net
+    ck = checkpoint if isinstance(checkpoint, Checkpoint) else read_checkpoint(checkpoint)
+    path, saved, net = ck.path, ck.network, trainer.net
     if saved.architecture() != net.architecture():
         raise ValueError(
-            f"resume: the checkpoint {str(path)!r} holds a network {saved.architecture()}, but the network "
+            f"resume: the checkpoint {path!r} holds a network {saved.architecture()}, but the network "
             f"being trained is {net.architecture()}; build the same architecture to resume"
         )
-    fields = _Fields(path, state)
-    epoch = fields.count("epoch", 1)
-    steps = fields.count("steps", 0)
-    base_lr = float(fields.get("base_lr", (int, float)))
-    if not (math.isfinite(base_lr) and base_lr > 0):
-        raise fields.error("base_lr", f"expected a finite learning rate greater than 0, got {base_lr!r}")
-    history = _history(fields, epoch, steps)
-    rng = _rng(fields)
-    if lr is not None and float(lr) != base_lr:
+    fields = _Fields(path, {})
+    if lr is not None and float(lr) != ck.base_lr:
         raise ValueError(
-            f"lr: the checkpoint {os.fspath(path)!r} trains with lr={base_lr!r} and resume continues it bit "
-            f"for bit, got lr={lr!r}; pass lr=None to continue with the checkpoint's lr={base_lr!r}"
+            f"lr: the checkpoint {path!r} trains with lr={ck.base_lr!r} and resume continues it bit "
+            f"for bit, got lr={lr!r}; pass lr=None to continue with the checkpoint's lr={ck.base_lr!r}"
         )
-    if epochs < epoch:
+    if epochs < ck.epoch:
         raise ValueError(
-            f"epochs: the checkpoint {os.fspath(path)!r} has completed {epoch} epochs, got epochs={epochs}; "
-            f"expected the total number of epochs, at least {epoch}"
+            f"epochs: the checkpoint {path!r} has completed {ck.epoch} epochs, got epochs={epochs}; "
+            f"expected the total number of epochs, at least {ck.epoch}"
         )
-    _optimizer(fields, trainer, arrays)
-    _callbacks(fields, cbs, arrays, net.params)
+    _optimizer(fields, ck, trainer)
+    _callbacks(fields, ck, cbs, net.params)
     for k, p in net.params.items():
         np.copyto(p, saved.params[k])
-    trainer.history = history
-    trainer.steps = steps
-    trainer.base_lr = base_lr
-    return rng, epoch
+    trainer.history = copy.deepcopy(ck.history)
+    trainer.steps = ck.steps
+    trainer.base_lr = ck.base_lr
+    return ck.generator(), ck.epoch

@@ -114,12 +114,11 @@ def baseline_loss(net, d: np.ndarray) -> float:
     alone (no forward pass): −Σ_k p_k log p_k for softmax + cross entropy and Σ_k H(p_k) for sigmoid
     outputs (predicting the class frequencies p), ½ Σ_k mean(d_k²) for MSE (predicting 0, what a
     network with zero-mean weights and zero biases outputs on average)."""
-    loss_name = getattr(net.output_layer, "loss_name", "")  # a Network's or any stack's output layer
-    if loss_name == "cross_entropy":
+    if net.loss_name == "cross_entropy":
         p = np.bincount(d, minlength=net.n_out or 0) / d.size if d.ndim == 1 else d.mean(axis=0)
         p = p[p > 0]
         return float(-(p * np.log(p)).sum())
-    if loss_name == "binary_cross_entropy":
+    if net.loss_name == "binary_cross_entropy":
         p = np.clip(d.mean(axis=0, dtype=np.float64), 1e-12, 1 - 1e-12)
         return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)).sum())
     return float(0.5 * np.square(d, dtype=np.float64).mean(axis=0).sum())

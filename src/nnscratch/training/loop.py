@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nnscratch import _display, optim
+from nnscratch._accel import threads
 from nnscratch.callbacks import Callback
 from nnscratch.network import Sequential
 from nnscratch.training.batches import Batches, NonFiniteBatch
@@ -33,7 +34,7 @@ from nnscratch.training.guards import (
     trend_warnings,
 )
 from nnscratch.training.history import DivergenceWarning, History
-from nnscratch.training.options import Counter, EpochLog, callbacks_list, check_loop_options, make_rng
+from nnscratch.training.options import Counter, EpochLog, TrainOptions, callbacks_list, make_rng
 from nnscratch.training.trainer import Trainer, check_writable
 
 __all__ = ["train"]
@@ -93,66 +94,92 @@ def train(
     >>> history.epochs, history.accuracy[-1] > 0.9
     (30, True)
     """
-    trainer = Trainer(net, optimizer, lr, weight_decay=weight_decay, clip_norm=clip_norm)
-    epochs = check_loop_options(epochs, batch_size, shuffle, divergence_factor)
-    check_writable(net)
-    x2, _ = net.check_x(x, finite=False)  # NaN/inf: Batches checks them
-    d2 = net.check_d(d, x2.shape[0])
-    log = EpochLog(net, d2, metrics, validation_data)
-    trainer.has_validation = log.validation is not None
-    rng = make_rng(seed)
-    cbs = callbacks_list(callbacks)
-    if verbose:  # a notebook's live view (the lab's, through _display) or plain lines
-        cbs.append(_display.live_progress(epochs) or ProgressPrinter(epochs))
-    start = 0
-    if resume is not None:
-        rng, start = resume_run(resume, trainer, cbs, lr=lr, epochs=epochs)
-    last = start if trainer.history.stopped_epoch is not None else epochs  # a stopped run stays stopped
-    batches = Batches(x2, d2, log.truth, batch_size, shuffle)
-    writer = None
-    if checkpoint is not None:
-        writer = CheckpointWriter(checkpoint, trainer, cbs, rng, batch_size, shuffle, x2.shape[0])
+    options = TrainOptions(**{k: v for k, v in locals().items() if k not in ("net", "x", "d")})
+    return _Run(net, x, d, options).run()
 
-    for cb in cbs:
-        cb.on_train_begin(trainer)
-    trainer.stop_training = False
-    guard = DivergenceGuard(trainer, divergence_factor, keep_start=batches.verify)
-    history = trainer.history
-    try:
-        # divergence is detected and reported by the guard; NumPy's overflow warnings would only be noise
-        with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(start + 1, last + 1):
-                for cb in cbs:
-                    cb.on_epoch_begin(epoch, trainer)
-                lr_used = trainer.optimizer.lr
-                t0 = time.perf_counter()
-                try:
-                    loss, total, correct = _run_epoch(trainer, batches.epoch(rng), log.count)
-                except NonFiniteBatch:
-                    guard.reject_x(x2)
-                guard.check(epoch, loss, total / batches.n, lr_used)
-                logs = log.record(history, total, correct, lr_used, t0)
-                history.steps = trainer.steps
 
-                for cb in cbs:
-                    cb.on_epoch_end(epoch, logs, trainer)
-                guard.commit()
-                batches.verify = False  # every row has been checked
-                if trainer.stop_training:
-                    history.stopped_epoch = epoch  # before the checkpoint: resuming it trains no more
-                if writer is not None:
-                    writer.write(epoch, rng)
-                if trainer.stop_training:
-                    break
-    except BaseException:  # a divergence, Ctrl-C: callbacks close what they opened, the error goes on
-        _abort(cbs, trainer)
-        raise
+class _Run:
+    """One call of :func:`train`: what it set up from its arguments, then its epochs."""
 
-    if last - start >= 3:  # fewer epochs show no trend
-        _warn_trend(history, baseline_loss(net, d2))
-    for cb in cbs:
-        cb.on_train_end(trainer)
-    return history
+    def __init__(self, net: Sequential, x: object, d: object, o: TrainOptions) -> None:
+        self.net, self.options = net, o
+        self.trainer = trainer = Trainer(net, o.optimizer, o.lr, weight_decay=o.weight_decay,
+                                         clip_norm=o.clip_norm)
+        check_writable(net)
+        self.x, _ = net.check_x(x, finite=False)  # NaN/inf: Batches checks them
+        self.d = net.check_d(d, self.x.shape[0])
+        self.log = EpochLog(net, self.d, o.metrics, o.validation_data)
+        trainer.has_validation = self.log.validation is not None
+        self.rng = make_rng(o.seed)
+        self.cbs = callbacks_list(o.callbacks)
+        if o.verbose:  # a notebook's live view (the lab's, through _display) or plain lines
+            self.cbs.append(_display.live_progress(o.epochs) or ProgressPrinter(o.epochs))
+        self.start = 0
+        if o.resume is not None:
+            self.rng, self.start = resume_run(o.resume, trainer, self.cbs, lr=o.lr, epochs=o.epochs)
+        # a run that stopped early stays stopped
+        self.last = self.start if trainer.history.stopped_epoch is not None else o.epochs
+        self.batches = Batches(self.x, self.d, self.log.truth, o.batch_size, o.shuffle)
+        self.writer = None
+        if o.checkpoint is not None:
+            self.writer = CheckpointWriter(o.checkpoint, trainer, self.cbs, self.rng, o.batch_size, o.shuffle,
+                                           self.x.shape[0])
+
+    def run(self) -> History:
+        trainer = self.trainer
+        for cb in self.cbs:
+            cb.on_train_begin(trainer)
+        trainer.stop_training = False
+        self.guard = DivergenceGuard(trainer, self.options.divergence_factor, keep_start=self.batches.verify)
+        flops = _step_flops(self.net, self.options.batch_size or self.batches.n)
+        try:
+            # divergence is detected and reported by the guard; NumPy's overflow warnings would only be
+            # noise; a small network's products run on one BLAS thread (more cannot pay)
+            with np.errstate(over="ignore", invalid="ignore"), threads.fitting(flops):
+                for epoch in range(self.start + 1, self.last + 1):
+                    if self.epoch(epoch):
+                        break
+        except BaseException:  # a divergence, Ctrl-C: callbacks close what they opened, the error goes on
+            _abort(self.cbs, trainer)
+            raise
+        if self.last - self.start >= 3:  # fewer epochs show no trend
+            _warn_trend(trainer.history, baseline_loss(self.net, self.d))
+        for cb in self.cbs:
+            cb.on_train_end(trainer)
+        return trainer.history
+
+    def epoch(self, epoch: int) -> bool:
+        """One epoch with its callbacks, guards and checkpoint; True when training is to stop."""
+        trainer, history, batches = self.trainer, self.trainer.history, self.batches
+        for cb in self.cbs:
+            cb.on_epoch_begin(epoch, trainer)
+        lr_used = trainer.optimizer.lr
+        t0 = time.perf_counter()
+        try:
+            loss, total, correct = _run_epoch(trainer, batches.epoch(self.rng), self.log.count)
+        except NonFiniteBatch:
+            self.guard.reject_x(self.x)
+        self.guard.check(epoch, loss, total / batches.n, lr_used)
+        logs = self.log.record(history, total, correct, lr_used, t0)
+        history.steps = trainer.steps
+        for cb in self.cbs:
+            cb.on_epoch_end(epoch, logs, trainer)
+        self.guard.commit()
+        batches.verify = False  # every row has been checked
+        if trainer.stop_training:
+            history.stopped_epoch = epoch  # before the checkpoint: resuming it trains no more
+        if self.writer is not None:
+            self.writer.write(epoch, self.rng)
+        return trainer.stop_training
+
+
+def _step_flops(net: Sequential, batch: int) -> float:
+    """The largest dense layer's FLOPs in a training step of ``batch`` rows (6·N·n_in·n_out: x·W, xᵀ·δ,
+    δ·Wᵀ); infinite for a stack with other weights (convolution), which keeps its threads."""
+    weights = [p for key, p in net.params.items() if key.startswith("W")]
+    if not weights or any(np.ndim(w) != 2 for w in weights):
+        return math.inf
+    return max(6 * batch * np.size(w) for w in weights)
 
 
 def _abort(cbs: list[Callback], trainer: Trainer) -> None:

@@ -4,17 +4,44 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from nnscratch.callbacks import Callback, _EpochFunction
 from nnscratch.network import Sequential
 
-__all__ = ["check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup", "evaluate"]
+__all__ = ["TrainOptions", "check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup",
+           "evaluate"]
 
 _EVAL_CHUNK = 4096  # rows per forward pass when evaluating validation data
 
 Counter = Callable[[np.ndarray, np.ndarray], int]
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """:func:`~nnscratch.train`'s keyword arguments in one object (see its docstring for each)."""
+
+    optimizer: object = "sgd"
+    lr: float | None = None
+    epochs: int = 10
+    batch_size: int | None = 32
+    shuffle: bool = True
+    seed: object = None
+    validation_data: object = None
+    callbacks: object = None
+    metrics: object = "auto"
+    weight_decay: float = 0.0
+    clip_norm: float | None = None
+    checkpoint: str | None = None
+    resume: str | None = None
+    verbose: bool = False
+    divergence_factor: float = 1e6
+
+    def __post_init__(self) -> None:  # the loop's own numbers, checked once (the rest where they are used)
+        epochs = check_loop_options(self.epochs, self.batch_size, self.shuffle, self.divergence_factor)
+        object.__setattr__(self, "epochs", epochs)
 
 
 def check_loop_options(epochs: object, batch_size: object, shuffle: object, divergence_factor: object) -> int:

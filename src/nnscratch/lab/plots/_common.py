@@ -91,6 +91,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ratio": ("数値微分は {r:,.0f} 倍遅い", "numerical is {r:,.0f}× slower"),
     "val_loss": ("検証データの誤差 E", "validation loss E"),
     "diverged": ("発散・失敗", "diverged or failed"),
+    "diverging": ("発散傾向 (警告)", "diverging (warning)"),
     "point": ("試行点", "point"),
     "sweep_title": ("ハイパーパラメータ探索: {n} 試行の検証誤差", "sweep: validation loss of {n} trials"),
     "curves_title": ("検証誤差の低い上位 {k} 試行の学習曲線 (実線: 検証, 破線: 訓練)",

@@ -56,9 +56,11 @@ def sweep_scores(result: Any, swept: Sequence[str] | None = None, *, lang: str =
                  out: str | Path | None = None, dpi: float | None = None) -> Figure:
     """検証誤差 against each swept number: one panel per numeric field (a log axis for the learning rate
     and the weight decay), the trials as dots, the mean over repeats as a line, one colour per value of
-    the other swept fields (e.g. the optimizer). A diverged or failed trial is a red ✕ at the top of its
-    panel. Without a numeric field, one panel with the points in ranked order. ``fig.data`` holds per
-    panel the (x, loss, group) of every trial and the x of the diverged ones.
+    the other swept fields (e.g. the optimizer). A trial that finished with its divergence warning
+    (status ``diverging``, 発散傾向) is an orange triangle at its final loss, outside the lines; a diverged
+    or failed trial is a red ✕ at the top of its panel. Without a numeric field, one panel with the points
+    in ranked order. ``fig.data`` holds per panel the (x, loss, group) of every trial that learned, the
+    (x, loss) of the diverging ones and the x of the diverged ones.
 
     >>> import nnscratch
     >>> spec = nnscratch.RunSpec(data="xor", hidden_sizes=(4,), epochs=3, val_split=0.25, test_split=0.0)
@@ -67,7 +69,7 @@ def sweep_scores(result: Any, swept: Sequence[str] | None = None, *, lang: str =
     >>> len(fig.data["panels"])   # one numeric field swept: lr
     1
     """
-    from nnscratch.sweep.results import describe_values, score
+    from nnscratch.sweep.results import describe_values, final_loss, score
 
     rows, names = _rows_swept(result, swept)
     numeric = numeric_fields(rows, names) or [None]
@@ -76,20 +78,25 @@ def sweep_scores(result: Any, swept: Sequence[str] | None = None, *, lang: str =
         others = [n for n in names if n != field]
         groups: dict[str, dict[str, list]] = {}
         bad = []
+        diverging: dict[str, list] = {"x": [], "y": []}
         for i, row in enumerate(rows):
             x = row.get(field) if field else float(row.get("point", i))
+            if row.get("status") == "diverging" and math.isfinite(final_loss(row)):
+                diverging["x"].append(float(x))
+                diverging["y"].append(final_loss(row))
+                continue
             if not math.isfinite(score(row)):
                 bad.append(x)
                 continue
             group = groups.setdefault(describe_values(row, others) if others else "", {"x": [], "y": []})
             group["x"].append(float(x))
             group["y"].append(score(row))
-        panels.append({"field": field, "groups": groups, "bad": bad})
+        panels.append({"field": field, "groups": groups, "diverging": diverging, "bad": bad})
 
     def draw(lang: str) -> tuple[Figure, dict]:
         fig = _new_figure(max(4.2, 3.9 * len(panels)) + 0.4, 3.6)
         axes = np.atleast_1d(fig.subplots(1, len(panels)))
-        finite = [y for p in panels for g in p["groups"].values() for y in g["y"]]
+        finite = [y for p in panels for g in [*p["groups"].values(), p["diverging"]] for y in g["y"]]
         for ax, panel in zip(axes, panels, strict=True):
             for (name, g), color in zip(panel["groups"].items(), _colors(len(panel["groups"])), strict=True):
                 xs, ys = np.array(g["x"]), np.array(g["y"])
@@ -97,21 +104,25 @@ def sweep_scores(result: Any, swept: Sequence[str] | None = None, *, lang: str =
                 levels = np.unique(xs)
                 ax.plot(levels, [ys[xs == v].mean() for v in levels], "-", lw=1.6, color=color,
                         label=name or None)
+            if panel["diverging"]["x"]:
+                ax.plot(panel["diverging"]["x"], panel["diverging"]["y"], "^", ms=7, mew=1.2,
+                        color="tab:orange", label=_t("diverging", lang))
             if panel["bad"]:
                 top = max(finite) * 2 if finite else 1.0
                 ax.plot(panel["bad"], [top] * len(panel["bad"]), "x", ms=9, mew=2.2, color="tab:red",
                         label=_t("diverged", lang))
             field = panel["field"]
-            if field in _LOG_FIELDS and all(v > 0 for g in panel["groups"].values() for v in g["x"]):
+            xs = [v for g in [*panel["groups"].values(), panel["diverging"]] for v in g["x"]]
+            if field in _LOG_FIELDS and all(v > 0 for v in xs):
                 ax.set_xscale("log")
             if finite and min(finite) > 0:
                 ax.set_yscale("log")
             ax.set_xlabel(_label(field, lang) if field else _t("point", lang))
             ax.set_ylabel(_t("val_loss", lang))
-            if any(name for name in panel["groups"]) or panel["bad"]:
+            if any(name for name in panel["groups"]) or panel["bad"] or panel["diverging"]["x"]:
                 ax.legend(fontsize=7)
         fig.suptitle(_t("sweep_title", lang, n=len(rows)))
-        data = {"panels": [{"field": p["field"], "bad": p["bad"],
+        data = {"panels": [{"field": p["field"], "bad": p["bad"], "diverging": dict(p["diverging"]),
                             "groups": {k: dict(v) for k, v in p["groups"].items()}} for p in panels]}
         return fig, data
 
@@ -127,9 +138,9 @@ def _colors(n: int) -> list:
 
 def sweep_curves(result: Any, swept: Sequence[str] | None = None, *, best: int = 5, lang: str = "ja",
                  out: str | Path | None = None, dpi: float | None = None) -> Figure:
-    """学習曲線 of the ``best`` trials with the lowest validation loss, overlaid: the validation loss per
-    epoch (solid) and the training loss (dashed, the same colour). ``fig.data`` holds per trial its
-    swept values, seed and curves.
+    """学習曲線 of the ``best`` trials that learned (status ``ok``) with the lowest validation loss,
+    overlaid: the validation loss per epoch (solid) and the training loss (dashed, the same colour).
+    ``fig.data`` holds per trial its swept values, seed and curves.
 
     >>> import nnscratch
     >>> spec = nnscratch.RunSpec(data="xor", hidden_sizes=(4,), epochs=3, val_split=0.25, test_split=0.0)
@@ -144,7 +155,7 @@ def sweep_curves(result: Any, swept: Sequence[str] | None = None, *, best: int =
     rows, names = _rows_swept(result, swept)
     ranked = sorted((r for r in rows if math.isfinite(score(r))), key=score)[:best]
     if not ranked:
-        raise ValueError("result: no trial finished (all diverged or failed); nothing to draw")
+        raise ValueError("result: no trial learned (all were diverging, diverged or failed); nothing to draw")
     lines = [{"label": f"{describe_values(r, names)} seed={r.get('seed')}",
               "val_loss": [v for v in r.get("history", {}).get("val_loss", []) if v is not None],
               "loss": [v for v in r.get("history", {}).get("loss", []) if v is not None]} for r in ranked]
