@@ -96,7 +96,7 @@ class Convolution(Layer):
         self.x_shape = x.shape
         self.col = im2col(x, fh, fw, self.stride, self.pad)  # (N·OH·OW, C·FH·FW)
         u = self.col @ W.reshape(fn, -1).T + b  # u = col·Wᵀ + b, (N·OH·OW, FN)
-        return u.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2)  # (N, FN, OH, OW)
+        return np.ascontiguousarray(u.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2))  # (N, FN, OH, OW)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.col is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnscratch.functions import col2im, conv_output_size, im2col
+from nnscratch.functions import conv_output_size
 from nnscratch.layers.base import Layer, not_forwarded
 from nnscratch.layers.convolution import check_images, check_kernel
 
@@ -13,10 +13,12 @@ class Pooling(Layer):
     """A pooling layer (プーリング層) over windows PH × PW with stride S (default: the pool size, so the
     windows do not overlap) and padding P, channel by channel; no parameters. OH = (H + 2P − PH) / S + 1.
 
-    As in 『ゼロから作る』 7.4.4, im2col puts every window in a row ((N·OH·OW·C, PH·PW) after a
-    reshape), the row is reduced, and ``backward`` spreads each δ over its window's row and col2im adds
-    the rows back onto the image. A subclass gives ``fill`` (the padding's value), ``reduce`` and
-    ``spread``.
+    As im2col does for a convolution (『ゼロから作る』 7.4.4), the windows are gathered by position: for
+    each place (p, q) inside a window, the slice x_pad[:, :, p + i·S, q + j·S] of every window (i, j) at
+    once, stacked into ``windows`` (PH·PW, N, C, OH, OW) — im2col's columns, one channel at a time. The
+    output reduces over the first axis; ``backward`` spreads each δ over its window's places and adds
+    every place's slice back onto the image (col2im's loop). A subclass gives ``fill`` (the padding's
+    value), ``reduce`` and ``spread``.
     """
 
     fill = 0.0
@@ -38,24 +40,32 @@ class Pooling(Layer):
     def size_of(config: dict) -> float:
         return 0.0  # no parameters
 
+    def _places(self, oh: int, ow: int):
+        """(p, q) and the slices of rows p, p + S, …, p + S·(OH − 1) and columns likewise, per place."""
+        (ph, pw), s = self.pool, self.stride
+        for p in range(ph):
+            for q in range(pw):
+                yield slice(p, p + s * oh, s), slice(q, q + s * ow, s)
+
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         x = check_images(self, x, None)
         x = x if x.dtype.kind == "f" else x.astype(np.float64)
-        (n, c, h, w), (ph, pw), s, p = x.shape, self.pool, self.stride, self.pad
-        oh, ow = conv_output_size(h, ph, s, p), conv_output_size(w, pw, s, p)
+        (_, _, h, w), (ph, pw), s, p = x.shape, self.pool, self.stride, self.pad
+        self.out_size = conv_output_size(h, ph, s, p), conv_output_size(w, pw, s, p)
         self.x_shape = x.shape
-        padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=self.fill) if p else x
-        windows = im2col(padded, ph, pw, s).reshape(-1, ph * pw)  # one window a row: (n, i, j, c)
-        out = self.reduce(windows)
-        return out.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)  # (N, C, OH, OW)
+        img = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=self.fill) if p else x
+        self.windows = np.stack([img[:, :, rows, cols] for rows, cols in self._places(*self.out_size)])
+        return self.reduce(self.windows)  # (N, C, OH, OW)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.x_shape is None:
             raise not_forwarded(self)
-        (n, c, h, w), (ph, pw), s, p = self.x_shape, self.pool, self.stride, self.pad
-        dwindows = self.spread(dout.transpose(0, 2, 3, 1).reshape(-1))  # (N·OH·OW·C, PH·PW)
-        dcol = dwindows.reshape(-1, c * ph * pw)  # back to im2col's rows (n, i, j)
-        dx = col2im(dcol, (n, c, h + 2 * p, w + 2 * p), ph, pw, s)
+        n, c, h, w = self.x_shape
+        p = self.pad
+        dwindows = self.spread(dout)  # (PH·PW, N, C, OH, OW): ∂E/∂(each window's places)
+        dx = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=dwindows.dtype)
+        for k, (rows, cols) in enumerate(self._places(*self.out_size)):
+            dx[:, :, rows, cols] += dwindows[k]  # a pixel in several windows gets the sum
         return dx[:, :, p : p + h, p : p + w] if p else dx
 
     def reduce(self, windows: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
@@ -71,8 +81,8 @@ class Pooling(Layer):
 
 class MaxPooling(Pooling):
     """Max プーリング: y = max of each window; backward hands δ to the window's largest input alone
-    (the first, on a tie, as ``np.argmax``), ∂E/∂x = δ there and 0 elsewhere. Padding is −∞ here, so it
-    never wins (PyTorch's; the book pads with 0).
+    (the first place, on a tie, as the book's ``np.argmax``): ∂E/∂x = δ there and 0 elsewhere. Padding
+    is −∞ here, so it never wins (PyTorch's; the book pads with 0).
 
     >>> pool = MaxPooling(2)
     >>> pool.forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0].tolist()
@@ -84,12 +94,16 @@ class MaxPooling(Pooling):
     fill = -np.inf
 
     def reduce(self, windows: np.ndarray) -> np.ndarray:
-        self.arg_max = np.argmax(windows, axis=1)  # where each window's maximum is
-        return windows[np.arange(len(windows)), self.arg_max]
+        self.y = windows.max(axis=0)
+        return self.y.copy()
 
     def spread(self, delta: np.ndarray) -> np.ndarray:
-        dwindows = np.zeros((delta.size, self.pool[0] * self.pool[1]), dtype=delta.dtype)
-        dwindows[np.arange(delta.size), self.arg_max] = delta
+        dwindows = np.empty(self.windows.shape, dtype=np.result_type(delta, self.windows))
+        free = np.ones(self.y.shape, dtype=bool)  # windows whose maximum has not been found yet
+        for k, place in enumerate(self.windows):
+            first = (place == self.y) & free  # the maximum, met here first
+            free &= ~first
+            dwindows[k] = delta * first
         return dwindows
 
 
@@ -102,8 +116,8 @@ class AveragePooling(Pooling):
     """
 
     def reduce(self, windows: np.ndarray) -> np.ndarray:
-        return windows.mean(axis=1)
+        return windows.mean(axis=0)
 
     def spread(self, delta: np.ndarray) -> np.ndarray:
         k = self.pool[0] * self.pool[1]
-        return np.repeat(delta[:, None] / delta.dtype.type(k), k, axis=1)
+        return np.broadcast_to(delta / delta.dtype.type(k), (k, *delta.shape))
