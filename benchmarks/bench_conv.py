@@ -10,7 +10,8 @@ What it measures:
 - data: ``nnscratch.datasets.load("mnist5k")`` (5,000 real MNIST images, offline), pixels in [0, 1] as
   (N, 1, 28, 28) images, shuffled once (``--seed``) and split 4,000 train / 1,000 test;
 - network: ``presets.simple_convnet()`` — conv 30 × 5 × 5 → ReLU → max pool 2 → Affine 100 → ReLU →
-  Affine 10 → softmax + cross entropy, the book's weights 0.01·N(0, 1), float32;
+  Affine 10 → softmax + cross entropy, He initialisation (the preset's default; the book's 0.01 is
+  ``--init 0.01``), float32;
 - training: Adam (lr 0.001), batch 100, ``--epochs`` epochs (10), one ``nnscratch.train(…, epochs=1)``
   call per epoch with one Adam object that keeps its moments; the bar is ≥ 93.5 % test accuracy;
 - PyTorch CPU (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Linear``, ``optim.Adam``) starts from the same
@@ -18,8 +19,8 @@ What it measures:
   seed as nnscratch's), so the two accuracies should agree to float rounding. The two alternate epoch by
   epoch (who goes first alternates too); the ratio is PyTorch's median epoch ÷ nnscratch's (above 1:
   nnscratch is faster). Both use ``--threads`` BLAS/OpenMP threads (2);
-- memory: the peak resident set (ru_maxrss) of a fresh process that loads the data and trains one
-  epoch with nnscratch alone (no PyTorch imported), and of this whole run.
+- memory: the peak resident set (VmHWM on Linux, ru_maxrss elsewhere) of a fresh process that loads
+  the data and trains one epoch with nnscratch alone (no PyTorch imported), and of this whole run.
 
 Compare times within one run only: other processes on a shared machine change them from run to run
 (the report gives the load average before and after).
@@ -66,8 +67,8 @@ def limit_threads(threads: int) -> None:
 class Ours:
     name = "nnscratch"
 
-    def __init__(self, seed: int) -> None:
-        self.net = presets.simple_convnet(seed=seed)
+    def __init__(self, seed: int, init: str | float = "he") -> None:
+        self.net = presets.simple_convnet(seed=seed, init=init)
         self.adam = nnscratch.optim.Adam(lr=LR)
 
     def epoch(self, x, d, epoch_seed: int) -> None:
@@ -112,7 +113,15 @@ class Torch:
 
 
 def peak_mb() -> float:
-    """This process's peak resident set (ru_maxrss: KiB on Linux, bytes on macOS) in MB."""
+    """This process's peak resident set in MB: VmHWM on Linux (its ru_maxrss keeps the parent's peak
+    across fork and exec, so a fresh child would report the benchmark's), ru_maxrss elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss * (1 if sys.platform == "darwin" else 1024) / 1e6
 
@@ -126,9 +135,10 @@ def memory_probe(seed: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_test: int) -> dict:
+def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_test: int,
+        init: str | float = "he") -> dict:
     x, d, xt, dt = load(seed, n_train, n_test)
-    contenders = [Ours(seed)]
+    contenders = [Ours(seed, init)]
     if use_torch:
         try:
             contenders.append(Torch(contenders[0].net.params, threads))
@@ -143,14 +153,16 @@ def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_t
             c.epoch(x, d, seed * 1000 + epoch)
             times[c.name].append(time.perf_counter() - t0)
             accs[c.name].append(c.accuracy(xt, dt))
-        cells = "  ".join(f"{c.name} {times[c.name][-1]:.2f} s, test {accs[c.name][-1]:.2%}" for c in contenders)
+        cells = "  ".join(f"{c.name} {times[c.name][-1]:.2f} s, test {accs[c.name][-1]:.2%}"
+                          for c in contenders)
         print(f"epoch {epoch:2d}: {cells}", file=sys.stderr)
     return {"times": times, "accs": accs}
 
 
 def report(result: dict, args, memory: float | None) -> int:
     times, accs = result["times"], result["accs"]
-    print(f"SimpleConvNet on mnist5k ({args.n_train:,} train / {args.n_test:,} test), Adam lr {LR}, batch "
+    print(f"SimpleConvNet (init {args.init}) on mnist5k ({args.n_train:,} train / {args.n_test:,} test), "
+          f"Adam lr {LR}, batch "
           f"{BATCH}, {args.epochs} epochs, {args.threads} threads; NumPy {np.__version__}; load average "
           f"{args.load_before} before, {' '.join(f'{v:.1f}' for v in os.getloadavg())} after\n")
     print("| contender | epoch (s, median) | epoch (s, min) | test accuracy |\n|---|---:|---:|---:|")
@@ -175,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", default="he", help="the weights' initial scale: he, xavier or a number (0.01)")
     ap.add_argument("--no-torch", action="store_true", help="nnscratch alone")
     ap.add_argument("--quick", action="store_true", help="1 epoch on 500 images (a smoke test)")
     ap.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
@@ -191,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         print(peak_mb())
         return 0
     args.load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
-    result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test)
+    init = args.init if args.init in ("he", "xavier") else float(args.init)
+    result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init)
     memory = None if args.quick else memory_probe(args.seed)
     return report(result, args, memory)
 

@@ -306,7 +306,9 @@ def test_simple_convnet_is_the_books_layout():
     shapes = {k: v.shape for k, v in net.params.items()}
     assert shapes == {"W1": (30, 1, 5, 5), "b1": (30,), "W2": (4320, 100), "b2": (100,), "W3": (100, 10),
                       "b3": (10,)}
-    assert net.params["W2"].std() == pytest.approx(0.01, rel=0.02)  # the book's weight_init_std
+    assert net.params["W2"].std() == pytest.approx(np.sqrt(2 / 4320), rel=0.02)  # He, fan-in 4320
+    book = presets.simple_convnet(init=0.01)  # the book's weight_init_std
+    assert book.params["W1"].std() == pytest.approx(0.01, rel=0.1)
 
 
 def test_double_and_deep_convnet_layouts():

@@ -70,14 +70,16 @@ class _Stack:
 
 def simple_convnet(input_shape: tuple[int, int, int] = (1, 28, 28), filters: int = 30, kernel: int = 5,
                    stride: int = 1, pad: int = 0, hidden: int = 100, classes: int = 10, seed: int = 0,
-                   dtype: str = "float32", init: str | float = 0.01) -> Sequential:
+                   dtype: str = "float32", init: str | float = "he") -> Sequential:
     """単純な CNN (SimpleConvNet, 『ゼロから作る』 7.5; the course's 2_6):
 
         Convolution(C → filters, kernel, stride, pad) → ReLU → MaxPooling(2) → Flatten →
         Affine(→ hidden) → ReLU → Affine(→ classes) → softmax + cross entropy
 
-    keys W1, b1 (the filters, (filters, C, kernel, kernel)), W2, b2, W3, b3 as the book's. ``init`` is the
-    weights' standard deviation: the book's 0.01, or ``"he"``/``"xavier"`` (fan-in C·FH·FW for a filter).
+    keys W1, b1 (the filters, (filters, C, kernel, kernel)), W2, b2, W3, b3 as the book's. ``init``: He
+    (σ = √(2 / fan-in), fan-in C·FH·FW for a filter), ``"xavier"``, or a standard deviation — the book's
+    ``weight_init_std=0.01`` is ``init=0.01``. (On mnist5k, 4,000 images, 10 epochs of Adam, He reaches
+    95.0 % and 0.01 92.8 %: ``benchmarks/bench_conv.py``.)
     """
     stack = _Stack(input_shape, init)
     stack.conv(filters, kernel, stride, pad)
@@ -89,14 +91,15 @@ def simple_convnet(input_shape: tuple[int, int, int] = (1, 28, 28), filters: int
 def double_convnet(input_shape: tuple[int, int, int] = (1, 28, 28), filters: tuple[int, int] = (10, 20),
                    kernels: tuple[int, int] = (7, 3), pads: tuple[int, int] = (1, 1), hidden: int = 100,
                    classes: int = 10, seed: int = 0, dtype: str = "float32",
-                   init: str | float = 0.01) -> Sequential:
+                   init: str | float = "he") -> Sequential:
     """The course's 2_7 ``DoubleConvNet``: two convolution blocks, then two Affine layers,
 
         [Convolution → ReLU → MaxPooling(2)] × 2 → Flatten → Affine(→ hidden) → ReLU → Affine(→ classes)
         → softmax + cross entropy
 
     with the course's sizes: 10 filters 7×7 and 20 filters 3×3, padding 1, stride 1; on 28×28 images
-    28 → 24 → 12 → 12 → 6, so W3 is (20·6·6, 100). Keys W1…W4; ``init`` the course's 0.01.
+    28 → 24 → 12 → 12 → 6, so W3 is (20·6·6, 100). Keys W1…W4; ``init`` He, or the course's
+    ``weight_init_std=0.01`` as ``init=0.01``.
     """
     if len({len(filters), len(kernels), len(pads)}) != 1:
         raise ValueError(f"filters/kernels/pads: expected one value per convolution each, got {filters!r}, "
