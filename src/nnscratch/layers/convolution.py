@@ -37,9 +37,11 @@ class Convolution(Layer):
         u[n, f, i, j] = Σ_{c, p, q} x_pad[n, c, i·S + p, j·S + q] · W[f, c, p, q] + b[f],
 
     an (N, FN, OH, OW) output with OH = (H + 2P − FH) / S + 1 (:func:`~nnscratch.functions.
-    conv_output_size`). With col = im2col(x) (N·OH·OW, C·FH·FW) and W as a matrix (FN, C·FH·FW) it is one
-    product, u = col · Wᵀ + b (『ゼロから作る』 7.4). Given δ = ∂E/∂u as rows (N·OH·OW, FN),
-    ``backward`` keeps ∂E/∂W = δᵀ · col and ∂E/∂b = Σ_rows δ and returns ∂E/∂x = col2im(δ · W).
+    conv_output_size`). With col = im2col(x) (N·OH·OW, C·FH·FW) and W as a matrix (FN, C·FH·FW) it is the
+    product col·Wᵀ + b (『ゼロから作る』 7.4), taken here image by image — cols[n], image n's OH·OW rows
+    of col, gives u[n] = W·cols[n]ᵀ + b — so that u comes out (N, FN, OH, OW) with no transpose. Given
+    δ = ∂E/∂u, ``backward`` keeps ∂E/∂W = Σ_n δ[n]·cols[n] (the book's δᵀ·col) and ∂E/∂b = Σ δ, and
+    returns ∂E/∂x = col2im(∂E/∂col) with ∂E/∂cols[n] = δ[n]ᵀ·W.
 
     ``init``: the filters' standard deviation — ``"he"`` √(2/(C·FH·FW)) (each output sees C·FH·FW
     inputs: its fan-in), ``"xavier"`` √(1/(C·FH·FW)), or a number such as the book's ``0.01``.
@@ -94,20 +96,32 @@ class Convolution(Layer):
         oh = conv_output_size(h, fh, self.stride, self.pad)
         ow = conv_output_size(w, fw, self.stride, self.pad)
         self.x_shape = x.shape
-        self.col = im2col(x, fh, fw, self.stride, self.pad)  # (N·OH·OW, C·FH·FW)
-        u = self.col @ W.reshape(fn, -1).T + b  # u = col·Wᵀ + b, (N·OH·OW, FN)
-        return np.ascontiguousarray(u.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2))  # (N, FN, OH, OW)
+        self.col = im2col(x, fh, fw, self.stride, self.pad)  # (N·OH·OW, C·FH·FW), the book's layout
+        cols = self.col.reshape(n, oh * ow, -1)  # cols[n]: image n's rows of col
+        u = W.reshape(fn, -1) @ cols.transpose(0, 2, 1)  # u[n] = W·cols[n]ᵀ, (N, FN, OH·OW)
+        u += b[:, None]  # + b (u is new: added in place)
+        return u.reshape(n, fn, oh, ow)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        delta = self.backward_params(dout)  # ∂E/∂W and ∂E/∂b, kept in grads
+        W = self.params["W"]
+        fn, _, fh, fw = W.shape
+        dcol = delta.transpose(0, 2, 1) @ W.reshape(fn, -1)  # ∂E/∂cols[n] = δ[n]ᵀ·W
+        return col2im(dcol.reshape(self.col.shape), self.x_shape, fh, fw, self.stride, self.pad)  # ∂E/∂x
+
+    def backward_params(self, dout: np.ndarray) -> np.ndarray:
+        """The first half of ``backward``: ∂E/∂W = Σ_n δ[n]·cols[n] and ∂E/∂b = Σ δ, kept in ``grads``;
+        returns δ as (N, FN, OH·OW). A stack calls it alone on its first layer, whose ∂E/∂x nothing
+        needs."""
         if self.col is None:
             raise not_forwarded(self)
         W = self.params["W"]
-        fn, _, fh, fw = W.shape
-        delta = dout.transpose(0, 2, 3, 1).reshape(-1, fn)  # δ as rows like col's, (N·OH·OW, FN)
-        self.grads["W"] = (delta.T @ self.col).reshape(W.shape)  # ∂E/∂W = δᵀ·col
-        self.grads["b"] = delta.sum(axis=0)  # ∂E/∂b = Σ_rows δ
-        dcol = delta @ W.reshape(fn, -1)  # ∂E/∂col = δ·W
-        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)  # ∂E/∂x
+        n = self.x_shape[0]
+        delta = np.reshape(dout, (n, W.shape[0], -1))  # δ[n] (FN, OH·OW)
+        cols = self.col.reshape(n, delta.shape[2], -1)
+        self.grads["W"] = (delta @ cols).sum(axis=0).reshape(W.shape)  # ∂E/∂W = Σ_n δ[n]·cols[n]
+        self.grads["b"] = delta.sum(axis=(0, 2))  # ∂E/∂b = Σ δ over images and positions
+        return delta
 
     @property
     def dW(self) -> np.ndarray | None:

@@ -17,7 +17,7 @@ class Pooling(Layer):
     each place (p, q) inside a window, the slice x_pad[:, :, p + i·S, q + j·S] of every window (i, j) at
     once, stacked into ``windows`` (PH·PW, N, C, OH, OW) — im2col's columns, one channel at a time. The
     output reduces over the first axis; ``backward`` spreads each δ over its window's places and adds
-    every place's slice back onto the image (col2im's loop). A subclass gives ``fill`` (the padding's
+    every place's share back onto the image (col2im's loop). A subclass gives ``fill`` (the padding's
     value), ``reduce`` and ``spread``.
     """
 
@@ -62,16 +62,17 @@ class Pooling(Layer):
             raise not_forwarded(self)
         n, c, h, w = self.x_shape
         p = self.pad
-        dwindows = self.spread(dout)  # (PH·PW, N, C, OH, OW): ∂E/∂(each window's places)
-        dx = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=dwindows.dtype)
-        for k, (rows, cols) in enumerate(self._places(*self.out_size)):
-            dx[:, :, rows, cols] += dwindows[k]  # a pixel in several windows gets the sum
+        dx = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=np.result_type(dout, self.windows))
+        # ∂E/∂(each window's place k), added back onto the image: a pixel in several windows gets the sum
+        for (rows, cols), dplace in zip(self._places(*self.out_size), self.spread(dout), strict=True):
+            dx[:, :, rows, cols] += dplace
         return dx[:, :, p : p + h, p : p + w] if p else dx
 
     def reduce(self, windows: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def spread(self, delta: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def spread(self, delta: np.ndarray):  # pragma: no cover - abstract
+        """∂E/∂(window place k) for k = 0 … PH·PW − 1, one (N, C, OH, OW) array each."""
         raise NotImplementedError
 
     def config(self) -> dict:
@@ -97,14 +98,12 @@ class MaxPooling(Pooling):
         self.y = windows.max(axis=0)
         return self.y.copy()
 
-    def spread(self, delta: np.ndarray) -> np.ndarray:
-        dwindows = np.empty(self.windows.shape, dtype=np.result_type(delta, self.windows))
-        free = np.ones(self.y.shape, dtype=bool)  # windows whose maximum has not been found yet
-        for k, place in enumerate(self.windows):
+    def spread(self, delta: np.ndarray):
+        free = np.ones(self.y.shape, dtype=bool)  # windows whose maximum has not been met yet
+        for place in self.windows:
             first = (place == self.y) & free  # the maximum, met here first
-            free &= ~first
-            dwindows[k] = delta * first
-        return dwindows
+            free ^= first
+            yield delta * first
 
 
 class AveragePooling(Pooling):
@@ -118,6 +117,8 @@ class AveragePooling(Pooling):
     def reduce(self, windows: np.ndarray) -> np.ndarray:
         return windows.mean(axis=0)
 
-    def spread(self, delta: np.ndarray) -> np.ndarray:
+    def spread(self, delta: np.ndarray):
         k = self.pool[0] * self.pool[1]
-        return np.broadcast_to(delta / delta.dtype.type(k), (k, *delta.shape))
+        share = delta / delta.dtype.type(k)
+        for _ in range(k):
+            yield share

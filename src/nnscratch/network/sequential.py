@@ -159,8 +159,11 @@ class Sequential:
             )
         self._bind()
         dout = self.layers[-1].backward(d)
-        for layer in reversed(self.layers[:-1]):
+        for layer in reversed(self.layers[1:-1]):
             dout = layer.backward(dout)
+        if len(self.layers) > 1:  # nothing below the first layer needs its ∂E/∂x: a layer may skip it
+            first = self.layers[0]
+            getattr(first, "backward_params", first.backward)(dout)
         grads = {key: layer.grads[name] for layer, name, key in self.slots}
         for key in self._weights():  # the penalty's gradient, on the weights alone
             W = self.params[key]
