@@ -27,7 +27,7 @@ from nnscratch.functions import col2im, im2col
 from nnscratch.lab.trace import print_vec
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="30 iterations instead of 1,000")
+parser.add_argument("--quick", action="store_true", help="30 iterations, accuracy on 500 images")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--stride", type=int, default=1, help="the im2col check's stride ([try])")
 parser.add_argument("--pad", type=int, default=0, help="the im2col check's padding ([try])")
@@ -42,14 +42,14 @@ filter_h = 3
 filter_w = 3
 stride = args.stride
 pad = args.pad
-col = im2col(input_data, filter_h=filter_h, filter_w=filter_w, stride=stride, pad=pad)
+col = im2col(input_data, filter_h, filter_w, stride=stride, pad=pad)
 print("============= col ==============\n", col)
 print("==============================")
 print("============= col.T ([try] 転置: 1列 = 1つの窓) ==============\n", col.T)
 print("==============================")
 
 # ---------------------------------------------------------------- col2im の処理確認
-img = col2im(col, input_data.shape, filter_h=filter_h, filter_w=filter_w, stride=stride, pad=pad)
+img = col2im(col, input_data.shape, filter_h, filter_w, stride=stride, pad=pad)
 print("============= col2im(col) ==============\n", img)
 print("==============================")
 windows = col2im(np.ones_like(col), input_data.shape, filter_h, filter_w, stride, pad)
@@ -82,6 +82,7 @@ train_size = x_train.shape[0]
 batch_size = 100
 plot_interval = 10
 train_loss_list, accuracies_train, accuracies_test = [], [], []
+n_eval = 500 if args.quick else None  # quick: the accuracy on the first 500 images of each part
 
 for i in range(iters_num):
     batch_mask = rng.choice(train_size, batch_size)
@@ -95,8 +96,8 @@ for i in range(iters_num):
     train_loss_list.append(loss)
 
     if (i + 1) % plot_interval == 0:
-        accr_train = accuracy(network, x_train, d_train)
-        accr_test = accuracy(network, x_test, d_test)
+        accr_train = accuracy(network, x_train[:n_eval], d_train[:n_eval])
+        accr_test = accuracy(network, x_test[:n_eval], d_test[:n_eval])
         accuracies_train.append(accr_train)
         accuracies_test.append(accr_test)
         print(f"Generation: {i + 1}. 正答率(トレーニング) = {accr_train}")
