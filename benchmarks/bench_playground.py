@@ -49,7 +49,9 @@ def _screenshots(page, folder: str) -> None:
     page.locator("#trace-index").fill("7")
     page.get_by_role("button", name="Trace").click()
     _wait(page, "window.playground.trace && window.playground.frame.unit")
-    clip = {"x": 0, "y": 0, "width": 1240, "height": 1150}
+    # down to the end of the network panel (its near-zero weights and the L1/L2 line under the diagram)
+    bottom = page.evaluate("document.querySelector('[aria-labelledby=h-net]').getBoundingClientRect().bottom")
+    clip = {"x": 0, "y": 0, "width": 1240, "height": max(1150, int(bottom) + 12)}
     page.screenshot(path=os.path.join(folder, "playground.en.png"), full_page=True, clip=clip)
     page.get_by_label("Language").select_option("ja")
     _wait(page, "window.playground.trace.lang === 'ja' "

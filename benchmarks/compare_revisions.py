@@ -2,6 +2,10 @@
 
     python benchmarks/compare_revisions.py 65205a2            # (i), (ii), (iii), 3 rounds
     python benchmarks/compare_revisions.py 65205a2 --configs i --rounds 5
+    python benchmarks/compare_revisions.py 580b6c7 --configs online,i-adam --threads 1
+
+Configurations: bench_mlp's (i), (ii), (iii) with plain SGD; ``i-adam`` is (i) with Adam (lr 0.001);
+``online`` is the course's online SGD (a 2-10-1 regression on 4,000 rows, one row per step).
 
 The revision's ``src/nnscratch`` is exported with ``git archive`` into a temporary directory (the
 working tree and the repository are not touched). Each round runs one fresh process per side, the older
@@ -34,13 +38,22 @@ from threadpoolctl import threadpool_limits
 threadpool_limits({threads})
 import nnscratch
 from bench_mlp import CONFIGS, LR, MatmulCeiling, initial_params, make_data
-x, y, _, _ = make_data(60_000, 1)
-sizes, batch = CONFIGS[{config!r}]
-net = nnscratch.Network.from_params(initial_params(sizes, 0), hidden="relu", output="softmax")
+config, optimizer, lr = {config!r}, "sgd", LR
+if config == "online":  # the course's online SGD: 2-10-1 regression, one row per step
+    x = np.random.default_rng(0).normal(size=(4_000, 2)).astype(np.float32)
+    y = (x @ np.array([[3.0], [2.0]], np.float32)).astype(np.float32)
+    sizes, batch, lr = (2, 10, 1), 1, 0.01
+    net = nnscratch.Network(list(sizes), hidden="relu", output="identity", seed=0)
+else:
+    if config.endswith("-adam"):
+        config, optimizer, lr = config[:-5], "adam", 0.001
+    x, y, _, _ = make_data(60_000, 1)
+    sizes, batch = CONFIGS[config]
+    net = nnscratch.Network.from_params(initial_params(sizes, 0), hidden="relu", output="softmax")
 rng = np.random.default_rng(1)
 ceiling = MatmulCeiling(sizes, batch, x.shape[0], 0)
 def epoch():
-    nnscratch.train(net, x, y, optimizer="sgd", lr=LR, epochs=1, batch_size=batch, seed=rng)
+    nnscratch.train(net, x, y, optimizer=optimizer, lr=lr, epochs=1, batch_size=batch, seed=rng)
 epoch()
 nn, mm = [], []
 for _ in range(5):

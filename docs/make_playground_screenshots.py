@@ -1,13 +1,14 @@
 """Screenshots of the playground telling the learner what it does, in Japanese and English: the page at
 step 0 (the empty unit and trace panels say what to click, the loss chart has its axes), a data change
 while training (the network is rebuilt, step 0, said in a notice), a live learning-rate change (the
-weights kept), an uploaded CSV (noise and sample count disabled, with the reason) and the page beyond the
-server's limit (the server's reason in the page).
+weights kept), an uploaded CSV (noise and sample count disabled, with the reason), L1 set and trained (the
+network rebuilt, the share of near-zero weights per layer and the penalty beside the loss) and the page
+beyond the server's limit (the server's reason in the page).
 
     pip install -e ".[test]"                   # Playwright; and Debian's chromium
     python docs/make_playground_screenshots.py OUT_DIR
 
-Writes ``OUT_DIR/{start,rebuilt,live,csv,refused}.{ja,en}.png`` — pictures to look at when the page's
+Writes ``OUT_DIR/{start,rebuilt,live,csv,l1,refused}.{ja,en}.png`` — pictures to look at when the page's
 words change; the README's two pictures are made by ``benchmarks/bench_playground.py --screenshots``.
 """
 
@@ -25,8 +26,9 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SETTINGS = "data=moons&samples=300&noise=0.15&layers=6-6&activations=tanh-tanh&lr=0.1&batch=10&speed=100"
 CSV = b"x0,x1,label\n" + b"".join(f"{i % 9},{(i * 7) % 5},{'ab'[(i % 9) > 4]}\n".encode() for i in range(80))
-WORDS = {"ja": {"play": "再生", "pause": "一時停止", "lr": "学習率"},
-         "en": {"play": "Play", "pause": "Pause", "lr": "Learning rate"}}
+WORDS = {"ja": {"play": "再生", "pause": "一時停止", "lr": "学習率", "l1": "L1 正則化 λ (誤差に λΣ|W|)"},
+         "en": {"play": "Play", "pause": "Pause", "lr": "Learning rate",
+                "l1": "L1 λ (adds λΣ|W| to the loss)"}}
 
 
 def _wait(page, expression: str, timeout: float = 30) -> None:
@@ -45,7 +47,29 @@ def _open(context, url: str, lang: str):
     return page
 
 
+def l1_shot(context, url: str, lang: str, out: Path) -> None:
+    """L1 set with its control (the network rebuilt), trained, paused: the network panel with the share
+    of near-zero weights per layer and the penalty line, and the scores with the penalty beside E."""
+    w = WORDS[lang]
+    page = _open(context, url, lang)
+    try:
+        page.get_by_label(w["l1"]).fill("0.003")
+        page.get_by_label(w["l1"]).press("Enter")
+        _wait(page, "window.playground.frame && window.playground.frame.penalty.l1 === 0.003")
+        page.get_by_role("button", name=w["play"]).click()
+        _wait(page, "window.playground.frame.step > 2000")
+        page.get_by_role("button", name=w["pause"]).click()
+        _wait(page, "!window.playground.frame.running")
+        time.sleep(0.3)
+        panel = page.locator("[aria-labelledby=h-net]").bounding_box()
+        page.screenshot(path=out / f"l1.{lang}.png", full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1240, "height": panel["y"] + panel["height"] + 12})
+    finally:
+        page.close()
+
+
 def shots(context, url: str, lang: str, out: Path) -> None:
+    l1_shot(context, url, lang, out)
     w = WORDS[lang]
     page = _open(context, url, lang)
     top = {"x": 0, "y": 0, "width": 1240, "height": 1000}

@@ -1,4 +1,4 @@
-"""確率勾配降下法 (online SGD) — learn f(x) = 3·x0 + 2·x1 with a 2-10-1 network, one sample per update.
+"""確率的勾配降下法 (online SGD) — learn f(x) = 3·x0 + 2·x1 with a 2-10-1 network, one sample per update.
 
 The course's exercise: x uniform in [0, 1)², targets d = f(x), ReLU hidden layer, identity output,
 learning rate 0.07, 1,000 updates, each on one randomly drawn sample (online learning, P66: a

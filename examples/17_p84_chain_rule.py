@@ -1,11 +1,17 @@
-"""確認テスト P84 — the code for ∂E/∂y·∂y/∂u and ∂E/∂y·∂y/∂u·∂u/∂w.
+"""確認テスト P84 — the code for ∂E/∂y·∂y/∂u and ∂E/∂y·∂y/∂u·∂u/∂w_ji.
+
+The course asks this of its stochastic-gradient-descent exercise, whose output layer is the identity
+(恒等写像) and whose error is the squared error (二乗和誤差) E = ½ Σ_j (y_j − d_j)²:
+
+- ∂E/∂y = y − d, ∂y/∂u = 1 (y = u), ∂u/∂w_ji = z_i (u_j = Σ_i z_i w_ji + b_j).
 
 Answer::
 
-    delta2 = functions.d_sigmoid_with_loss(d, y)   # ∂E/∂y · ∂y/∂u   (for softmax: d_softmax_with_loss)
-    grad['W2'] = np.dot(z1.T, delta2)               # ∂E/∂y · ∂y/∂u · ∂u/∂w  (∂u/∂w = z1)
+    delta2 = functions.d_mean_squared_error(d, y)   # ∂E/∂y · ∂y/∂u = (y − d) · 1
+    grad['W2'] = np.dot(z1.T, delta2)               # ∂E/∂y · ∂y/∂u · ∂u/∂w_ji = z_i · delta2_j
 
-The chain rule's product equals the numerical derivative of E with respect to W2.
+Computed here with the weights of the course's regression exercise (2-3-2, ReLU, identity, x = [1, 2],
+d = [2, 4]): each factor on its own, their product, and the numerical derivative of E with respect to W2.
 
 Run:  python examples/17_p84_chain_rule.py
 """
@@ -21,29 +27,32 @@ network = {
     "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
     "b2": np.array([0.1, 0.2]),
 }
-x = np.array([[1.0, 5.0]])
-d = np.array([[0, 1]])
+x = np.array([[1.0, 2.0]])
+d = np.array([[2.0, 4.0]])
 
 
-def forward(net: dict) -> tuple[np.ndarray, np.ndarray]:
+def forward(net: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     u1 = np.dot(x, net["W1"]) + net["b1"]
     z1 = functions.relu(u1)
     u2 = np.dot(z1, net["W2"]) + net["b2"]
-    return functions.softmax(u2), z1
+    y = functions.identity(u2)  # 恒等写像: y = u
+    return y, u2, z1
 
 
-y, z1 = forward(network)
+y, u2, z1 = forward(network)
+print_vec("∂E/∂y = y − d", y - d)
+print_vec("∂y/∂u = 1 (恒等写像)", functions.d_identity(u2))
 grad = {}
-delta2 = functions.d_softmax_with_loss(d, y)  # ∂E/∂y·∂y/∂u
+delta2 = functions.d_mean_squared_error(d, y)  # ∂E/∂y·∂y/∂u
 grad["W2"] = np.dot(z1.T, delta2)  # ∂E/∂y·∂y/∂u·∂u/∂w
 print_vec("delta2 = ∂E/∂y·∂y/∂u = (y − d) / N", delta2)
-print_vec("∂u/∂w = z1", z1)
+print_vec("∂u/∂w_ji = z_i (z1)", z1)
 print_vec("grad['W2'] = z1.T · delta2", grad["W2"])
 
 
 def loss_of_w2(w2: np.ndarray) -> float:
-    y_, _ = forward({**network, "W2": w2})
-    return functions.cross_entropy_error(d, y_)
+    y_, _, _ = forward({**network, "W2": w2})
+    return functions.mean_squared_error(d, y_)  # 二乗和誤差 ½Σ(y − d)²
 
 
 numeric = functions.numerical_gradient(loss_of_w2, network["W2"].copy())

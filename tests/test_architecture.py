@@ -12,10 +12,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "nnscratch"
 # layer or lower ones
 LAYERS = [
     ("_backend _validation _archive _netfile _npz _zipread _losses _display _arch functions", 0),
-    ("layers", 1),
+    ("layers optim", 1),
     ("_accel", 2),
     ("network gradcheck", 3),
-    ("optim", 4),
     ("io", 5),
     ("callbacks training datasets preprocessing", 6),
     ("runfields spec report metrics", 7),

@@ -300,8 +300,8 @@ def test_fused_momentum_steps_equal_the_optimizers_own_update(blas, monkeypatch)
 
 
 class _Clipped(nnscratch.optim.Momentum):
-    def _apply(self, p, g, st, s):
-        super()._apply(p, np.clip(g, -0.01, 0.01), st, s)
+    def step(self, p, g, state):
+        super().step(p, np.clip(g, -0.01, 0.01), state)
 
 
 @pytest.mark.parametrize("rule", [_Clipped, nnscratch.optim.Nesterov], ids=["subclass", "nesterov"])

@@ -32,7 +32,10 @@ COURSE_NUMBERS = {
     "backprop exercise: y and dE/du2": "[[ 0.08706577 -0.08706577]]",
     "backprop exercise: output 1": "[[0.08706577 0.91293423]]",
     "P79 the reused delta1": "[[-0.02611973 -0.02611973 -0.02611973]]",
-    "P84 grad['W2']": "[[ 0.10447893 -0.10447893]",
+    "backprop exercise: grad['W2']": "[[ 0.10447893 -0.10447893]",
+    "P84 (identity + squared error): delta2 = y - d": "[[-0.98 -1.71]]",
+    "P84 (identity + squared error): grad['W2'] = z1.T delta2": "[[-0.588 -1.026]",
+    "P69: one update per mini-batch, as a figure": "w(1) … w(5): [[0.0, 3.5]",
 }
 SAME = {"ja": "講座のコードと一致: True", "en": "the same as the course's code: True"}
 

@@ -1,4 +1,5 @@
-"""Gradient hooks (weight decay, clipping) on the optimizer, linear_rule() and update_scratch()."""
+"""Gradient hooks (weight decay, clipping) on the optimizer; the twin's buffer-reusing updates and its
+linear rule (nnscratch._accel.updates) against the readable ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 import nnscratch
 from nnscratch import optim
+from nnscratch._accel.updates import Updater, linear_rule
 from nnscratch.training import trainer as trainer_module
 
 W0 = np.array([[1.0, -2.0], [0.5, 3.0]])
@@ -102,16 +104,16 @@ def test_hook_arguments_are_checked():
 @pytest.mark.parametrize(
     "hooks", [(), (optim.WeightDecay(0.2), optim.ClipGradNorm(1.0))], ids=["none", "both"]
 )
-def test_update_scratch_equals_update(name, hooks):
+def test_the_twins_buffer_reusing_update_equals_the_readable_rule(name, hooks):
     a = optim.create(name, lr=0.05, hooks=list(hooks))
     b = optim.create(name, lr=0.05, hooks=list(hooks))
-    pa, pb = _params(), _params()
+    pa, pb, update = _params(), _params(), Updater()
     for g in GRADS:
         a.update(pa, g)
-        b.update_scratch(pb, {k: v.copy() for k, v in g.items()})
+        update(b, pb, {k: v.copy() for k, v in g.items()})  # scratch gradients, overwritten
     assert a.t == b.t == 3
     for k in pa:
-        np.testing.assert_array_equal(pa[k], pb[k])
+        np.testing.assert_allclose(pa[k], pb[k], rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", sorted(optim.OPTIMIZERS))
@@ -178,8 +180,8 @@ def test_a_custom_hook_is_kept_when_the_loaded_state_names_it():
 
 
 class _OwnRule(optim.SGD):
-    def _apply(self, p, g, st, s):
-        super()._apply(p, np.clip(g, -0.01, 0.01), st, s)
+    def step(self, p, g, state):
+        super().step(p, np.clip(g, -0.01, 0.01), state)
 
 
 class _OwnUpdate(optim.Momentum):
@@ -189,10 +191,10 @@ class _OwnUpdate(optim.Momentum):
 
 def test_linear_rule_only_for_plain_sgd_and_momentum_without_hooks():
     params = _params()
-    assert optim.SGD(0.3).linear_rule(params) == optim.LinearRule(0.3, None, 0.0)
-    rule = optim.Momentum(0.3, momentum=0.8).linear_rule(params)
-    assert rule.lr == 0.3 and rule.momentum == 0.8 and sorted(rule.velocities) == ["W1", "b1"]
-    assert all(not v.any() and v.shape == params[k].shape for k, v in rule.velocities.items())
+    assert linear_rule(optim.SGD(0.3), params) == (0.3, None, 0.0)
+    lr, velocities, momentum = linear_rule(optim.Momentum(0.3, momentum=0.8), params)
+    assert lr == 0.3 and momentum == 0.8 and sorted(velocities) == ["W1", "b1"]
+    assert all(not v.any() and v.shape == params[k].shape for k, v in velocities.items())
     for opt in (
         optim.Nesterov(0.1),
         optim.AdaGrad(),
@@ -203,14 +205,14 @@ def test_linear_rule_only_for_plain_sgd_and_momentum_without_hooks():
         optim.SGD(0.1, hooks=[optim.WeightDecay(0.1)]),
         optim.Momentum(0.1, hooks=[optim.ClipGradNorm(1.0)]),
     ):
-        assert opt.linear_rule(params) is None, opt
+        assert linear_rule(opt, params) is None, opt
 
 
 def test_momentum_velocities_are_the_optimizers_own_state():
     opt, params = optim.Momentum(0.1), _params()
     opt.update(params, GRADS[0])
-    rule = opt.linear_rule(params)
-    assert all(rule.velocities[k] is opt.state[k]["v"] for k in params)
+    _, velocities, _ = linear_rule(opt, params)
+    assert all(velocities[k] is opt.state[k]["v"] for k in params)
 
 
 # ------------------------------------------------------------------ the trainer: hooks and the fused path

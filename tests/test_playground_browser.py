@@ -291,6 +291,57 @@ def test_after_a_csv_upload_the_controls_it_does_not_use_are_off_and_say_why(fre
     assert seed.get_attribute("title") is None and note.is_hidden() and pg.errors == []
 
 
+def test_l1_dropout_and_batch_norm_rebuild_and_the_page_shows_what_l1_does_to_the_weights(fresh):
+    pg = fresh()
+    assert pg.locator("#penalty").inner_text().startswith("Raise L1 λ and train")
+    pg.get_by_label("L1 λ (adds λΣ|W| to the loss)").fill("0.01")
+    pg.get_by_label("L1 λ (adds λΣ|W| to the loss)").press("Enter")
+    wait_until(pg, "window.playground.settings.l1 === 0.01 && !document.getElementById('notice').hidden")
+    assert pg.locator("#notice").inner_text() == (
+        "Batch normalisation, dropout and L1/L2 are part of the network's layers and loss, so it was built "
+        "again with new weights (step 0).")
+    assert "l1=0.01" in pg.url  # the URL keeps the run
+    wait_until(pg, "window.playground.frame.penalty.l1 === 0.01")
+    before = pg.evaluate("window.playground.frame.near_zero.map((z) => z.count)")
+    pg.get_by_role("button", name="Play").click()
+    wait_until(pg, "window.playground.frame.step > 1200")
+    pg.get_by_role("button", name="Pause").click()
+    wait_until(pg, "!window.playground.frame.running")
+    frame = pg.evaluate("window.playground.frame")
+    after = [z["count"] for z in frame["near_zero"]]
+    assert sum(after) > sum(before) + 10, (before, after)  # L1 pushes weights to 0, and the page shows it
+    bars = pg.locator("#nearzero .bar")
+    assert bars.count() == 3 and bars.nth(1).locator(".fill").get_attribute("style") != "width: 0.0%;"
+    assert bars.nth(1).inner_text().split()[-1] == f"{100 * frame['near_zero'][1]['share']:.1f}%"
+    assert pg.locator("#penalty").inner_text().startswith("penalty ")
+    assert "(+ penalty " in pg.locator("#scores").inner_text()
+    # batch normalisation (a checkbox) and dropout (a slider): the network gets their layers
+    pg.get_by_label("L1 λ (adds λΣ|W| to the loss)").fill("0")
+    pg.get_by_label("L1 λ (adds λΣ|W| to the loss)").press("Enter")
+    pg.get_by_label("Batch normalisation (after each hidden Affine)").check()
+    wait_until(pg, "window.playground.settings.batchnorm === true && window.playground.settings.l1 === 0")
+    pg.get_by_label("Dropout rate p").focus()
+    for _ in range(4):  # 0 → 0.2 in steps of 0.05
+        pg.keyboard.press("ArrowRight")
+    wait_until(pg, "window.playground.settings.dropout === 0.2")
+    assert pg.locator("#dropout-out").inner_text() == "0.2"
+    wait_until(pg, "window.playground.frame.settings.dropout === 0.2 "
+                   "&& 'gamma1' in window.playground.frame.weights")
+    assert pg.locator("#penalty").inner_text().startswith("Raise L1 λ")
+    assert "penalty" not in pg.locator("#scores").inner_text()
+    pg.locator("#trace").click()
+    wait_until(pg, "window.playground.trace && window.playground.trace.batchnorm")
+    text = pg.locator("#trace-text").inner_text()
+    assert "batch norm 1: mean μ" in text and "dropout 1: mask" in text
+    assert "a batch of one sample: σ² = 0 and x̂ = 0" in pg.locator("#trace-head").inner_text()
+    pg.locator("#lang").select_option("ja")
+    assert pg.get_by_label("バッチ正規化 (各中間層の Affine の後)").is_checked()
+    assert pg.locator("#penalty").inner_text().startswith("L1 λ を上げて学習すると")
+    wait_until(pg, "window.playground.trace.lang === 'ja'")
+    assert "バッチ正規化1: 平均 μ" in pg.locator("#trace-text").inner_text()
+    assert pg.errors == []
+
+
 def test_the_page_beyond_the_limit_shows_the_servers_reason(fresh):
     """The server serves 8 pages: the module's page and 7 of these; the next is told why, in the page."""
     time.sleep(0.5)  # the pages the tests before closed have left the server

@@ -27,6 +27,7 @@ FAST = {
     "training_curves": {},
     "learning_rates": {"epochs": 20},
     "batch_modes": {"epochs": 2, "n_samples": 30, "batch_size": 6},
+    "minibatch_update": {"epochs": 1},
     "decision_boundary": {"datasets": ("xor", "spiral"), "epochs": 5, "resolution": 30},
     "vanishing_gradients": {"n_samples": 10},
     "activation_histograms": {"inits": (1.0, "he"), "n_samples": 50, "width": 20, "n_layers": 2},
@@ -217,6 +218,40 @@ def test_batch_modes_count_updates_and_match_full_batch_training():
     np.testing.assert_allclose(data["full_batch"]["loss"][:epochs], history.loss, rtol=1e-6)
     with pytest.raises(ValueError, match="batch_size"):
         plots.batch_modes(n_samples=10, batch_size=10)
+
+
+def test_minibatch_update_is_one_step_per_mini_batch_of_the_formula():
+    """P69: every epoch cuts the data into mini-batches D_t (a partition), and each point is
+    w⁽ᵗ⁺¹⁾ = w⁽ᵗ⁾ − ε∇E_t with E_t the mean of ½(x_n·w − d_n)² over D_t alone."""
+    n, k, lr, epochs = 10, 3, 0.7, 2
+    fig = plots.minibatch_update(n_samples=n, batch_size=k, lr=lr, epochs=epochs, lang="en", seed=4)
+    data = fig.data
+    per_epoch = -(-n // k)
+    assert data["batches_per_epoch"] == per_epoch and len(data["batches"]) == per_epoch * epochs
+    assert data["w"].shape == (per_epoch * epochs + 1, 2)
+    for e in range(epochs):  # each epoch uses every sample exactly once
+        seen = np.concatenate(data["batches"][e * per_epoch:(e + 1) * per_epoch])
+        assert sorted(seen.tolist()) == list(range(n))
+    x, d = data["x"], data["d"][:, 0]
+    for t, batch in enumerate(data["batches"]):
+        w = data["w"][t]
+        grad = x[batch].T @ (x[batch] @ w - d[batch]) / len(batch)  # ∇E_t, from D_t only
+        np.testing.assert_allclose(data["grads"][t], grad, rtol=1e-12)
+        np.testing.assert_allclose(data["w"][t + 1], w - lr * grad, rtol=1e-12)
+    full = [0.5 * np.mean((x @ w - d) ** 2) for w in data["w"]]
+    np.testing.assert_allclose(data["loss"], full, rtol=1e-12)
+    assert data["loss"][-1] < data["loss"][0] / 2
+    np.testing.assert_allclose(data["minimum"], np.linalg.lstsq(x, d, rcond=None)[0])
+    from matplotlib.text import Text
+
+    texts = " ".join(t.get_text() for t in plots.minibatch_update(epochs=1).findobj(Text))
+    assert "ミニバッチ" in texts and "$D_{1}$" in texts and "$w^{(2)}$" in texts
+    with pytest.raises(ValueError, match="batch_size"):
+        plots.minibatch_update(n_samples=5, batch_size=5)
+    with pytest.raises(ValueError, match="^lr"):
+        plots.minibatch_update(lr=0)
+    with pytest.raises(ValueError, match="^start"):
+        plots.minibatch_update(start=(1.0,))
 
 
 def test_decision_boundary_of_a_given_network_is_its_prediction():

@@ -263,3 +263,43 @@ def test_a_worker_killed_mid_sweep_its_trials_go_to_the_other(tmp_path, dask_clu
     assert sorted(r["trial"] for r in got) == list(range(10))
     assert all(r["status"] in ("ok", "failed") for r in got)
     assert "10/10 trials" in out
+
+
+def test_day2_options_sweep_and_show_in_the_table_and_the_csv(tmp_path):
+    proc = cli(*TINY, "--epochs", "2", "--dropout", "0,0.2,0.5", "--l2", "0,1e-3", "--batchnorm", "on,off",
+               "--l1", "1e-4", "--workers", "1", "--no-plots", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("12/12 trials")
+    assert lines[1].split()[:4] == ["#", "batchnorm", "dropout", "l2"]  # the swept fields, in the table
+    found = {(r["batchnorm"], r["dropout"], r["l2"], r["l1"]) for r in rows(tmp_path / "o")}
+    assert found == {(b, p, l2, 1e-4) for b in (True, False) for p in (0.0, 0.2, 0.5) for l2 in (0.0, 1e-3)}
+    import csv
+
+    table = list(csv.DictReader(open(tmp_path / "o" / "results.csv")))
+    assert len(table) == 12 and {"batchnorm", "dropout", "l1", "l2"} <= set(table[0])
+    assert {r["dropout"] for r in table} == {"0.0", "0.2", "0.5"} and {r["l1"] for r in table} == {"0.0001"}
+
+
+def test_day2_options_parse_as_lists_and_ranges():
+    from nnscratch.cli import build_parser
+    from nnscratch.cli.sweep import plan_from
+    from nnscratch.sweep import LogUniform, Uniform
+
+    parser = build_parser()
+    assert plan_from(parser.parse_args(["sweep", "--batchnorm"])).base.batchnorm is True  # bare: on
+    plan = plan_from(parser.parse_args(["sweep", "--batchnorm", "on,off", "--dropout", "0:0.5", "--l2",
+                                        "1e-5:1e-2", "--l1", "0,1e-3"]))
+    assert plan.grid == {"batchnorm": [True, False], "l1": [0.0, 1e-3]}
+    assert plan.random == {"dropout": Uniform(0.0, 0.5), "l2": LogUniform(1e-5, 1e-2)}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dropout", "0,1"], "argument --dropout: expected a fraction in [0, 1), got '1'"),
+    (["--l2", "0,-1e-3"], "argument --l2: expected a number ≥ 0, got '-1e-3'"),
+    (["--batchnorm", "on:off"], "argument --batchnorm: expected on or off, got 'on:off'"),
+])
+def test_day2_bad_values_are_one_line_and_status_2(tmp_path, args, message):
+    proc = cli(*TINY, "--workers", "1", *args, cwd=tmp_path)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

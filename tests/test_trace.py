@@ -164,7 +164,7 @@ def test_the_course_backprop_step_numbers():
 JA_BACKPROP = [
     "重み1", "重み2", "バイアス1", "バイアス2",
     "入力", "総入力1", "中間層出力1", "総入力2", "出力", "出力合計",
-    "訓練データ", "誤差 (交差エントロピー誤差)",
+    "正解値", "誤差 (交差エントロピー誤差)",
     "偏微分_dE/du2", "偏微分_dE/du1", "偏微分_重み1", "偏微分_重み2", "偏微分_バイアス1", "偏微分_バイアス2",
     "学習率", "重み1", "重み2", "バイアス1", "バイアス2",
 ]  # fmt: skip
@@ -188,7 +188,7 @@ def _blocks(text: str) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize(
     "lang, labels, headers",
     [
-        ("ja", JA_BACKPROP, ["ネットワークの初期化", "順伝播開始", "誤差逆伝播開始", "更新後パラメータ"]),
+        ("ja", JA_BACKPROP, ["ネットワークのパラメータ", "順伝播開始", "誤差逆伝播開始", "更新後パラメータ"]),
         ("en", EN_BACKPROP, ["network parameters", "forward pass", "back-propagation", "updated parameters"]),
     ],
 )
@@ -219,7 +219,8 @@ def test_labels_follow_the_loss_and_the_depth():
     labels = t.labels()
     assert labels[:6] == ["重み1", "重み2", "重み3", "バイアス1", "バイアス2", "バイアス3"]
     assert "中間層出力2" in labels and "中間層出力3" not in labels and "総入力3" in labels
-    assert "誤差 (二乗誤差)" in labels
+    assert "誤差 (二乗和誤差 ½Σ(y − d)²)" in labels
+    assert "出力合計" not in labels  # an identity output need not sum to 1: only softmax's sum is printed
     deltas = [lb for lb in labels if lb.startswith("偏微分_dE/du")]
     assert deltas == ["偏微分_dE/du3", "偏微分_dE/du2", "偏微分_dE/du1"]
     t2 = trace(nnscratch.Network([2, 1], output="sigmoid", seed=0), [1.0, 2.0], d=[1.0], lang="en")
@@ -296,7 +297,7 @@ def test_public_name_is_lazy_and_the_lab_does_not_import_matplotlib():
 LAST_LABEL = {
     "single-unit": ("中間層出力", "hidden-layer output z"),
     "single-layer": ("中間層出力", "hidden-layer output z"),
-    "three-layer": ("出力合計", "output sum"),
+    "three-layer": ("出力", "output y"),
     "multiclass": ("偏微分_バイアス2", "gradient dE/db2"),
     "regression": ("偏微分_バイアス2", "gradient dE/db2"),
     "binary": ("偏微分_バイアス2", "gradient dE/db2"),
@@ -347,7 +348,8 @@ def test_cli_preset_numbers(capsys):
     trace_cli.main(["--example", "regression"])
     out = capsys.readouterr().out
     y = np.maximum(np.array([1.0, 2.0]) @ W1 + B1, 0) @ W2 + B2
-    assert _values(out, "誤差 (二乗誤差)")[0] == pytest.approx([0.5 * np.sum((y - [2.0, 4.0]) ** 2)])
+    squared = _values(out, "誤差 (二乗和誤差 ½Σ(y − d)²)")[0]
+    assert squared == pytest.approx([0.5 * np.sum((y - [2.0, 4.0]) ** 2)])
 
 
 def test_cli_backprop_json_equals_the_library(capsys):

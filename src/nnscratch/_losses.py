@@ -222,7 +222,7 @@ def _half_sum_squares(diff: np.ndarray) -> float:
 
 @_exact
 def squared_error(y: np.ndarray, d: np.ndarray) -> float:
-    """二乗誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows, for given outputs y (N, K)."""
+    """二乗和誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows, for given outputs y (N, K)."""
     n = y.shape[0]
     diff = y.astype(_F64)
     diff -= d
@@ -237,7 +237,7 @@ def squared_error(y: np.ndarray, d: np.ndarray) -> float:
 
 @_exact
 def sigmoid_squared_error(u: np.ndarray, d: np.ndarray) -> float:
-    """二乗誤差 of y = σ(u), from u: ½ Σ (σ(u) − d)² averaged over rows; for d = 1 the difference is
+    """二乗和誤差 of y = σ(u), from u: ½ Σ (σ(u) − d)² averaged over rows; for d = 1 the difference is
     −σ(−u), which stays exact where σ(u) rounds to 1."""
     p, q = sigmoid_pair(u)
     return round_to(_half_sum_squares(_difference(p, q, d)) / u.shape[0], u.dtype)
@@ -245,7 +245,7 @@ def sigmoid_squared_error(u: np.ndarray, d: np.ndarray) -> float:
 
 @_exact
 def softmax_squared_error(u: np.ndarray, d: np.ndarray, argmax: np.ndarray | None = None) -> float:
-    """二乗誤差 of y = softmax(u) against dense targets d (N, K), from u."""
+    """二乗和誤差 of y = softmax(u) against dense targets d (N, K), from u."""
     y, rest = softmax_rows(u, argmax)
     return round_to(_half_sum_squares(_difference(y, rest, d)) / u.shape[0], u.dtype)
 

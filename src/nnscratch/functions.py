@@ -203,7 +203,7 @@ def to_one_hot(labels: np.ndarray, n_classes: int, dtype: object = np.float64) -
 
 
 def mean_squared_error(d: np.ndarray, y: np.ndarray) -> float:
-    """二乗誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows (the ½ cancels the 2 of the derivative).
+    """二乗和誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows (the ½ cancels the 2 of the derivative).
 
     Summed over the K outputs, as the course's formula is: E is K/2 times PyTorch's
     ``MSELoss(reduction="mean")``, which averages over outputs too and has no ½.

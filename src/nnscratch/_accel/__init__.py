@@ -1,5 +1,6 @@
 """Private: the twin. A stack of the library's dense layers compiled into fused, buffer-reusing passes
-(:mod:`.runner`): prepared BLAS products (:mod:`.blas`), a fused affine (:mod:`.affine`) over buffered
+(:mod:`.runner`) and the optimizers' rules in buffer-reusing forms
+(:mod:`.updates`): prepared BLAS products (:mod:`.blas`), a fused affine (:mod:`.affine`) over buffered
 layers (:mod:`.dense`, :mod:`.activations`, :mod:`.outputs`), the fused SGD/momentum step
 (:mod:`.step`) and the per-pass verification of every array a user can reach before a prepared call
 uses it (:mod:`.guard`, :mod:`.fields`).
@@ -13,5 +14,6 @@ from nnscratch._accel.affine import FastAffine
 from nnscratch._accel.guard import Guard
 from nnscratch._accel.runner import ENV, DenseRunner, compile
 from nnscratch._accel.step import fused_step
+from nnscratch._accel.updates import linear_rule
 
-__all__ = ["FastAffine", "Guard", "fused_step", "compile", "DenseRunner", "ENV"]
+__all__ = ["FastAffine", "Guard", "fused_step", "linear_rule", "compile", "DenseRunner", "ENV"]

@@ -63,7 +63,7 @@ class OutputLayer:
 
 
 class IdentityMSE(OutputLayer):
-    """恒等写像 + 二乗誤差 (regression): E = ½ Σ_k (y_k − d_k)² / N, δ = (y − d) / N.
+    """恒等写像 + 二乗和誤差 (regression): E = ½ Σ_k (y_k − d_k)² / N, δ = (y − d) / N.
 
     The ½ and the sum over outputs follow the course: E is K/2 times PyTorch's
     ``MSELoss(reduction="mean")``, which also averages over the K outputs and has no ½.
@@ -159,7 +159,7 @@ class SoftmaxCrossEntropy(OutputLayer):
 
 
 class SigmoidMSE(OutputLayer):
-    """シグモイド + 二乗誤差: δ = (y − d)/N ⊙ y(1 − y)."""
+    """シグモイド + 二乗和誤差: δ = (y − d)/N ⊙ y(1 − y)."""
 
     activation = "sigmoid"
     loss_name = "mse"
@@ -184,7 +184,7 @@ class SigmoidMSE(OutputLayer):
 
 
 class SoftmaxMSE(OutputLayer):
-    """ソフトマックス + 二乗誤差: with g = (y − d)/N, δ_k = y_k (g_k − Σ_j g_j y_j) (softmax's Jacobian)."""
+    """ソフトマックス + 二乗和誤差: with g = (y − d)/N, δ_k = y_k (g_k − Σ_j g_j y_j) (softmax's Jacobian)."""
 
     activation = "softmax"
     loss_name = "mse"

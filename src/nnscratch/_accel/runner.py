@@ -20,6 +20,7 @@ from nnscratch._accel.affine import FastAffine
 from nnscratch._accel.dense import BufferedAffine
 from nnscratch._accel.guard import Guard
 from nnscratch._accel.outputs import OUTPUTS
+from nnscratch._accel.updates import Updater
 
 ENV = "NNSCRATCH_ACCEL"
 """``NNSCRATCH_ACCEL=0`` turns the twin off: training and prediction run the readable layers."""
@@ -66,6 +67,7 @@ class DenseRunner:
         self._guard = Guard(shapes, dtype, self._reset)
         self.activations = [_twin_activation(a) for a in activations]
         self.output_layer = OUTPUTS[output]()
+        self.update = Updater()  # the optimizer's rule on this twin's gradient buffers
 
     def _reset(self) -> None:
         for affine in self._fast_affines:

@@ -15,7 +15,8 @@ from typing import Any
 
 from nnscratch.cli import _parser as P
 
-__all__ = ["add_run_options", "RUN_FLAGS", "FIELD", "FLAG", "flag_message", "Range"]
+__all__ = ["add_run_options", "add_day2_options", "DAY2_FLAGS", "RUN_FLAGS", "FIELD", "FLAG", "flag_message",
+           "Range"]
 
 
 # (flag, RunSpec field) of every option that describes a run, in the order of --help
@@ -98,9 +99,10 @@ class Range(tuple):
     """``LOW:HIGH`` given to a numeric option of ``sweep``: a range to draw random values from."""
 
 
-def _listed(convert: Callable[[str], Any] | None, choices: tuple | list | None) -> Callable[[str], Any]:
+def _listed(convert: Callable[[str], Any] | None, choices: tuple | list | None,
+            ranges: bool = True) -> Callable[[str], Any]:
     """An argparse type for ``sweep``: ``v`` → [v], ``a,b,c`` → [a, b, c] (each checked as the single
-    option checks it), and for numbers ``LOW:HIGH`` → a :class:`Range`."""
+    option checks it), and for numbers (``ranges``) ``LOW:HIGH`` → a :class:`Range`."""
 
     def one(text: str) -> Any:
         if choices is not None and text not in choices:
@@ -108,7 +110,7 @@ def _listed(convert: Callable[[str], Any] | None, choices: tuple | list | None) 
         return convert(text) if convert is not None else text
 
     def parse(text: str) -> Any:
-        if convert is not None and convert is not str and text.count(":") == 1:
+        if ranges and convert is not None and convert is not str and text.count(":") == 1:
             low, high = (one(t.strip()) for t in text.split(":"))
             if not (isinstance(low, (int, float)) and isinstance(high, (int, float)) and low < high):
                 raise argparse.ArgumentTypeError(f"expected a range LOW:HIGH with LOW < HIGH, got {text!r}")
@@ -127,7 +129,9 @@ def add_run_options(parser: argparse.ArgumentParser, sweep: bool = False) -> Non
         kw = dict(kw)
         if sweep:
             choices = kw.pop("choices", None)
-            kw["type"] = _listed(kw.pop("type", None), choices)
+            kw["type"] = _listed(kw.pop("type", None), choices, ranges=flag not in _TEXT_FLAGS)
+            if "const" in kw:  # a bare --batchnorm: on, as for train
+                kw["const"] = [kw["const"]]
             kw["metavar"] = kw.get("metavar", flag[2:].replace("-", "_").upper()) + "[,…]"
             if choices:
                 kw["help"] += f" (one of {', '.join(choices)})"
@@ -136,7 +140,22 @@ def add_run_options(parser: argparse.ArgumentParser, sweep: bool = False) -> Non
         parser.add_argument(flag, **kw)
 
 
-_TEXT_FLAGS = {"--data", "--target", "--task", "--units", "--hidden", "--optimizer", "--preprocess"}
+# the Day 2 options (batch normalisation, dropout, L1/L2): the network's own, for a command that builds one
+DAY2_FLAGS = ("--batchnorm", "--dropout", "--l1", "--l2")
+
+
+def add_day2_options(parser: argparse.ArgumentParser) -> None:
+    """Register the Day 2 options alone, one value each with the spec's defaults (``gradcheck``)."""
+    from nnscratch.spec import FIELDS
+
+    for flag, field, kw in _options():
+        if flag in DAY2_FLAGS:
+            parser.add_argument(flag, dest=field, default=FIELDS[field].default, **kw)
+
+
+# options whose values are names or on/off: a comma list sweeps them, but there is no range to draw from
+_TEXT_FLAGS = {"--data", "--target", "--task", "--units", "--hidden", "--optimizer", "--preprocess",
+               "--batchnorm"}
 
 
 def flag_message(message: str) -> str:

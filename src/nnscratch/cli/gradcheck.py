@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nnscratch.cli import _parser as P
+from nnscratch.cli._run_options import add_day2_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -13,13 +14,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "gradcheck",
         help="compare back-propagation with the numerical gradient",
         description="Gradient check (勾配確認): the back-propagated gradient of every parameter against a "
-        "central-difference numerical gradient, in float64, on random data. Exit status 0 when all agree.",
+        "central-difference numerical gradient, in float64, on random data. Exit status 0 when all agree. "
+        "With --batchnorm the batch's statistics are differentiated too, with --dropout one mask is held for "
+        "every difference, with --l1/--l2 the penalty is in the loss.",
     )
     p.add_argument("--layers", default="2-3-3-1", metavar="SIZES", help="layer sizes (default 2-3-3-1)")
     p.add_argument("--hidden", default="relu", choices=P.activation_names(),
                    help="hidden activation (default relu; 'step' shows why it cannot be trained)")
     p.add_argument("--output", default="identity", choices=P.output_names(),
                    help="output activation; its loss is paired automatically (default identity)")
+    add_day2_options(p)  # --batchnorm, --dropout P, --l1 λ, --l2 λ: checked with the penalty, mask held
     p.add_argument("--samples", type=P.positive_int, default=4, help="random samples (default 4)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and data (default 0)")
     p.add_argument("--tol", type=P.positive_float, default=1e-6,
@@ -35,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from nnscratch.gradcheck import gradcheck
     from nnscratch.network import Network
 
-    net = Network(args.layers, hidden=args.hidden, output=args.output, seed=args.seed, dtype="float64")
+    net = Network(args.layers, hidden=args.hidden, output=args.output, seed=args.seed, dtype="float64",
+                  batchnorm=args.batchnorm, dropout=args.dropout, l1=args.l1, l2=args.l2)
     rng = np.random.default_rng(args.seed + 1)
     # biases start at 0; a sample whose inputs to a layer are all 0 (dead ReLUs) would then sit exactly on
     # the ReLU kink at u = 0, where the numerical gradient averages both slopes. Random biases avoid that.

@@ -111,7 +111,7 @@ def _random_entry(field: str, r: Range):
     low, high = r
     if isinstance(low, int) and isinstance(high, int):
         return IntUniform(low, high)
-    if field == "lr" or (field == "weight_decay" and low > 0):
+    if field == "lr" or (field in ("weight_decay", "l1", "l2") and low > 0):
         return LogUniform(float(low), float(high))
     return Uniform(float(low), float(high))
 

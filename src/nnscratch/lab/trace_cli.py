@@ -9,6 +9,7 @@ Examples::
     nnscratch trace --example backprop            # the course's one back-propagation step
     nnscratch trace --example multiclass --lang en
     nnscratch trace --layers 2-3-2 --x 1,5 --d 0,1 --lr 0.01 --hidden relu --output softmax --seed 0
+    nnscratch trace --layers 2-3-2 --x "1,5;2,-1;0,1" --d "0,1;1,0;0,1" --batchnorm --dropout 0.5
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             pass
         net = Network(args.layers, hidden=args.hidden, output=args.output, init=init, seed=args.seed,
-                      dtype=args.dtype)
+                      dtype=args.dtype, batchnorm=args.batchnorm, dropout=args.dropout, l1=args.l1,
+                      l2=args.l2)
         record = trace(net, x, d=d, lr=args.lr, lang=args.lang)
     else:
         record = course_example(args.example or "backprop", lang=args.lang, x=x, d=d,
@@ -92,6 +94,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--output", default="softmax", help="output activation with --layers")
     parser.add_argument("--init", default="he", help="weight init with --layers: he, xavier or a std")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    parser.add_argument("--batchnorm", action="store_true",
+                        help="with --layers: batch normalisation after each hidden Affine (バッチ正規化)")
+    parser.add_argument("--dropout", type=float, default=0.0, metavar="P",
+                        help="with --layers: dropout rate P after each hidden activation (ドロップアウト)")
+    parser.add_argument("--l1", type=float, default=0.0, metavar="λ",
+                        help="with --layers: L1 λ·Σ|W| in the loss")
+    parser.add_argument("--l2", type=float, default=0.0, metavar="λ",
+                        help="with --layers: L2 ½λ·Σ W² in the loss")
     parser.add_argument("--dtype", default="float64", help="float64 (default, like the course) or float32")
     parser.add_argument("--lang", choices=list(LANGS), default="ja", help="labels: Japanese or English")
     parser.add_argument("--json", action="store_true", help="print the record as JSON instead")

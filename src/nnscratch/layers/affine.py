@@ -14,7 +14,7 @@ class Affine(Layer):
 
     x is a batch (N, n_in), one sample a row; W is (n_in, n_out), b is (n_out,). Given
     dout = ∂E/∂u (N, n_out), ``backward`` keeps ∂E/∂W = xᵀ·dout and ∂E/∂b = Σ_rows dout in ``grads``
-    and returns ∂E/∂x = dout·Wᵀ, the delta handed down to the layer below (誤差逆伝播). It keeps x
+    and returns ∂E/∂x = dout·Wᵀ, the delta handed down to the layer below (誤差逆伝播法). It keeps x
     (for ∂E/∂W) and u (for a learner to read, as the course prints u1); ``dW`` and ``db`` are the book's
     names of the two gradients.
 

@@ -55,6 +55,7 @@ class BatchNormalization(Layer):
         self.running_mean = np.zeros(self.n, dtype)
         self.running_var = np.zeros(self.n, dtype)
         self.xhat: np.ndarray | None = None
+        self.mu = self.var = None  # the last training batch's μ and σ² (what a learner reads; the trace)
 
     def _rows(self, x: np.ndarray) -> np.ndarray:
         """x as (rows, n): a dense batch as it is, 4-D input per activation or per channel."""
@@ -81,8 +82,8 @@ class BatchNormalization(Layer):
         if not train:
             xhat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
             return self._back(gamma * xhat + beta, self.shape)
-        mu = x.mean(axis=0)
-        var = ((x - mu) ** 2).mean(axis=0)  # the biased, 1/N variance
+        self.mu = mu = x.mean(axis=0)
+        self.var = var = ((x - mu) ** 2).mean(axis=0)  # the biased, 1/N variance
         self.std = np.sqrt(var + self.eps)
         self.xhat = (x - mu) / self.std
         m = self.momentum

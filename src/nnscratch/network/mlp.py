@@ -132,6 +132,9 @@ class Network(Sequential):
             )
         if not isinstance(batchnorm, bool):
             raise TypeError(f"batchnorm: expected True or False, got {batchnorm!r}")
+        rate = isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool)
+        if not (rate and 0 <= dropout < 1):
+            raise ValueError(f"dropout: expected a dropout rate in [0, 1) such as 0.5, got {dropout!r}")
         self.init, self.batchnorm = init, batchnorm
         layers: list = []
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):

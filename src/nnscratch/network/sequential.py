@@ -149,7 +149,8 @@ class Sequential:
         self._n_rows = len(x)
         return z
 
-    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+    def check_trainable(self) -> None:
+        """Refuse a stack with a layer whose derivative is 0 wherever it exists (the step function)."""
         if not self.differentiable:
             bad = next(layer for layer in self.layers if not getattr(layer, "differentiable", True))
             raise ValueError(
@@ -157,6 +158,9 @@ class Sequential:
                 f"(its derivative is 0 wherever it exists), so this network cannot be trained; use "
                 f"'sigmoid', 'relu' or 'tanh'"
             )
+
+    def _backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
+        self.check_trainable()
         self._bind()
         dout = self.layers[-1].backward(d)
         for layer in reversed(self.layers[1:-1]):
@@ -164,7 +168,11 @@ class Sequential:
         if len(self.layers) > 1:  # nothing below the first layer needs its ∂E/∂x: a layer may skip it
             first = self.layers[0]
             getattr(first, "backward_params", first.backward)(dout)
-        grads = {key: layer.grads[name] for layer, name, key in self.slots}
+        return self.penalised({key: layer.grads[name] for layer, name, key in self.slots})
+
+    def penalised(self, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The layers' gradients with the penalty's gradient λ₂·W + λ₁·sign(W) added to the weights'
+        (``grads`` itself when there is no l1/l2)."""
         for key in self._weights():  # the penalty's gradient, on the weights alone
             W = self.params[key]
             grads[key] = grads[key] + self.l2 * W + self.l1 * np.sign(W)

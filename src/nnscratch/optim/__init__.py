@@ -19,13 +19,15 @@ Gradient hooks (:mod:`nnscratch.optim.hooks`) change g before the rule: ``Weight
 (荷重減衰, g_W ← g_W + λ·W) and ``ClipGradNorm(c)`` (勾配クリッピング, g ← g·c/‖g‖ when ‖g‖ > c), given
 as ``SGD(0.1, hooks=[WeightDecay(1e-4)])`` or ``optimizer.add_hook(...)``.
 
-The updates run with ``out=`` into per-key scratch buffers, so a step allocates nothing, and Python
-scalars (η, μ, …) are applied in the arrays' own dtype: float32 parameters stay float32.
+Each rule's ``step(p, g, state)`` is its formula in a few lines, as the textbook writes it; Python
+scalars (η, μ, …) take the arrays' own dtype, so float32 parameters stay float32. Training a network
+the private twin knows runs the same rules in buffer-reusing forms (``nnscratch._accel.updates``),
+tested equal to these.
 """
 
 from __future__ import annotations
 
-from nnscratch.optim.base import LinearRule, Optimizer
+from nnscratch.optim.base import Optimizer
 from nnscratch.optim.hooks import HOOKS, ClipGradNorm, GradientHook, WeightDecay, hook_from_state
 from nnscratch.optim.rules import OPTIMIZERS, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, create
 
@@ -39,7 +41,6 @@ __all__ = [
     "Adam",
     "create",
     "OPTIMIZERS",
-    "LinearRule",
     "GradientHook",
     "WeightDecay",
     "ClipGradNorm",

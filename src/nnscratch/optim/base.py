@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import numpy as np
 
-from nnscratch import _backend as B
 from nnscratch.optim._checks import _check_current_lr, _check_rate
 from nnscratch.optim.hooks import GradientHook, hook_from_state
 
-__all__ = ["Optimizer", "LinearRule"]
-
-
-class LinearRule(NamedTuple):
-    """An update linear in the gradient g, which a caller may apply itself (see
-    :meth:`Optimizer.linear_rule`): W ← W − lr·g (``velocities`` None), or momentum
-    v ← μ·v − lr·g, W ← W + v with v = ``velocities[key]`` (the optimizer's own arrays, changed in
-    place) and μ = ``momentum``. The fields are in the order of ``_accel.fused_step``'s arguments."""
-
-    lr: float
-    velocities: dict[str, np.ndarray] | None
-    momentum: float
+__all__ = ["Optimizer"]
 
 
 class Optimizer:
     """Base class: ``update(params, grads)`` in place, state per parameter key.
 
-    Subclasses list the names of their per-key state arrays in ``slots`` and implement
-    ``_apply(p, g, state, scratch)``. ``hooks`` (:mod:`nnscratch.optim.hooks`) change the gradients
-    before the rule. ``state_dict()`` / ``load_state_dict()`` hold everything a checkpoint needs to
-    continue bit for bit. ``t`` counts the updates.
+    A rule names its per-key state arrays in ``slots`` and writes its update for one parameter in
+    ``step(p, g, state)``, as the textbook writes it. ``hooks`` (:mod:`nnscratch.optim.hooks`) change
+    the gradients before the rule. ``state_dict()`` / ``load_state_dict()`` hold everything a
+    checkpoint needs to continue bit for bit. ``t`` counts the updates.
 
     >>> import numpy as np
     >>> from nnscratch.optim import SGD
@@ -48,8 +35,6 @@ class Optimizer:
         self.lr = _check_rate("lr", lr)
         self.t = 0  # number of updates so far
         self.state: dict[str, dict[str, np.ndarray]] = {}
-        self._scratch: dict[str, np.ndarray] = {}
-        self._hook_grads: dict[str, np.ndarray] = {}
         self.hooks: list[GradientHook] = []
         if isinstance(hooks, GradientHook) or not isinstance(hooks, Iterable):
             raise TypeError(f"hooks: expected a list of gradient hooks, got {hooks!r}")
@@ -71,79 +56,26 @@ class Optimizer:
         """Change every ``params[key]`` in place using ``grads[key]``; ``grads`` is left as it was
         (the hooks work on copies)."""
         if self.hooks:
-            grads = self._copied(params, grads)
+            grads = {key: np.array(grads[key]) for key in params}
             for hook in self.hooks:
                 hook(params, grads)
-        self._update(params, grads)
+        self.apply(params, grads)
 
-    def update_scratch(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """:meth:`update` for gradients held in scratch buffers, which the hooks and the rule may
-        overwrite (as the network's own gradient buffers, which the trainer passes): the same result
-        without copies, and SGD saves a pass. A subclass with its own ``update`` gets that instead."""
-        if type(self).update is not Optimizer.update:
-            self.update(params, grads)
-            return
-        if self.hooks:
-            for hook in self.hooks:
-                hook(params, grads)
-        self._update_scratch(params, grads)
-
-    def linear_rule(self, params: dict[str, np.ndarray]) -> LinearRule | None:
-        """The rule as a :class:`LinearRule` when it is linear in g — plain :class:`~nnscratch.optim.SGD`
-        or plain :class:`~nnscratch.optim.Momentum` without hooks — else None. For momentum its
-        ``velocities`` has an array for every key of ``params`` (created at 0 on first use).
-
-        A caller can then apply it in its own way (the trainer folds ``lr`` into back-propagation, so
-        each layer updates itself and no gradient dict is formed) and counts the update with
-        ``optimizer.t += 1``. A subclass with its own ``_apply`` or ``update`` never gives one.
-        """
-        return None
-
-    def _copied(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The gradients of ``params``' keys copied into kept buffers, for the hooks to change."""
-        out = {}
-        bufs = self._hook_grads
-        for key in params:
-            g = grads[key]
-            buf = bufs.get(key)
-            if buf is None or buf.shape != g.shape or buf.dtype != g.dtype:
-                buf = bufs[key] = np.empty_like(g)
-            np.copyto(buf, g)
-            out[key] = buf
-        return out
-
-    def _update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def apply(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """The rule alone (no hooks): t ← t + 1, then ``step`` for every parameter."""
         self.t += 1
-        self._begin()
-        state, scratch = self.state, self._scratch
         for key, p in params.items():
-            g = grads[key]
-            st = state.get(key)
-            s = scratch.get(key)
-            if st is None or s is None or s.shape != p.shape or s.dtype != p.dtype:
-                st, s = self._init_key(key, p)
-            self._apply(p, g, st, s)
+            self.step(p, grads[key], self.state_of(key, p))
 
-    def _update_scratch(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self._update(params, grads)
-
-    def _plain(self, rule: type[Optimizer]) -> bool:
-        """True when this optimizer applies ``rule``'s update unchanged; a subclass with its own
-        ``_apply`` or ``update`` keeps it, and no shortcut is taken for it."""
-        cls = type(self)
-        return cls._apply is rule._apply and cls.update is Optimizer.update
-
-    def _begin(self) -> None:
-        """Per-update scalars (Adam's bias corrections); called once per update() before the keys."""
-
-    def _init_key(self, key: str, p: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def state_of(self, key: str, p: np.ndarray) -> dict[str, np.ndarray]:
+        """The state arrays of ``params[key]`` (zeros of p's shape and dtype at first, and again when
+        the parameter changed shape or dtype)."""
         st = self.state.get(key)
         if st is None or any(a.shape != p.shape or a.dtype != p.dtype for a in st.values()):
-            st = self.state[key] = {slot: B.zeros(p.shape, p.dtype) for slot in self.slots}
-        s = self._scratch[key] = B.empty(p.shape, p.dtype)
-        return st, s
+            st = self.state[key] = {slot: np.zeros_like(p) for slot in self.slots}
+        return st
 
-    def _apply(self, p: np.ndarray, g: np.ndarray, st: dict[str, np.ndarray], s: np.ndarray) -> None:
+    def step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError  # pragma: no cover - abstract
 
     # ---------------------------------------------------------------- checkpoints
@@ -208,7 +140,6 @@ class Optimizer:
         self.t = t
         self.hooks = list(hooks)
         self.state = state
-        self._scratch = {}
 
     def _checked_hyperparameters(self, hp: object) -> dict[str, float]:
         """``hp`` checked by this optimizer's constructor: exactly its names, each valid."""

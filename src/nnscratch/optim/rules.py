@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from nnscratch.optim._checks import _check_rate
-from nnscratch.optim.base import LinearRule, Optimizer
+from nnscratch.optim.base import Optimizer
 from nnscratch.optim.hooks import GradientHook
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "create", "OPTIMIZERS"]
 
 _NO_HOOKS: tuple[GradientHook, ...] = ()
-_new_rule = tuple.__new__
 
 
 class SGD(Optimizer):
@@ -25,28 +23,8 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.01, *, hooks: Iterable[GradientHook] = _NO_HOOKS) -> None:
         super().__init__(lr, hooks=hooks)
 
-    def _apply(self, p, g, st, s):
-        np.multiply(g, self.lr, out=s)
-        p -= s
-
-    def _update_scratch(self, params, grads):
-        if not self._plain(SGD):
-            self._update(params, grads)
-            return
-        # η·g written over g itself: no scratch array to stream through the cache
-        self.t += 1
-        lr = self.lr
-        for key, p in params.items():
-            g = grads[key]
-            np.multiply(g, lr, out=g)
-            p -= g
-
-    def linear_rule(self, params):
-        # W ← W − η·g is linear in g: back-propagating η·δ gives η·g for every parameter at the
-        # cost of scaling the (small) output delta, and each layer's update is then one GEMM
-        if self.hooks or not self._plain(SGD):
-            return None
-        return _new_rule(LinearRule, (self.lr, None, 0.0))  # tuple.__new__: half the namedtuple call
+    def step(self, p, g, state):
+        p -= self.lr * g
 
 
 class Momentum(Optimizer):
@@ -73,24 +51,10 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "momentum": self.momentum}
 
-    def _apply(self, p, g, st, s):
-        v = st["v"]
-        np.multiply(g, self.lr, out=s)
-        v *= self.momentum
-        v -= s
+    def step(self, p, g, state):
+        v = state["v"]
+        v[...] = self.momentum * v - self.lr * g
         p += v
-
-    def linear_rule(self, params):
-        # v ← μ·v − η·g is linear in g: each layer computes it as one product with its velocity
-        if self.hooks or not self._plain(Momentum):
-            return None
-        velocities = {}
-        for key, p in params.items():
-            st = self.state.get(key)
-            if st is None or st["v"].shape != p.shape or st["v"].dtype != p.dtype:
-                st, _ = self._init_key(key, p)
-            velocities[key] = st["v"]
-        return _new_rule(LinearRule, (self.lr, velocities, self.momentum))
 
 
 class Nesterov(Momentum):
@@ -102,14 +66,10 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _apply(self, p, g, st, s):
-        v = st["v"]
-        np.multiply(g, self.lr, out=s)  # s = η·g
-        v *= self.momentum
-        v -= s  # v = μ·v − η·g
-        p -= s
-        np.multiply(v, self.momentum, out=s)
-        p += s  # W + μ·v − η·g
+    def step(self, p, g, state):
+        v = state["v"]
+        v[...] = self.momentum * v - self.lr * g
+        p += self.momentum * v - self.lr * g
 
 
 class AdaGrad(Optimizer):
@@ -132,15 +92,10 @@ class AdaGrad(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "eps": self.eps}
 
-    def _apply(self, p, g, st, s):
-        h = st["h"]
-        np.multiply(g, g, out=s)
-        h += s
-        np.sqrt(h, out=s)
-        s += self.eps
-        np.divide(g, s, out=s)
-        s *= self.lr
-        p -= s
+    def step(self, p, g, state):
+        h = state["h"]
+        h += g * g
+        p -= self.lr * g / (np.sqrt(h) + self.eps)
 
 
 class RMSProp(Optimizer):
@@ -169,17 +124,10 @@ class RMSProp(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "decay_rate": self.decay_rate, "eps": self.eps}
 
-    def _apply(self, p, g, st, s):
-        h = st["h"]
-        np.multiply(g, g, out=s)
-        s *= 1.0 - self.decay_rate
-        h *= self.decay_rate
-        h += s
-        np.sqrt(h, out=s)
-        s += self.eps
-        np.divide(g, s, out=s)
-        s *= self.lr
-        p -= s
+    def step(self, p, g, state):
+        h = state["h"]
+        h[...] = self.decay_rate * h + (1 - self.decay_rate) * g * g
+        p -= self.lr * g / (np.sqrt(h) + self.eps)
 
 
 class Adam(Optimizer):
@@ -209,26 +157,13 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
-    def _begin(self):
-        t = self.t
-        self._step_size = self.lr / (1.0 - self.beta1**t)  # η / (1 − β₁ᵗ)
-        self._inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - self.beta2**t)  # 1 / √(1 − β₂ᵗ)
-
-    def _apply(self, p, g, st, s):
-        m, v = st["m"], st["v"]
-        m *= self.beta1
-        np.multiply(g, 1.0 - self.beta1, out=s)
-        m += s
-        v *= self.beta2
-        np.multiply(g, g, out=s)
-        s *= 1.0 - self.beta2
-        v += s
-        np.sqrt(v, out=s)
-        s *= self._inv_sqrt_bc2  # √v̂
-        s += self.eps
-        np.divide(m, s, out=s)
-        s *= self._step_size  # η·m̂ / (√v̂ + ε)
-        p -= s
+    def step(self, p, g, state):
+        m, v = state["m"], state["v"]
+        m[...] = self.beta1 * m + (1 - self.beta1) * g
+        v[...] = self.beta2 * v + (1 - self.beta2) * g * g
+        m_hat = m / (1 - self.beta1**self.t)  # bias correction (t: this update's number)
+        v_hat = v / (1 - self.beta2**self.t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -7,8 +7,9 @@ sizes are capped (:data:`MAX_LAYERS` hidden layers of at most :data:`MAX_UNITS` 
 
 Which changes keep the weights: the training controls (:data:`LIVE_FIELDS`: optimizer, learning rate,
 batch mode, weight decay; and the speed) are applied live; a change of the data (:data:`DATA_FIELDS`) or the
-network (:data:`NETWORK_FIELDS`) starts again from step 0. :meth:`Settings.change` says which it was, for
-the page to tell the learner.
+network (:data:`NETWORK_FIELDS`, the Day 2 ones among them: batch normalisation and dropout are layers
+of the network, L1/L2 a term of its loss) starts again from step 0. :meth:`Settings.change` says which it
+was, for the page to tell the learner.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from nnscratch.runfields import TRAINABLE
 from nnscratch.spec import RunSpec
 
 __all__ = ["Settings", "GENERATED", "MAX_LAYERS", "MAX_UNITS", "MAX_SAMPLES", "SPEEDS", "RESET_FIELDS",
-           "DATA_FIELDS", "NETWORK_FIELDS", "LIVE_FIELDS"]
+           "DATA_FIELDS", "NETWORK_FIELDS", "LIVE_FIELDS", "REGULARISATION_FIELDS", "MAX_DROPOUT"]
 
 GENERATED = ("xor", "moons", "circles", "spiral", "blobs", "linear")
 MAX_LAYERS = 6
@@ -32,7 +33,9 @@ MAX_SAMPLES = 5000
 SPEEDS: dict[str, float | None] = {"1": 1.0, "10": 10.0, "100": 100.0, "1000": 1000.0, "max": None}
 OUTPUTS = ("softmax", "sigmoid", "identity")
 DATA_FIELDS = ("data", "noise", "samples", "test_ratio", "data_seed", "preprocess")
-NETWORK_FIELDS = ("layers", "activations", "output", "init", "seed")
+REGULARISATION_FIELDS = ("batchnorm", "dropout", "l1", "l2")  # the network's own layers and loss: rebuilt
+NETWORK_FIELDS = ("layers", "activations", "output", "init", "seed", *REGULARISATION_FIELDS)
+MAX_DROPOUT = 0.9
 RESET_FIELDS = DATA_FIELDS + NETWORK_FIELDS  # a change of one of these needs new weights
 LIVE_FIELDS = ("optimizer", "lr", "batch", "weight_decay")  # applied to the running trainer
 
@@ -87,6 +90,14 @@ def _activations(v: object, n: int) -> tuple[str, ...]:
     return tuple(names[:n])
 
 
+def _flag(name: str, v: object) -> bool:
+    if isinstance(v, str) and v.strip().lower() in ("true", "false", "on", "off", "1", "0"):
+        return v.strip().lower() in ("true", "on", "1")
+    if not isinstance(v, bool):
+        raise ValueError(f"{name}: expected true or false, got {v!r:.40}")
+    return v
+
+
 def _batch(v: object) -> str:
     if v in ("full", "online"):
         return v  # type: ignore[return-value]
@@ -112,6 +123,10 @@ class Settings:
     lr: float = 0.03
     batch: str = "10"                # "full", "online" or a mini-batch size k
     weight_decay: float = 0.0
+    batchnorm: bool = False          # Day 2: batch normalisation after each hidden Affine
+    dropout: float = 0.0             # dropout rate after each hidden activation
+    l1: float = 0.0                  # λ of λ·Σ|W| in the loss
+    l2: float = 0.0                  # λ of ½λ·Σ W² in the loss
     speed: str = "max"
 
     @classmethod
@@ -143,8 +158,17 @@ class Settings:
             lr=_number("lr", v["lr"], 1e-5, 10),
             batch=_batch(v["batch"]),
             weight_decay=_number("weight_decay", v["weight_decay"], 0, 1),
+            batchnorm=_flag("batchnorm", v["batchnorm"]),
+            dropout=_number("dropout", v["dropout"], 0, MAX_DROPOUT),
+            l1=_number("l1", v["l1"], 0, 1),
+            l2=_number("l2", v["l2"], 0, 1),
             speed=_choice("speed", str(v["speed"]), tuple(SPEEDS)),
         )
+        if out.weight_decay and (out.l1 or out.l2):  # RunSpec's rule, said in the page's controls
+            name = "weight_decay" if "weight_decay" in given else "l1" if out.l1 and "l1" in given else "l2"
+            raise ValueError(f"{name}: weight decay λ and L1/L2 both regularise the weights; set weight "
+                             f"decay to 0 to use L1/L2 (e.g. l2 = 0.001), or L1 and L2 to 0 to use weight "
+                             f"decay")
         return out
 
     def resets(self, other: Settings) -> bool:
@@ -185,6 +209,7 @@ class Settings:
             hidden=self.activations if self.layers else "relu", output=self.output, init=self.init,
             dtype="float32", optimizer=self.optimizer, lr=self.lr, epochs=max(1, epochs),
             batch_size=self.batch_size(), seed=self.seed, weight_decay=self.weight_decay,
+            batchnorm=self.batchnorm, dropout=self.dropout, l1=self.l1, l2=self.l2,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """What the page is shown (表示), computed on a copy of the session's network taken under its lock.
 
 - :func:`frame` — the decision boundary (or the fitted function) on a :data:`GRID` × :data:`GRID` grid
-  as compact bytes, the train/test loss and accuracy, the weights, the per-layer gradient norms
-  ‖∂E/∂W_l‖ and ‖∂E/∂b_l‖ of the training loss, and a chosen unit's own output over the plane;
+  as compact bytes, the train/test loss (the data's, E) and accuracy, the L1/L2 penalty beside it
+  (λ₁·Σ|W| + ½λ₂·Σ W²), the weights, the share of near-zero weights per layer (|w| < :data:`NEAR_ZERO`:
+  what L1 does to them), the per-layer gradient norms ‖∂E/∂W_l‖ and ‖∂E/∂b_l‖ of the training loss, and
+  a chosen unit's own output over the plane;
 - :func:`trace` — :func:`nnscratch.trace` of one sample (the course's u, z, y, E, δ, ∂E/∂W, ∂E/∂b and
   the update W ← W − η·∂E/∂W with the current learning rate), in the ``print_vec`` layout;
 - :func:`gradcheck` — :func:`nnscratch.gradcheck` of the current weights on a few training rows.
@@ -26,11 +28,12 @@ from nnscratch.network import Network
 if TYPE_CHECKING:  # pragma: no cover - the session builds planes; it is imported by the app only
     from nnscratch.playground.session import Session
 
-__all__ = ["Plane", "frame", "trace", "gradcheck", "points", "GRID", "MAX_SHOWN"]
+__all__ = ["Plane", "frame", "trace", "gradcheck", "points", "GRID", "MAX_SHOWN", "NEAR_ZERO"]
 
 GRID = 64           # cells per side of the boundary picture (the issue asks for at least 60)
 MAX_SHOWN = 4000    # rows drawn as points and scored per frame (a 100,000-row CSV is sampled)
 MAX_CURVE = 600     # points of the loss curves kept (halved when full)
+NEAR_ZERO = 0.01    # |w| below this counts as a weight L1 has (nearly) switched off
 
 
 def _b64(a: np.ndarray) -> str:
@@ -111,7 +114,7 @@ def _unit(net: Network, layer: int, unit: int) -> dict[str, Any] | None:
 def _scores(net: Network, x: np.ndarray, d: np.ndarray, classes: bool) -> tuple[float | None, float | None]:
     if not len(x):
         return None, None
-    loss = _num(net.loss(x, d))
+    loss = _num(net.data_loss(x, d))  # E of the data; the L1/L2 penalty is shown beside it
     return loss, (_num(net.accuracy(x, d)) if classes else None)
 
 
@@ -146,9 +149,18 @@ def frame(session: Session, unit: tuple[int, int] | None = None) -> dict[str, An
         state["gradnorms"] = [[_num(np.linalg.norm(grads[f"W{i}"])), _num(np.linalg.norm(grads[f"b{i}"]))]
                               for i in range(1, net.n_layers + 1)]
     state["weights"] = {k: _weights(v) for k, v in net.params.items()}
+    state["penalty"] = {"l1": net.l1, "l2": net.l2, "value": _num(net.penalty())}
+    state["near_zero"] = [_near_zero(net.params[f"W{i}"]) for i in range(1, net.n_layers + 1)]
     state["activations"] = list(net.hidden)
     state["output"] = net.output
     return state
+
+
+def _near_zero(w: np.ndarray) -> dict[str, Any]:
+    """The share of a layer's weights with |w| < :data:`NEAR_ZERO`, their count, and the mean |w|."""
+    a = np.abs(w.astype(np.float64))
+    count = int(np.count_nonzero(a < NEAR_ZERO))
+    return {"share": count / a.size, "count": count, "size": int(a.size), "mean_abs": _num(float(a.mean()))}
 
 
 def _weights(w: np.ndarray) -> list:
@@ -179,6 +191,7 @@ def trace(session: Session, part: str, index: object, lang: str = "ja") -> dict[
         x, d, raw = _sample(session, part, index)
     t = _trace(net, x, d=d, lr=lr, lang=lang)
     return {"type": "trace", "part": part, "index": index, "step": step, "lang": lang, "lr": lr,
+            "batchnorm": net.batchnorm,
             "x": x.tolist(), "d": d.tolist(), "raw": raw.astype(float).tolist(), "text": t.to_text(lang)}
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from nnscratch import optim
-from nnscratch._accel import fused_step
+from nnscratch._accel import fused_step, linear_rule
 from nnscratch.network import Sequential
 from nnscratch.training.history import DivergenceError, History
 
@@ -36,10 +36,9 @@ class Trainer:
     A step runs the network's readable layers in training mode (``net.forward(x, train=True)``,
     ``net.backward(d)``, ``optimizer.update``), or, for a stack the private twin knows
     (``nnscratch._accel``: dense layers), the twin with the same results to rounding: plain SGD and
-    momentum without hooks then take a fused step (the learning rate folded into back-propagation, see
-    :meth:`nnscratch.optim.Optimizer.linear_rule`) and every other rule gets the twin's gradient
-    buffers through :meth:`~nnscratch.optim.Optimizer.update_scratch`. ``NNSCRATCH_ACCEL=0`` turns
-    the twin off.
+    momentum without hooks then take a fused step (the learning rate folded into back-propagation) and
+    every other rule runs in a buffer-reusing form on the twin's gradient buffers
+    (``nnscratch._accel.updates``). ``NNSCRATCH_ACCEL=0`` turns the twin off.
     """
 
     def __init__(
@@ -53,13 +52,7 @@ class Trainer:
     ) -> None:
         if not isinstance(net, Sequential):
             raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
-        if not net.differentiable:
-            bad = next(layer for layer in net.layers if not getattr(layer, "differentiable", True))
-            raise ValueError(
-                f"hidden: {getattr(bad, 'name', type(bad).__name__)!r} activation has no usable gradient "
-                f"(its derivative is 0 wherever it exists), so this network cannot be trained; use "
-                f"'sigmoid', 'relu' or 'tanh'"
-            )
+        net.check_trainable()
         if not _is_number(weight_decay) or not (math.isfinite(weight_decay) and weight_decay >= 0):
             raise ValueError(
                 f"weight_decay: expected a non-negative number (e.g. 1e-4), got {weight_decay!r}"
@@ -165,12 +158,12 @@ class Trainer:
         if not math.isfinite(loss):
             return loss
         opt = self.optimizer
-        rule = opt.linear_rule(self.net.params)
+        rule = linear_rule(opt, self.net.params)
         if rule is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
             fused_step(twin, d, *rule)  # (lr, velocities, momentum)
             opt.t += 1
         else:
-            opt.update_scratch(self.net.params, twin.backward(d))  # the twin's own gradient buffers
+            twin.update(opt, self.net.params, twin.backward(d))  # on the twin's own gradient buffers
         self.steps += 1
         return loss
 

@@ -13,6 +13,8 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
 - ``training_curves`` — 誤差 and 正解率 per epoch, training and validation, from a ``History``;
 - ``learning_rates`` — 学習率 too small (slow), good (converges), too large (diverges) on one problem;
 - ``batch_modes`` — full-batch vs mini-batch vs online gradient descent, loss per update (P69);
+- ``minibatch_update`` — ミニバッチ勾配降下法 (P69's answer as a figure): the data cut into mini-batches D_t
+  and one update w⁽ᵗ⁾ → w⁽ᵗ⁺¹⁾ = w⁽ᵗ⁾ − ε∇E_t per mini-batch, drawn as a scheme and as a path of w;
 - ``decision_boundary`` — 決定境界 of trained networks on 2-D data sets;
 - ``vanishing_gradients`` — 勾配消失: ‖∂E/∂W_l‖ per layer at initialisation, sigmoid against ReLU;
 - ``activation_histograms`` — 重みの初期値 (Day 2): each layer's output histogram of a 5-layer network
@@ -35,10 +37,10 @@ your own pyplot figures call ``nnscratch.lab.japanese_fonts()``.
 
 Layout: ``_common`` (labels in both languages, style, figure creation and saving, argument checks),
 ``functions`` (activations, linear_vs_nonlinear), ``diagram`` (network), ``training`` (training_curves,
-learning_rates, batch_modes), ``boundaries`` (decision_boundary), ``gradients`` (vanishing_gradients,
-gradient_cost), ``initialization`` (activation_histograms), ``generative`` (discriminative_vs_generative,
-data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a figure trains is built and
-trained.
+learning_rates, batch_modes, minibatch_update), ``boundaries`` (decision_boundary), ``gradients``
+(vanishing_gradients, gradient_cost), ``initialization`` (activation_histograms), ``generative``
+(discriminative_vs_generative, data_size), ``vae`` (the VAE figures), and ``_runs``, where every network a
+figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from nnscratch.lab.plots.generative import data_size, discriminative_vs_generati
 from nnscratch.lab.plots.gradients import gradient_cost, vanishing_gradients
 from nnscratch.lab.plots.initialization import activation_histograms
 from nnscratch.lab.plots.sweeps import sweep_curves, sweep_scores
-from nnscratch.lab.plots.training import batch_modes, learning_rates, training_curves
+from nnscratch.lab.plots.training import batch_modes, learning_rates, minibatch_update, training_curves
 from nnscratch.lab.plots.vae import vae_latent, vae_reconstructions, vae_samples, vae_walk
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -72,6 +74,7 @@ __all__ = [
     "training_curves",
     "learning_rates",
     "batch_modes",
+    "minibatch_update",
     "decision_boundary",
     "vanishing_gradients",
     "activation_histograms",
@@ -94,6 +97,7 @@ _DRAW: dict[str, Callable[..., Figure]] = {
     "training_curves": training_curves,
     "learning_rates": learning_rates,
     "batch_modes": batch_modes,
+    "minibatch_update": minibatch_update,
     "decision_boundary": decision_boundary,
     "vanishing_gradients": vanishing_gradients,
     "activation_histograms": activation_histograms,

@@ -25,7 +25,7 @@ def _demo_history(seed: int | np.random.Generator | None) -> tuple[Any, str]:
     data = datasets.moons(n_samples=300, noise=0.3, seed=rng)
     model = run(data.x, data.y, hidden_sizes=(16, 16), hidden="relu", optimizer="adam", lr=0.01, epochs=60,
                 batch_size=16, val_split=0.3, test_split=0.1, split_seed=seed_from(rng), seed=seed_from(rng))
-    return model.history, "moons 2-16-16-2, Adam η=0.01"
+    return model.history, "moons 2-16-16-2, Adam lr=0.01"
 
 
 def training_curves(
@@ -92,7 +92,7 @@ def training_curves(
             ax = axes[-1]
             ax.plot(np.arange(1, curves["lr"].size + 1), curves["lr"], color="tab:green", lw=1.8)
             ax.set_xlabel(_t("epoch", lang))
-            ax.set_title(_t("learning_rate", lang) + " η")
+            ax.set_title(_t("learning_rate", lang) + (" $\\varepsilon$" if lang == "ja" else " η"))
         if title:
             fig.suptitle(title)
         return fig, {"curves": curves, "title": title}
@@ -238,5 +238,152 @@ def batch_modes(
         ax_e.legend(loc="upper right")
         fig.suptitle(_t("batch_title", lang, lr=lr, epochs=epochs))
         return fig, {**results, "lr": lr, "epochs": epochs}
+
+    return _render(lang, out, dpi, draw)
+
+
+def minibatch_update(
+    *,
+    n_samples: int = 12,
+    batch_size: int = 3,
+    lr: float = 1.5,
+    epochs: int = 3,
+    noise: float = 0.5,
+    start: Sequence[float] = (0.0, 3.5),
+    lang: str = "ja",
+    out: str | Path | None = None,
+    seed: int | np.random.Generator | None = 0,
+    dpi: float | None = None,
+) -> Figure:
+    """ミニバッチ勾配降下法の更新 (the course's P69): w⁽ᵗ⁺¹⁾ = w⁽ᵗ⁾ − ε∇E_t for each mini-batch D_t.
+
+    The course's regression f(x) = 3·x₀ + 2·x₁ (``n_samples`` points x uniform in [0, 1)², N(0, ``noise``²)
+    added to the targets so that the mini-batches disagree a little, as real data do) fitted by the
+    smallest model whose weights can be drawn, y = x·w with two weights (identity output, 二乗和誤差
+    E_n = ½(y_n − d_n)²), so that every w⁽ᵗ⁾ is a point of the plane. Each epoch shuffles the data
+    (seeded) and cuts it into mini-batches D_t of ``batch_size`` samples; update t uses only D_t:
+    E_t = (1/N_t) Σ_{n∈D_t} E_n, ∇E_t = xᵀ·(y − d)/N_t (``functions.d_mean_squared_error``), and
+    w⁽ᵗ⁺¹⁾ = w⁽ᵗ⁾ − ε∇E_t with ε = ``lr``.
+
+    Left: the first epoch as the answer to P69 draws it — the training data cut into D_1 … D_T and one
+    update w⁽ᵗ⁾ → w⁽ᵗ⁺¹⁾ per mini-batch. Right: the same updates on the contour lines of the error on all
+    the training data, coloured by mini-batch; each arrow points down E_t, not down E, which is why the
+    path zigzags. ``fig.data`` holds ``w`` (the points w⁽¹⁾ …, one row each), ``batches`` (the sample
+    indices of every D_t, in order), ``grads`` (∇E_t), ``loss`` (E on all data at each w⁽ᵗ⁾), ``x``,
+    ``d``, ``lr``, ``batches_per_epoch`` and ``minimum`` (where E on all the data is smallest).
+
+    >>> import nnscratch
+    >>> fig = nnscratch.plot.minibatch_update(lang="en")
+    >>> fig.data["w"].shape, fig.data["batches_per_epoch"]
+    ((13, 2), 4)
+    """
+    from nnscratch import datasets, functions
+
+    for name, value in (("n_samples", n_samples), ("batch_size", batch_size), ("epochs", epochs)):
+        _check_int(name, value)
+    if not 1 < batch_size < n_samples:
+        raise ValueError(f"batch_size: expected a mini-batch between 2 and n_samples − 1 = {n_samples - 1}, "
+                         f"got {batch_size}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
+        raise ValueError(f"lr: expected a positive learning rate such as 1.0, got {lr!r}")
+    w0 = np.asarray(start, dtype=np.float64)
+    if w0.shape != (2,) or not np.all(np.isfinite(w0)):
+        raise ValueError(f"start: expected two finite numbers (w₀, w₁) such as (0.0, 0.0), got {start!r}")
+    rng = _rng(seed)
+    data = datasets.linear(n_samples=n_samples, noise=noise, seed=rng)
+    x, d = data.x.astype(np.float64), data.y.astype(np.float64)[:, None]
+    best = np.linalg.lstsq(x, d[:, 0], rcond=None)[0]  # where E on all the data is smallest
+    per_epoch = -(-n_samples // batch_size)
+
+    def loss(w: np.ndarray) -> float:
+        return float(functions.mean_squared_error(d, x @ w[:, None]))
+
+    w = w0.copy()
+    path, batches, grads, losses = [w.copy()], [], [], [loss(w)]
+    for _ in range(epochs):
+        order = rng.permutation(n_samples)
+        for t in range(per_epoch):
+            batch = order[t * batch_size:(t + 1) * batch_size]
+            xb, db = x[batch], d[batch]
+            delta = functions.d_mean_squared_error(db, xb @ w[:, None])  # ∂E_t/∂y = (y − d) / N_t
+            grad = (xb.T @ delta)[:, 0]                                  # ∇E_t = xᵀ·∂E_t/∂y
+            w = w - lr * grad
+            batches.append(batch)
+            grads.append(grad)
+            path.append(w.copy())
+            losses.append(loss(w))
+    path_arr = np.array(path)
+
+    # the error on all the training data over the plane of (w₀, w₁), for the contour lines
+    lo = np.minimum(path_arr.min(axis=0), best) - 0.6
+    hi = np.maximum(path_arr.max(axis=0), best) + 0.6
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
+    grid = np.stack([g0.ravel(), g1.ravel()])                              # (2, M)
+    surface = (0.5 * np.mean((x @ grid - d) ** 2, axis=0)).reshape(g0.shape)
+
+    def draw(lang: str) -> tuple[Figure, dict]:
+        from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+        colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+                  "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
+        fig = _new_figure(11.0, 4.9)
+        ax_s, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+
+        # left: the first epoch, one update per mini-batch
+        shown = min(per_epoch, 5)
+        ax_s.set_xlim(-0.9, 2.5 * shown + 0.9)
+        ax_s.set_ylim(-0.2, 6.2)
+        ax_s.axis("off")
+        ax_s.set_title(_t("mb_scheme_title", lang, n=n_samples, k=batch_size))
+        for t in range(shown):
+            cx, color = 1.25 + 2.5 * t, colors[t % len(colors)]
+            ax_s.add_patch(FancyBboxPatch((cx - 1.0, 3.6), 2.0, 1.3, boxstyle="round,pad=0.05",
+                                          fc="white", ec=color, lw=1.8))
+            ax_s.text(cx, 5.15, f"$D_{{{t + 1}}}$", ha="center", va="bottom", fontsize=12, color=color)
+            members = batches[t]
+            xs = cx + np.linspace(-0.6, 0.6, len(members)) if len(members) > 1 else np.array([cx])
+            ax_s.scatter(xs, np.full(len(members), 4.45), s=40, color=color, zorder=3)
+            for xm, n in zip(xs, members, strict=True):
+                ax_s.text(xm, 3.95, f"{n + 1}", ha="center", va="center", fontsize=7)
+            mean = f"$E_{{{t + 1}}} = \\frac{{1}}{{{len(members)}}}\\sum_{{n \\in D_{{{t + 1}}}}} E_n$"
+            ax_s.text(cx, 3.25, mean, ha="center", va="top", fontsize=9)
+            ax_s.add_patch(FancyArrowPatch((cx, 2.35), (cx, 1.75), arrowstyle="-|>", mutation_scale=12,
+                                           color=color, lw=1.5))
+            ax_s.add_patch(FancyArrowPatch((2.5 * t + 0.35, 1.4), (2.5 * (t + 1) - 0.35, 1.4),
+                                           arrowstyle="-|>", mutation_scale=14, color=color, lw=2.0))
+            ax_s.text(cx, 1.0, f"$-\\varepsilon\\nabla E_{{{t + 1}}}$", ha="center", va="top", fontsize=10,
+                      color=color)
+        for j in range(shown + 1):
+            ax_s.text(2.5 * j, 1.4, f"$w^{{({j + 1})}}$", ha="center", va="center", fontsize=12,
+                      bbox=dict(boxstyle="circle,pad=0.25", fc="#f4f4f4", ec="0.3"))
+        ax_s.text(1.25 * shown, 0.05, _t("mb_epoch_note", lang, t=per_epoch, n=n_samples, k=batch_size),
+                  ha="center", va="bottom", fontsize=9)
+
+        # right: the same updates on the error surface of all the data
+        levels = np.quantile(surface, [0.01, 0.03, 0.07, 0.15, 0.3, 0.5, 0.7, 0.9])
+        cs = ax_w.contour(g0, g1, surface, levels=np.unique(levels), colors="0.6", linewidths=0.8)
+        ax_w.clabel(cs, fontsize=6, fmt="%.2g")
+        for i in range(len(batches)):
+            t = i % per_epoch
+            first = i < per_epoch
+            ax_w.annotate("", xy=path_arr[i + 1], xytext=path_arr[i],
+                          arrowprops=dict(arrowstyle="-|>", color=colors[t % len(colors)],
+                                          lw=2.0 if first else 1.2, alpha=1.0 if first else 0.45))
+        ax_w.plot(path_arr[:, 0], path_arr[:, 1], "o", color="0.2", ms=3, zorder=3)
+        for j in range(min(per_epoch, 5) + 1):
+            ax_w.annotate(f"$w^{{({j + 1})}}$", path_arr[j], xytext=(7, -12) if j % 2 else (-24, 4),
+                          textcoords="offset points", fontsize=10)
+        ax_w.plot([best[0]], [best[1]], marker="*", color="black", ms=12, ls="none",
+                  label=_t("mb_minimum", lang))
+        ax_w.plot([], [], color="0.6", lw=0.8, label=_t("mb_contour", lang))
+        ax_w.set_xlabel("$w_0$")
+        ax_w.set_ylabel("$w_1$")
+        ax_w.set_aspect("equal", adjustable="box")
+        ax_w.set_title(_t("mb_path_title", lang, epochs=epochs))
+        ax_w.legend(loc="upper right")
+        fig.suptitle(_t("mb_title", lang, lr=lr))
+        return fig, {"w": path_arr, "batches": [b.copy() for b in batches], "grads": np.array(grads),
+                     "loss": np.array(losses), "x": x, "d": d, "lr": lr, "batches_per_epoch": per_epoch,
+                     "minimum": best}
 
     return _render(lang, out, dpi, draw)

@@ -29,7 +29,7 @@ _TEXT = {
     "recon": ("上: テストデータ  下: 再構成 σ(dec(μ(x)))  (負の ELBO {elbo:.1f} nats/枚)",
               "top: held-out digits  bottom: reconstructions σ(dec(μ(x)))  (−ELBO {elbo:.1f} nats/image)"),
     "latent": ("潜在空間: 各数字の μ(x), 色はラベル", "latent space: each digit's μ(x), coloured by label"),
-    "walk": ("潜在空間の散歩: z の格子点でのデコーダ出力",
+    "walk": ("潜在空間をたどる: 格子状に並べた z でのデコーダの出力",
              "a walk across the latent space: the decoder on a grid of z"),
     "z1": ("潜在変数 z₁", "latent z₁"),
     "z2": ("潜在変数 z₂", "latent z₂"),

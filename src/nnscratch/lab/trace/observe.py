@@ -6,13 +6,17 @@ Both run the library's own layers and then read what those cached, copying each 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from nnscratch._validation import check_positive
 from nnscratch.lab.trace.labels import _check_lang
 from nnscratch.lab.trace.record import Trace
-from nnscratch.layers import ACTIVATIONS, Affine
+from nnscratch.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout
 from nnscratch.network import Network
+
+_PARAM = re.compile(r"^(W|b|gamma|beta)(\d+)$")
 
 
 def _copy(a: np.ndarray, single: bool) -> np.ndarray:
@@ -29,6 +33,14 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
     - with a learning rate ``lr`` (needs ``d``): the update W ← W − lr·∂E/∂W, applied **to the network
       itself**, in place, like the course's loop ``network[key] -= learning_rate * grad[key]``. Trace a
       copy (``trace(net.copy(), …)``) to leave ``net`` as it was.
+
+    Given ``d`` the step runs in training mode, as :meth:`~nnscratch.Network.gradient` does: a
+    batch-normalisation layer (``batchnorm=True``) normalises with the batch's mean μ and variance σ²
+    (recorded with x̂ = (u − μ)/√(σ² + ε) and its output y = γ·x̂ + β, and its running averages move),
+    a dropout layer (``dropout=p``) draws a new mask (recorded with its output). Without ``d`` the
+    forward pass is a prediction (evaluation mode: the running averages, dropout's scaling). A batch of
+    one sample has σ² = 0 and x̂ = 0: trace a few rows to see batch normalisation work. With ``l1``/``l2``
+    the penalty is recorded beside E and its gradient is in the gradients and the update.
 
     A 1-D ``x`` is one sample and its values are recorded as 1-D rows, as the course prints them.
     A network with a step activation has no gradient: its trace stops after the error unless ``lr``
@@ -48,43 +60,37 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
         check_positive("lr", lr)
         if d is None:
             raise ValueError("lr: an update needs targets; pass d (the correct values, 正解値) with lr")
-    record = Trace("network", net.architecture(), lang=lang, loss=net.loss_name if d is not None else None)
+    train = d is not None  # a training step runs in training mode, as net.gradient does
+    record = Trace("network", net.architecture(), lang=lang, loss=net.loss_name if train else None)
+    record.train = train
     record.params = {k: net.params[k].copy() for k in _param_order(net)}
     single = np.ndim(x) == 1
-
-    # the network's own layers, one at a time: each Affine gives u, each activation z
     x2, _ = net.check_x(x)
     net._bind()
     record.x = _copy(x2, single)
-    record.u, record.z = [], []
-    z = x2
-    for affine, act in zip(net.affines, [*net.activations, net.output_layer], strict=True):
-        u = affine.forward(z, train=False)
-        z = act.forward(u, train=False)
-        record.u.append(_copy(u, single))
-        if act is not net.output_layer:
-            record.z.append(_copy(z, single))
-    net._n_rows = len(x2)
-    y = z
+    y = _forward(net, x2, train, single, record)
     record.y = _copy(y, single)
     record.y_sum = float(np.sum(y)) if y.shape[0] == 1 else np.sum(y, axis=1)
     if d is None:
         return record
     dd = net.check_d(d, y.shape[0])
     record.E = float(net.output_layer.loss(dd))
+    if net.l1 or net.l2:
+        record.penalty = net.penalty()
     record.d = dd[0].copy() if single and dd.ndim == 2 else dd.copy()
     if not net.differentiable and lr is None:
         return record
 
-    # the network's own back-propagation: each delta is handed to the layer below (and recorded)
+    # the network's own back-propagation: each delta is handed to the layer below; the one arriving at
+    # an Affine is ∂E/∂u_l (recorded), through batch normalisation, activations and dropout masks alike
     net._bind()
     delta = net.output_layer.backward(dd)
-    record.deltas = [_copy(delta, single)]
-    for affine, act in zip(reversed(net.affines[1:]), reversed(net.activations), strict=True):
-        delta = act.backward(affine.backward(delta))
-        record.deltas.insert(0, _copy(delta, single))
-    net.affines[0].backward(delta)
-    grads = {key: layer.grads[name] for layer, name, key in net.slots}
+    record.deltas = []
+    for layer in reversed(net.layers[:-1]):
+        if isinstance(layer, Affine):
+            record.deltas.insert(0, _copy(delta, single))
+        delta = layer.backward(delta)
+    grads = net.penalised({key: layer.grads[name] for layer, name, key in net.slots})
     record.grads = {k: grads[k] for k in _param_order(net)}
     if lr is None:
         return record
@@ -97,9 +103,43 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
     return record
 
 
+def _forward(net: Network, x: np.ndarray, train: bool, single: bool, record: Trace) -> np.ndarray:
+    """The network's own layers, one at a time, recording what each cached: an Affine's u, batch
+    normalisation's μ, σ², x̂ and y, an activation's z, a dropout layer's mask and output."""
+    record.u, record.z = [], []
+    n_hidden = net.n_layers - 1
+    record.bn, record.dropout = [None] * n_hidden, [None] * n_hidden
+    z = x
+    for layer in net.layers:
+        out = layer.forward(z, train=train)
+        i = len(record.u) - 1  # the hidden layer this one belongs to (0-based)
+        if isinstance(layer, Affine):
+            record.u.append(_copy(out, single))
+        elif isinstance(layer, BatchNormalization):
+            record.bn[i] = _batchnorm(layer, out, train, single)
+        elif isinstance(layer, Dropout):
+            mask = {"mask": _copy(layer.mask, single)} if train else {}
+            record.dropout[i] = {**mask, "out": _copy(out, single)}
+        elif layer is not net.output_layer:
+            record.z.append(_copy(out, single))
+        z = out
+    net._n_rows = len(x)
+    return z
+
+
+def _batchnorm(layer: BatchNormalization, out: np.ndarray, train: bool, single: bool) -> dict:
+    """What a batch-normalisation layer used: the batch's μ, σ² and x̂ in training, the running averages
+    μ_run, σ²_run in evaluation; and its output y = γ·x̂ + β."""
+    if train:
+        return {"mu": layer.mu.copy(), "var": layer.var.copy(), "xhat": _copy(layer.xhat, single),
+                "y": _copy(out, single)}
+    return {"mu_run": layer.running_mean.copy(), "var_run": layer.running_var.copy(), "y": _copy(out, single)}
+
+
 def _param_order(net: Network) -> list[str]:
-    n = net.n_layers
-    return [f"W{i}" for i in range(1, n + 1)] + [f"b{i}" for i in range(1, n + 1)]
+    """The parameters as the course prints them: W1 … Wn, b1 … bn, then γ and β of batch normalisation."""
+    kind = {key: _PARAM.match(key).group(1) for key in net.params}  # type: ignore[union-attr]
+    return [key for p in ("W", "b", "gamma", "beta") for key in net.params if kind[key] == p]
 
 
 def trace_layer(

@@ -50,12 +50,17 @@ class Trace:
 
     Attributes (``None`` where that part was not run):
 
-    - ``x``, ``d`` — the input (入力) and the targets (訓練データ);
+    - ``x``, ``d`` — the input (入力) and the targets (正解値);
     - ``params`` — the weights and biases before the step, ``{"W1": …, "b1": …}`` (重み, バイアス);
     - ``u`` — the total inputs u_1 … u_L (総入力), ``u[l-1]`` for layer l;
     - ``z`` — the hidden-layer outputs z_1 … z_{L-1} (中間層出力);
-    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計);
-    - ``E`` — the batch-mean error (誤差);
+    - ``y`` and ``y_sum`` — the output (出力) and its sum per sample (出力合計; printed for a softmax
+      output only, whose outputs are probabilities that sum to 1 — identity and sigmoid outputs need not);
+    - ``bn`` — per hidden layer, None or batch normalisation's ``{"mu", "var", "xhat", "y"}`` (平均 μ,
+      分散 σ², 正規化 x̂, 出力 y; in evaluation ``{"mu_run", "var_run", "y"}``, the running averages);
+    - ``dropout`` — per hidden layer, None or dropout's ``{"mask", "out"}`` (マスク, 出力; no mask in
+      evaluation); ``train`` — whether the step ran in training mode;
+    - ``E`` — the batch-mean error (誤差); ``penalty`` — the l1/l2 term (正則化項), None without one;
     - ``deltas`` — ∂E/∂u_l for each layer, ``deltas[l-1]`` (デルタ; they carry the 1/N of the mean);
     - ``grads`` — ``{"W1": ∂E/∂W1, "b1": ∂E/∂b1, …}`` (偏微分_重み, 偏微分_バイアス);
     - ``lr`` and ``updated`` — the learning rate and the parameters after W ← W − lr·∂E/∂W (更新後パラメータ).
@@ -83,7 +88,11 @@ class Trace:
         self.z: list[np.ndarray] = []
         self.y: np.ndarray | None = None
         self.y_sum: float | np.ndarray | None = None
+        self.bn: list[dict | None] = []
+        self.dropout: list[dict | None] = []
+        self.train = False
         self.E: float | None = None
+        self.penalty: float | None = None
         self.deltas: list[np.ndarray] = []
         self.grads: dict[str, np.ndarray] = {}
         self.lr: float | None = None
@@ -96,7 +105,7 @@ class Trace:
 
     def entries(self) -> list[tuple[str | None, str, Any]]:
         """(section, symbolic key, value) in the course's printing order; section None = no header."""
-        n_layers = len(self.params) // 2
+        n_layers = sum(1 for k in self.params if k.startswith("W"))
         ids = [str(i) if self._numbered() else "" for i in range(1, n_layers + 1)]
         out: list[tuple[str | None, str, Any]] = []
         if self.kind == "layer":
@@ -104,25 +113,34 @@ class Trace:
             out += [(None, "W", self.params["W"]), (None, "b", self.params["b"]), (None, "x", self.x)]
             out += [(None, "u", self.u[0]), (None, "z", self.z[0])]
             return out
-        out += [("init", f"W{i}", self.params[f"W{i}"]) for i in ids]
-        out += [("init", f"b{i}", self.params[f"b{i}"]) for i in ids]
+        # W1 … Wn, b1 … bn, then batch normalisation's γ and β (as the parameters were recorded)
+        out += [("init", key, value) for key, value in self.params.items()]
         out.append(("forward", "x", self.x))
         for i in range(n_layers):
             out.append(("forward", f"u{ids[i]}", self.u[i]))
             if i < n_layers - 1:
+                out += self._extra("bn", ids[i], self.bn[i] if i < len(self.bn) else None)
                 out.append(("forward", f"z{ids[i]}", self.z[i]))
-        out += [("forward", "y", self.y), ("forward", "y_sum", self.y_sum)]
+                out += self._extra("drop", ids[i], self.dropout[i] if i < len(self.dropout) else None)
+        out.append(("forward", "y", self.y))
+        if self.architecture.get("output") == "softmax":  # only softmax's outputs sum to 1
+            out.append(("forward", "y_sum", self.y_sum))
         if self.d is not None:
             out += [("forward", "d", self.d), ("forward", "E", self.E)]
+            if self.penalty is not None:
+                out.append(("forward", "penalty", self.penalty))
         if self.deltas:
             out += [("backward", f"delta{ids[i]}", self.deltas[i]) for i in range(n_layers - 1, -1, -1)]
-            out += [("backward", f"dW{i}", self.grads[f"W{i}"]) for i in ids]
-            out += [("backward", f"db{i}", self.grads[f"b{i}"]) for i in ids]
+            out += [("backward", f"d{key}", value) for key, value in self.grads.items()]
         if self.updated is not None:
             out.append(("update", "lr", self.lr))
-            out += [("update", f"new_W{i}", self.updated[f"W{i}"]) for i in ids]
-            out += [("update", f"new_b{i}", self.updated[f"b{i}"]) for i in ids]
+            out += [("update", f"new_{key}", value) for key, value in self.updated.items()]
         return out
+
+    @staticmethod
+    def _extra(prefix: str, n: str, values: dict | None) -> list[tuple[str | None, str, Any]]:
+        """A batch-normalisation (``bn_mu1``, …) or dropout (``drop_mask1``, …) layer's entries."""
+        return [("forward", f"{prefix}_{name}{n}", v) for name, v in (values or {}).items()]
 
     def labels(self, lang: str | None = None) -> list[str]:
         """The printed labels, in order (without the section headers)."""
@@ -189,7 +207,11 @@ class Trace:
             "z": {f"z{i}": v for i, v in zip(ids, self.z, strict=False)},
             "y": self.y,
             "y_sum": self.y_sum,
+            "bn": {f"bn{i}": v for i, v in zip(ids, self.bn, strict=False) if v is not None},
+            "dropout": {f"dropout{i}": v for i, v in zip(ids, self.dropout, strict=False) if v is not None},
+            "train": self.train,
             "E": self.E,
+            "penalty": self.penalty,
             "deltas": {f"dE/du{i}": v for i, v in zip(ids, self.deltas, strict=False)},
             "grads": self.grads,
             "lr": self.lr,

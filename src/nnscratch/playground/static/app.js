@@ -5,7 +5,8 @@
   const $ = (id) => document.getElementById(id);
   const token = document.querySelector('meta[name="nnscratch-token"]').content;
   const FIELDS = ["data", "noise", "samples", "test_ratio", "data_seed", "preprocess", "layers", "activations",
-    "output", "init", "seed", "optimizer", "lr", "batch", "weight_decay", "speed"];
+    "output", "init", "seed", "optimizer", "lr", "batch", "weight_decay", "batchnorm", "dropout", "l1", "l2", "speed"];
+  const REGULARISATION = ["batchnorm", "dropout", "l1", "l2"]; // layers and loss of the network: rebuilt
   const ACTS = ["tanh", "relu", "sigmoid", "leaky_relu", "identity"];
   const PALETTE = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
     [140, 86, 75], [227, 119, 194], [127, 127, 127]];
@@ -37,7 +38,8 @@
   function noticeText(c) {
     const s = st.settings;
     if (c.rebuilt) {
-      const parts = [t(c.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network")];
+      const regular = c.rebuilt === "network" && c.fields.every((k) => REGULARISATION.includes(k));
+      const parts = [t(c.rebuilt === "data" ? "rebuilt_data" : regular ? "rebuilt_regular" : "rebuilt_network")];
       if (c.rebuilt === "data" && c.fields.includes("output")) parts.push(t("output_fitted", { o: t(s.output) }));
       if (c.stopped) parts.push(t("rebuilt_stopped"));
       return parts.map((p) => p.replace(/[。.]$/, "")).join(t("sentence_sep")) + t("sentence_sep").trim();
@@ -100,9 +102,11 @@
   function setSettings(s) {
     st.settings = s;
     document.querySelectorAll("[data-setting]").forEach((el) => {
-      if (document.activeElement !== el || el.tagName === "SELECT") el.value = String(s[el.dataset.setting]);
+      if (el.type === "checkbox") el.checked = !!s[el.dataset.setting];
+      else if (document.activeElement !== el || el.tagName === "SELECT") el.value = String(s[el.dataset.setting]);
     });
     $("noise-out").textContent = s.noise;
+    $("dropout-out").textContent = s.dropout;
     $("test_ratio-out").textContent = s.test_ratio;
     $("lr").value = Math.log10(s.lr).toFixed(1);
     $("lr-out").textContent = fmt(s.lr);
@@ -169,7 +173,7 @@
 
   function bindControls() {
     document.querySelectorAll("[data-setting]").forEach((el) => {
-      el.addEventListener("change", () => change({ [el.dataset.setting]: el.value }));
+      el.addEventListener("change", () => change({ [el.dataset.setting]: el.type === "checkbox" ? el.checked : el.value }));
       if (el.type === "range") el.addEventListener("input", () => { $(el.id + "-out").textContent = el.value; });
     });
     let lrTimer = null;
@@ -450,7 +454,7 @@
     const m = st.trace, head = $("trace-head");
     head.classList.toggle("hint", !m);
     head.textContent = m ? t("trace_of", { p: t(m.part), i: m.index, x: "(" + m.raw.map(fmt).join(", ") + ")", s: m.step, lr: fmt(m.lr) })
-      : t("trace_hint");
+      + (m.batchnorm ? " " + t("trace_bn") : "") : t("trace_hint");
     if (!m) { $("trace-text").textContent = ""; $("trace-text").hidden = true; }
   }
 
@@ -474,6 +478,30 @@
     });
   }
 
+  // what L1/L2 do to the weights: the share of near-zero weights per layer, and the penalty beside E
+  function drawNearZero(f) {
+    const box = $("nearzero");
+    box.textContent = "";
+    f.near_zero.forEach((z, i) => {
+      const row = document.createElement("div");
+      row.className = "bar";
+      row.title = t("near_zero_of", { l: i + 1, c: z.count, n: z.size, m: fmt(z.mean_abs) });
+      const name = document.createElement("span"), track = document.createElement("span");
+      const fill = document.createElement("span"), value = document.createElement("span");
+      name.textContent = `W${i + 1}`;
+      track.className = "track";
+      fill.className = "fill zero";
+      fill.style.width = `${(100 * z.share).toFixed(1)}%`;
+      value.textContent = `${(100 * z.share).toFixed(1)}%`;
+      track.append(fill);
+      row.append(name, track, value);
+      box.append(row);
+    });
+    const p = f.penalty;
+    $("penalty").textContent = p.l1 || p.l2 ? t("penalty_line", { v: fmt(p.value), l1: fmt(p.l1), l2: fmt(p.l2) })
+      : t("penalty_hint");
+  }
+
   function draw(f) {
     if (!st.data || f.version !== st.data.version) return;
     drawPlane(f);
@@ -481,10 +509,12 @@
     drawDiagram(f);
     drawUnit(f);
     drawGradnorms(f);
+    drawNearZero(f);
     $("stepcount").textContent = f.step;
     $("epochcount").textContent = f.epoch;
     const acc = f.accuracy.train === null ? "" : ` · ${t("train_acc")} ${(100 * f.accuracy.train).toFixed(1)}% · ${t("test_acc")} ${f.accuracy.test === null ? "–" : (100 * f.accuracy.test).toFixed(1) + "%"}`;
-    $("scores").textContent = `${t("train_loss")} ${fmt(f.loss.train)} · ${t("test_loss")} ${fmt(f.loss.test)}${acc}`;
+    const penalty = f.penalty.l1 || f.penalty.l2 ? " " + t("plus_penalty", { v: fmt(f.penalty.value) }) : "";
+    $("scores").textContent = `${t("train_loss")} ${fmt(f.loss.train)}${penalty} · ${t("test_loss")} ${fmt(f.loss.test)}${acc}`;
     $("play").textContent = t(f.running ? "pause" : "play");
     $("play").setAttribute("aria-pressed", f.running ? "true" : "false");
     $("h-out").textContent = t(st.data.task === "regression" ? "boundary_regression" : "boundary");
