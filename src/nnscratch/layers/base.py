@@ -13,7 +13,9 @@ class Layer:
     Any object with these four members joins a :class:`~nnscratch.Sequential`; subclassing this class
     adds the defaults below. ``init_params(rng, dtype)`` draws the parameters again (a stack's ``seed``
     and ``dtype``); ``config()`` describes the layer for a file (a user's own layer has none, and a
-    stack holding one cannot be saved: files never hold code).
+    stack holding one cannot be saved: files never hold code). A layer may also offer
+    ``backward_params(dout)``, the parameters' gradients without ∂E/∂x, which a stack asks of its first
+    layer (nothing below it reads ∂E/∂x; :class:`~nnscratch.layers.Convolution` then skips its col2im).
     """
 
     differentiable = True  # False: backward cannot teach anything (the step function)

@@ -20,7 +20,7 @@ def check_kernel(argument: str, value: object) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
-def check_images(layer: object, x: object, channels: int | None) -> np.ndarray:
+def images_for(layer: object, x: object, channels: int | None) -> np.ndarray:
     """x as 4-D images (N, C, H, W), with ``channels`` channels when given, or a one-line error."""
     x = np.asarray(x)
     if x.ndim != 4 or (channels is not None and x.shape[1] != channels):
@@ -91,7 +91,7 @@ class Convolution(Layer):
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         W, b = self.params["W"], self.params["b"]
-        x = check_images(self, x, self.in_channels).astype(W.dtype, copy=False)
+        x = images_for(self, x, self.in_channels).astype(W.dtype, copy=False)
         (n, _, h, w), (fn, _, fh, fw) = x.shape, W.shape
         oh = conv_output_size(h, fh, self.stride, self.pad)
         ow = conv_output_size(w, fw, self.stride, self.pad)

@@ -6,7 +6,7 @@ import numpy as np
 
 from nnscratch.functions import conv_output_size
 from nnscratch.layers.base import Layer, not_forwarded
-from nnscratch.layers.convolution import check_images, check_kernel
+from nnscratch.layers.convolution import check_kernel, images_for
 
 
 class Pooling(Layer):
@@ -48,7 +48,7 @@ class Pooling(Layer):
                 yield slice(p, p + s * oh, s), slice(q, q + s * ow, s)
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        x = check_images(self, x, None)
+        x = images_for(self, x, None)
         x = x if x.dtype.kind == "f" else x.astype(np.float64)
         (_, _, h, w), (ph, pw), s, p = x.shape, self.pool, self.stride, self.pad
         self.out_size = conv_output_size(h, ph, s, p), conv_output_size(w, pw, s, p)
