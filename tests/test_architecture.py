@@ -19,7 +19,7 @@ LAYERS = [
     ("io", 5),
     ("callbacks training datasets preprocessing", 6),
     ("runfields spec report metrics", 7),
-    ("model modelfile generative", 8),
+    ("model modelfile generative presets", 8),
     ("sklearn sweep", 9),
     ("cli lab playground", 10),
     ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only

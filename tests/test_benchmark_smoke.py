@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,23 @@ def test_command_line_quick_run(tmp_path):
         [sys.executable, str(BENCH), "--render", str(out)], capture_output=True, text=True, timeout=60
     )
     assert again.returncode == 0 and again.stdout.strip() == r.stdout.strip()  # the same tables again
+
+
+CONV = BENCH.parent / "bench_conv.py"
+
+
+@pytest.mark.parametrize("torch", [False, True], ids=["nnscratch", "with-torch"])
+def test_conv_benchmark_quick_run(torch):
+    """benchmarks/bench_conv.py --quick: one epoch on 500 mnist5k images; with PyTorch the two start from
+    the same weights and see the same batches, so they agree on the test accuracy."""
+    if torch:
+        _torch_or_skip()
+    args = [sys.executable, str(CONV), "--quick", "--threads", "1", *([] if torch else ["--no-torch"])]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = dict(re.findall(r"^\| (nnscratch|PyTorch) \|.*\| ([0-9.]+)% \|$", done.stdout, flags=re.M))
+    assert set(rows) == ({"nnscratch", "PyTorch"} if torch else {"nnscratch"}), done.stdout
+    if torch:
+        assert abs(float(rows["nnscratch"]) - float(rows["PyTorch"])) <= 1.0  # 200 test images: ≤ 2 apart
+        assert "speed ratio PyTorch ÷ nnscratch" in done.stdout
+    assert "peak memory of this run" in done.stdout

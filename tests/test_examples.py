@@ -41,9 +41,11 @@ def no_mnist(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("nnscratch-data")
 
 
-def run(name: str, *args: str, data_dir: Path | None = None) -> str:
+def run(name: str, *args: str, data_dir: Path | None = None, threads: int | None = None) -> str:
     env = dict(os.environ)
     env["MPLBACKEND"] = "Agg"
+    if threads is not None:  # small products on a busy machine: one BLAS thread is fastest
+        env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     if data_dir is not None:
         env["NNSCRATCH_DATA"] = str(data_dir)
     proc = subprocess.run(
@@ -80,7 +82,7 @@ def close(actual: np.ndarray, expected: object, rtol: float = 1e-6, atol: float 
 def test_every_script_is_listed_in_the_index_and_tested():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
-    assert len(scripts) == 24
+    assert len(scripts) == 27
     tests = Path(__file__).read_text(encoding="utf-8")
     for name in scripts:
         assert f"({name})" in index, f"{name} missing from examples/README.md"
@@ -526,3 +528,73 @@ def test_20_vae_digits(no_mnist):
         assert out.split(f"*** {label} ***\n")[1].startswith("True")
     counts = value(out, "how many of each digit (argmax)")
     assert counts.sum() == 500 and counts.shape == (10,)
+
+
+# ---------------------------------------------------------------- Day 2: convolution (2_6, 2_7, 2_8)
+
+
+def block(out: str, title: str) -> np.ndarray:
+    """The numbers printed between ``=== title ===`` and the next line of ``=`` signs."""
+    body = out.split(f" {title} ")[1].split("\n", 1)[1].split("\n=")[0]
+    return np.array(body.replace("[", " ").replace("]", " ").split(), dtype=float)
+
+
+def generations(out: str) -> tuple[list[float], list[float]]:
+    train = [float(v) for v in re.findall(r"正答率\(トレーニング\) = ([0-9.]+)", out)]
+    test = [float(v) for v in re.findall(r"正答率\(テスト\) = ([0-9.]+)", out)]
+    return train, test
+
+
+def test_25_simple_convolution_network():
+    out = run("25_simple_convolution_network.py", "--quick", threads=1)
+    x = block(out, "input_data").reshape(2, 1, 4, 4)
+    assert np.array_equal(x, np.floor(x)) and x.min() >= 0 and x.max() < 100
+    col = block(out, "col").reshape(8, 9)
+    # col[(n, i, j), (p, q)] = x[n, 0, i + p, j + q], written out here
+    expected = np.array([[x[n, 0, i + p, j + q] for p in range(3) for q in range(3)]
+                         for n in range(2) for i in range(2) for j in range(2)])
+    np.testing.assert_array_equal(col, expected)
+    np.testing.assert_array_equal(block(out, "col.T ([try] 転置: 1列 = 1つの窓)").reshape(9, 8), expected.T)
+    counts = np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
+    np.testing.assert_array_equal(block(out, "col2im(col)").reshape(2, 1, 4, 4), x * counts)
+    close(value(out, "各画素を含む窓の数 (windows holding each pixel)"), counts)
+    assert "True" in out.split("*** col2im(col) = input_data × 窓の数 ***\n")[1].split("\n")[0]
+    assert "データ: mnist5k (4000, 1, 28, 28) (1000, 1, 28, 28)" in out
+    train, test = generations(out)
+    assert len(train) == len(test) == 3
+    assert all(abs(a * 500 - round(a * 500)) < 1e-6 for a in train + test)  # quick: 500 images each
+    assert test[-1] > 0.3
+    assert value(out, "誤差 (最後の10回の平均)")[0] < value(out, "誤差 (最初の10回の平均)")[0]
+
+
+def test_25_simple_convolution_network_with_stride_and_padding():
+    out = run("25_simple_convolution_network.py", "--quick", "--stride", "1", "--pad", "1", threads=1)
+    x = block(out, "input_data").reshape(2, 1, 4, 4)
+    col = block(out, "col").reshape(-1, 9)
+    assert col.shape == (2 * 4 * 4, 9)  # (4 + 2 − 3) / 1 + 1 = 4 positions a side
+    first = [0, 0, 0, 0, x[0, 0, 0, 0], x[0, 0, 0, 1], 0, x[0, 0, 1, 0], x[0, 0, 1, 1]]  # the padded corner
+    np.testing.assert_array_equal(col[0], first)
+
+
+@pytest.mark.parametrize("arrange", [False, True], ids=["course", "try"])
+def test_26_double_convolution_network(arrange):
+    out = run("26_double_convolution_network.py", "--quick", *(["--try"] if arrange else []), threads=1)
+    if arrange:  # conv - relu - conv - relu - pool: 28 → 24 → 24 → 12
+        assert "20x10x3x3" in out and "2880x100" in out and out.count("MaxPooling") == 1
+    else:  # the course's: 28 → 24 → 12 → 12 → 6
+        assert "10x1x7x7" in out and "20x10x3x3" in out and "720x100" in out
+        assert out.count("MaxPooling") == 2
+    train, test = generations(out)
+    assert len(train) == len(test) == 2 and all(0 <= a <= 1 for a in train + test)
+    assert value(out, "正答率(テスト)")[0] == test[-1]
+
+
+def test_27_deep_convolution_net():
+    out = run("27_deep_convolution_net.py", "--quick", threads=1)
+    shapes = re.findall(r"^ *(\w+): (\([0-9, ]+\))$", out, flags=re.M)
+    sizes = [s for name, s in shapes if name == "MaxPooling"]
+    assert sizes == ["(16, 14, 14)", "(32, 8, 8)", "(64, 4, 4)"]  # the fourth's padding 2: 14 → 16
+    assert ("Flatten", "(1024,)") in shapes and "1024x50" in out and "total parameters: 123,552" in out
+    train, test = generations(out)
+    assert len(train) == len(test) == 2
+    assert all(abs(a * 100 - round(a * 100)) < 1e-9 for a in train + test)  # 100 images each (quick)

@@ -15,6 +15,7 @@ import types
 _LAZY = {
     "Network": ("nnscratch.network", "Network"),
     "Sequential": ("nnscratch.network", "Sequential"),
+    "presets": ("nnscratch.presets", None),
     "layers": ("nnscratch.layers", None),
     "functions": ("nnscratch.functions", None),
     "gradcheck": ("nnscratch.gradcheck", "gradcheck"),

@@ -71,6 +71,30 @@ def check_inputs(
     return np.ascontiguousarray(a, dtype=dtype), single
 
 
+def check_images(
+    x: object, channels: int, dtype: np.dtype, name: str = "x", finite: bool = True
+) -> tuple[np.ndarray, bool]:
+    """Return (x as images (N, C, H, W) of ``dtype`` with C = ``channels``, whether it was one (C, H, W)
+    image), for a network whose first layer is a convolution."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name}: could not be read as an array of numbers ({exc})") from None
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected numbers, got an array of dtype {a.dtype}")
+    single = a.ndim == 3
+    if single:
+        a = a[None]
+    if a.ndim != 4 or a.shape[1] != channels or a.shape[0] == 0:
+        raise ValueError(f"{name}: expected images (N, C, H, W) with C = {channels} channels, such as "
+                         f"(10, {channels}, 28, 28) (Dataset.images() gives them), got shape {np.shape(x)}")
+    if finite:
+        check_finite(name, a)
+    return np.ascontiguousarray(a, dtype=dtype), single
+
+
 def check_targets(d: object, n_rows: int, n_out: int, kind: str, dtype: np.dtype) -> np.ndarray:
     """Validate targets for ``n_rows`` samples and a layer of ``n_out`` outputs.
 

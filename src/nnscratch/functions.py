@@ -1,5 +1,5 @@
-"""Pure math of the course: activation functions (活性化関数), their derivatives, losses (誤差関数) and
-the numerical gradient (数値微分).
+"""Pure math of the course: activation functions (活性化関数), their derivatives, losses (誤差関数),
+the numerical gradient (数値微分) and the image ↔ matrix reshapes of convolution (im2col / col2im).
 
 Conventions (see DESIGN.md):
 
@@ -47,6 +47,9 @@ __all__ = [
     "d_sigmoid_with_loss",
     "numerical_gradient",
     "to_one_hot",
+    "conv_output_size",
+    "im2col",
+    "col2im",
 ]
 
 
@@ -310,3 +313,93 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
             x[idx] = original
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad.astype(x.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- convolution (畳み込み): im2col, col2im
+
+
+def conv_output_size(h: int, fh: int, stride: int = 1, pad: int = 0) -> int:
+    """出力サイズ OH = (H + 2P − FH) / S + 1 of a convolution or pooling along one side (the width
+    likewise); a ValueError with the numbers when S does not divide H + 2P − FH.
+
+    The course's confirmation tests: 6×6, 2×2 filter, P = 1, S = 1 → 7; 5×5, 3×3, P = 1, S = 2 → 3.
+
+    >>> conv_output_size(6, 2, stride=1, pad=1), conv_output_size(5, 3, stride=2, pad=1)
+    (7, 3)
+    """
+    for name, value, low in (("h", h, 1), ("fh", fh, 1), ("stride", stride, 1), ("pad", pad, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name}: expected an integer ≥ {low} (e.g. {name}={max(low, 1)}), "
+                             f"got {value!r}")
+    span = h + 2 * pad - fh
+    if span >= 0 and span % stride == 0:
+        return int(span // stride + 1)
+    fits = [p for p in range(pad, pad + stride + fh + 1)
+            if h + 2 * p >= fh and (h + 2 * p - fh) % stride == 0]
+    hint = f"pad={fits[0]}" if fits else "stride=1"
+    raise ValueError(f"stride/pad: OH = (H + 2P − FH) / S + 1 = ({h} + 2·{pad} − {fh}) / {stride} + 1 = "
+                     f"{span / stride + 1:g}, not a whole number ≥ 1; choose sizes that divide, e.g. {hint}")
+
+
+def _padded(x: np.ndarray, fh: int, fw: int, stride: int, pad: int) -> tuple[np.ndarray, int, int]:
+    """x (N, C, H, W) with P zeros on every side, and the output size (OH, OW) — or a one-line error."""
+    if not isinstance(x, np.ndarray) or x.ndim != 4:
+        raise ValueError(f"x: expected images of shape (N, C, H, W) such as (10, 1, 28, 28), got shape "
+                         f"{np.shape(x)}")
+    oh = conv_output_size(x.shape[2], fh, stride, pad)
+    ow = conv_output_size(x.shape[3], fw, stride, pad)
+    return (np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x), oh, ow
+
+
+def im2col(x: np.ndarray, fh: int, fw: int, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """im2col (画像を行列に): images x (N, C, H, W) → a matrix with one row per filter position, so that a
+    convolution becomes one matrix product (『ゼロから作る』 7.4.3, the book's layout):
+
+        col[(n, i, j), (c, p, q)] = x_pad[n, c, i·S + p, j·S + q]
+
+    rows (n, i, j) in that order, N·OH·OW of them; columns (c, p, q), C·FH·FW of them; x_pad is x with
+    P zeros on every side; OH, OW from :func:`conv_output_size`. A filter W (FN, C, FH, FW) reshaped to
+    (FN, C·FH·FW) then gives the convolution as col · Wᵀ.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> im2col(x, 3, 3).shape, im2col(x, 3, 3)[0].tolist()
+    ((4, 9), [0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 8.0, 9.0, 10.0])
+    """
+    img, oh, ow = _padded(_float(x), fh, fw, stride, pad)
+    n, c = img.shape[:2]
+    col = np.empty((n, oh, ow, c, fh, fw), dtype=img.dtype)
+    for p in range(fh):  # filter row p sees image rows p, p + S, …, p + S·(OH − 1) (columns likewise)
+        for q in range(fw):
+            rows, cols = slice(p, p + stride * oh, stride), slice(q, q + stride * ow, stride)
+            col[:, :, :, :, p, q] = img[:, :, rows, cols].transpose(0, 2, 3, 1)  # (N, OH, OW, C)
+    return col.reshape(n * oh * ow, c * fh * fw)
+
+
+def col2im(col: np.ndarray, x_shape: tuple, fh: int, fw: int, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """col2im (行列を画像に): the way back of :func:`im2col` for gradients — each entry of ``col``
+    (N·OH·OW, C·FH·FW) is added to the pixel it was copied from,
+
+        x[n, c, h, w] = Σ col[(n, i, j), (c, p, q)] over i·S + p − P = h, j·S + q − P = w,
+
+    so a pixel that several windows share gets the sum of their entries, and padding is dropped. It is
+    the transpose (adjoint) of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩, which is why
+    ∂E/∂x = col2im(∂E/∂col). ``x_shape`` is the images' shape (N, C, H, W).
+
+    >>> col2im(np.ones((4, 9)), (1, 1, 4, 4), 3, 3)[0, 0].tolist()[0]
+    [1.0, 2.0, 2.0, 1.0]
+    """
+    if len(x_shape) != 4:
+        raise ValueError(f"x_shape: expected (N, C, H, W) such as (10, 1, 28, 28), got {tuple(x_shape)}")
+    n, c, h, w = (int(v) for v in x_shape)
+    oh, ow = conv_output_size(h, fh, stride, pad), conv_output_size(w, fw, stride, pad)
+    col = _float(col)
+    if col.shape != (n * oh * ow, c * fh * fw):
+        raise ValueError(f"col: expected shape {(n * oh * ow, c * fh * fw)} for x_shape {tuple(x_shape)}, "
+                         f"got {col.shape}")
+    patches = col.reshape(n, oh, ow, c, fh, fw)
+    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    for p in range(fh):  # filter row p touched image rows p, p + S, …, p + S·(OH − 1) (columns likewise)
+        for q in range(fw):
+            rows, cols = slice(p, p + stride * oh, stride), slice(q, q + stride * ow, stride)
+            img[:, :, rows, cols] += patches[:, :, :, :, p, q].transpose(0, 3, 1, 2)  # (N, C, OH, OW)
+    return img[:, :, pad : pad + h, pad : pad + w]

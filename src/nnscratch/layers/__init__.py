@@ -5,6 +5,8 @@
 - :class:`Affine` — 総入力 u = x·W + b; backward gives ∂E/∂W = xᵀ·δ, ∂E/∂b = Σ_rows δ, ∂E/∂x = δ·Wᵀ.
 - activation layers (:class:`ReLU`, :class:`Sigmoid`, …) — z = f(u); backward gives δ = ∂E/∂z ⊙ f'(u).
 - :class:`BatchNormalization` (バッチ正規化) and :class:`Dropout` (ドロップアウト) — the course's Day 2.
+- :class:`Convolution` (畳み込み層: u = im2col(x)·Wᵀ + b), :class:`MaxPooling` / :class:`AveragePooling`
+  (プーリング層) and :class:`Flatten` (images to rows) — convolutional networks, on (N, C, H, W) images.
 - output layers (:class:`SoftmaxCrossEntropy`, …) — an activation paired with its loss (誤差関数);
   ``forward(u)`` gives the output y, ``loss(d)`` the batch-mean error E and ``backward(d)`` the output
   delta ∂E/∂u, which already carries the 1/N of the mean.
@@ -27,7 +29,9 @@ from nnscratch.layers.activations import (
 )
 from nnscratch.layers.affine import Affine
 from nnscratch.layers.base import Layer
+from nnscratch.layers.convolution import Convolution
 from nnscratch.layers.dropout import Dropout
+from nnscratch.layers.flatten import Flatten
 from nnscratch.layers.normalization import BatchNormalization
 from nnscratch.layers.outputs import (
     DEFAULT_LOSS,
@@ -39,15 +43,18 @@ from nnscratch.layers.outputs import (
     SoftmaxCrossEntropy,
     SoftmaxMSE,
 )
+from nnscratch.layers.pooling import AveragePooling, MaxPooling, Pooling
 
 __all__ = [
     "Layer", "Affine", "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
     "ACTIVATIONS", "OutputLayer", "IdentityMSE", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy",
-    "SigmoidMSE", "SoftmaxMSE", "OUTPUTS", "DEFAULT_LOSS", "BatchNormalization", "Dropout", "LAYERS",
+    "SigmoidMSE", "SoftmaxMSE", "OUTPUTS", "DEFAULT_LOSS", "BatchNormalization", "Dropout",
+    "Convolution", "Pooling", "MaxPooling", "AveragePooling", "Flatten", "LAYERS",
 ]
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
-    for cls in (Affine, BatchNormalization, Dropout, *ACTIVATIONS.values(), *OUTPUTS.values())
+    for cls in (Affine, BatchNormalization, Dropout, Convolution, MaxPooling, AveragePooling, Flatten,
+                *ACTIVATIONS.values(), *OUTPUTS.values())
 }
 """The library's layer classes by name: what a file may name (a file never holds code)."""

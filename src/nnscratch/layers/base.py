@@ -13,7 +13,9 @@ class Layer:
     Any object with these four members joins a :class:`~nnscratch.Sequential`; subclassing this class
     adds the defaults below. ``init_params(rng, dtype)`` draws the parameters again (a stack's ``seed``
     and ``dtype``); ``config()`` describes the layer for a file (a user's own layer has none, and a
-    stack holding one cannot be saved: files never hold code).
+    stack holding one cannot be saved: files never hold code). A layer may also offer
+    ``backward_params(dout)``, the parameters' gradients without ∂E/∂x, which a stack asks of its first
+    layer (nothing below it reads ∂E/∂x; :class:`~nnscratch.layers.Convolution` then skips its col2im).
     """
 
     differentiable = True  # False: backward cannot teach anything (the step function)
@@ -27,6 +29,14 @@ class Layer:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @staticmethod
+    def size_of(config: dict) -> float:
+        """How many numbers a layer built from ``config`` (its arguments) may allocate, before it is
+        built: a file's description is checked against the arrays it holds. Here the product of the
+        integer arguments (Affine's n_in·n_out); a layer whose arguments multiply otherwise says so."""
+        sizes = [v for v in config.values() if isinstance(v, int) and not isinstance(v, bool)]
+        return float(np.prod(sizes, dtype=float))
 
     def init_params(self, rng: np.random.Generator, dtype: np.dtype) -> None:
         """Draw the parameters again from ``rng`` in ``dtype`` (nothing to draw here)."""

@@ -67,9 +67,9 @@ def layers_from_configs(configs: list[dict], params: dict[str, np.ndarray]) -> l
         if layer_cls is None:
             raise ValueError(f"layers[{i}]: unknown layer type {str(config.get('type'))[:40]!r}; "
                              f"expected one of {', '.join(LAYERS)}")
-        sizes = [v for v in args.values() if isinstance(v, int) and not isinstance(v, bool)]
-        if float(np.prod(sizes, dtype=float)) > budget:
-            raise ValueError(f"layers[{i}]: sizes {sizes} need more parameters than the file holds")
+        if layer_cls.size_of(args) > budget:  # each layer class says what its arguments allocate
+            raise ValueError(f"layers[{i}]: sizes {str(args)[:80]} need more parameters than the file "
+                             f"holds")
         layers.append(layer_cls(**args))
     return layers
 

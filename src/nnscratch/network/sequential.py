@@ -16,7 +16,7 @@ import numpy as np
 from nnscratch import _accel, _display
 from nnscratch import _backend as B
 from nnscratch._arch import check_seed, summary_text
-from nnscratch._validation import check_inputs, check_param, check_rate, check_targets
+from nnscratch._validation import check_images, check_inputs, check_param, check_rate, check_targets
 from nnscratch.network.building import (
     buffer_slots,
     checked_layers,
@@ -110,6 +110,9 @@ class Sequential:
         (``finite=False`` leaves the NaN/inf check to the caller, as training does per batch)."""
         if self.n_in is not None:
             return check_inputs(x, self.n_in, self.dtype, name=name, finite=finite)
+        channels = getattr(self.layers[0], "in_channels", None)
+        if channels is not None:  # a convolution first: images (N, C, H, W), or one (C, H, W)
+            return check_images(x, channels, self.dtype, name=name, finite=finite)
         a = np.asarray(x)
         if a.dtype.kind not in "biuf" or a.ndim < 2 or len(a) == 0:
             raise ValueError(f"{name}: expected a batch of samples (N, …) of numbers, got shape {a.shape}")
@@ -160,8 +163,11 @@ class Sequential:
         self.check_trainable()
         self._bind()
         dout = self.layers[-1].backward(d)
-        for layer in reversed(self.layers[:-1]):
+        for layer in reversed(self.layers[1:-1]):
             dout = layer.backward(dout)
+        if len(self.layers) > 1:  # nothing below the first layer needs its ∂E/∂x: a layer may skip it
+            first = self.layers[0]
+            getattr(first, "backward_params", first.backward)(dout)
         return self.penalised({key: layer.grads[name] for layer, name, key in self.slots})
 
     def penalised(self, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

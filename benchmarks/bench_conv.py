@@ -1,0 +1,214 @@
+"""SimpleConvNet on real MNIST images: the test accuracy nnscratch's readable convolution layers reach,
+their epoch time against PyTorch CPU training the same network, and the peak memory.
+
+    python benchmarks/bench_conv.py                # 10 epochs, PyTorch alternated when importable
+    python benchmarks/bench_conv.py --no-torch     # nnscratch alone
+    python benchmarks/bench_conv.py --quick        # seconds: what tests/test_benchmark_smoke.py runs
+
+What it measures:
+
+- data: ``nnscratch.datasets.load("mnist5k")`` (5,000 real MNIST images, offline), pixels in [0, 1] as
+  (N, 1, 28, 28) images, shuffled once (``--seed``) and split 4,000 train / 1,000 test;
+- network: ``presets.simple_convnet()`` — conv 30 × 5 × 5 → ReLU → max pool 2 → Affine 100 → ReLU →
+  Affine 10 → softmax + cross entropy, He initialisation (the preset's default; the book's 0.01 is
+  ``--init 0.01``), float32;
+- training: Adam (lr 0.001), batch 100, ``--epochs`` epochs (10), one ``nnscratch.train(…, epochs=1)``
+  call per epoch with one Adam object that keeps its moments; the bar is ≥ 93.5 % test accuracy;
+- PyTorch CPU (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Linear``, ``optim.Adam``) starts from the same
+  weights and sees the same batches in the same order (each epoch's permutation drawn from the same
+  seed as nnscratch's), so the two accuracies should agree to float rounding. The two alternate epoch by
+  epoch (who goes first alternates too); the ratio is PyTorch's median epoch ÷ nnscratch's (above 1:
+  nnscratch is faster). Both use ``--threads`` BLAS/OpenMP threads (2);
+- memory: the peak resident set (VmHWM on Linux, ru_maxrss elsewhere) of a fresh process that loads
+  the data and trains one epoch with nnscratch alone (no PyTorch imported), and of this whole run.
+
+Compare times within one run only: other processes on a shared machine change them from run to run
+(the report gives the load average before and after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import nnscratch
+from nnscratch import datasets, presets
+
+ACCURACY_BAR = 0.935
+RATIO_BAR, RATIO_AIM = 0.8, 1.2
+LR, BATCH = 0.001, 100
+
+
+def load(seed: int, n_train: int = 4000, n_test: int = 1000):
+    """mnist5k as images in [0, 1], shuffled once and split."""
+    data = datasets.load("mnist5k")
+    x = data.images().astype(np.float32)
+    x = x / x.max() if x.max() > 1 else x
+    order = np.random.default_rng(seed).permutation(len(x))
+    train, test = order[:n_train], order[n_train : n_train + n_test]
+    return x[train], data.y[train], x[test], data.y[test]
+
+
+def limit_threads(threads: int) -> None:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the *_NUM_THREADS variables set in main() then apply
+        return
+    threadpool_limits(limits=threads)
+
+
+class Ours:
+    name = "nnscratch"
+
+    def __init__(self, seed: int, init: str | float = "he") -> None:
+        self.net = presets.simple_convnet(seed=seed, init=init)
+        self.adam = nnscratch.optim.Adam(lr=LR)
+
+    def epoch(self, x, d, epoch_seed: int) -> None:
+        nnscratch.train(self.net, x, d, optimizer=self.adam, epochs=1, batch_size=BATCH, seed=epoch_seed)
+
+    def accuracy(self, x, d) -> float:
+        return self.net.accuracy(x, d)
+
+
+class Torch:
+    name = "PyTorch"
+
+    def __init__(self, params: dict, threads: int) -> None:
+        import torch
+        from torch import nn
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        conv, fc1, fc2 = nn.Conv2d(1, 30, 5), nn.Linear(4320, 100), nn.Linear(100, 10)
+        with torch.no_grad():  # the same start as nnscratch: its weights, Linear's as Wᵀ
+            conv.weight.copy_(torch.from_numpy(params["W1"])), conv.bias.copy_(torch.from_numpy(params["b1"]))
+            fc1.weight.copy_(torch.from_numpy(params["W2"].T)), fc1.bias.copy_(torch.from_numpy(params["b2"]))
+            fc2.weight.copy_(torch.from_numpy(params["W3"].T)), fc2.bias.copy_(torch.from_numpy(params["b3"]))
+        self.model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), fc1, nn.ReLU(), fc2)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=LR, eps=1e-8)
+        self.loss = nn.CrossEntropyLoss()
+
+    def epoch(self, x, d, epoch_seed: int) -> None:
+        torch = self.torch
+        xt, dt = torch.from_numpy(x), torch.from_numpy(d.astype(np.int64))
+        order = torch.from_numpy(np.random.default_rng(epoch_seed).permutation(len(x)))  # nnscratch's order
+        for s in range(0, len(x), BATCH):
+            idx = order[s : s + BATCH]
+            self.opt.zero_grad()
+            self.loss(self.model(xt[idx]), dt[idx]).backward()
+            self.opt.step()
+
+    def accuracy(self, x, d) -> float:
+        with self.torch.no_grad():
+            y = self.model(self.torch.from_numpy(x)).argmax(dim=1).numpy()
+        return float(np.mean(y == d))
+
+
+def peak_mb() -> float:
+    """This process's peak resident set in MB: VmHWM on Linux (its ru_maxrss keeps the parent's peak
+    across fork and exec, so a fresh child would report the benchmark's), ru_maxrss elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss * (1 if sys.platform == "darwin" else 1024) / 1e6
+
+
+def memory_probe(seed: int) -> float:
+    """Peak MB of a fresh process: the data and one nnscratch epoch, no PyTorch."""
+    code = ("import sys; sys.argv = ['bench_conv.py', '--probe']; "
+            f"exec(open({os.path.abspath(__file__)!r}, encoding='utf-8').read())")
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_test: int,
+        init: str | float = "he") -> dict:
+    x, d, xt, dt = load(seed, n_train, n_test)
+    contenders = [Ours(seed, init)]
+    if use_torch:
+        try:
+            contenders.append(Torch(contenders[0].net.params, threads))
+        except ImportError as exc:
+            print(f"PyTorch is not importable ({exc}): nnscratch alone", file=sys.stderr)
+    times = {c.name: [] for c in contenders}
+    accs = {c.name: [] for c in contenders}
+    for epoch in range(1, epochs + 1):
+        order = contenders if epoch % 2 else contenders[::-1]  # who goes first alternates
+        for c in order:
+            t0 = time.perf_counter()
+            c.epoch(x, d, seed * 1000 + epoch)
+            times[c.name].append(time.perf_counter() - t0)
+            accs[c.name].append(c.accuracy(xt, dt))
+        cells = "  ".join(f"{c.name} {times[c.name][-1]:.2f} s, test {accs[c.name][-1]:.2%}"
+                          for c in contenders)
+        print(f"epoch {epoch:2d}: {cells}", file=sys.stderr)
+    return {"times": times, "accs": accs}
+
+
+def report(result: dict, args, memory: float | None) -> int:
+    times, accs = result["times"], result["accs"]
+    print(f"SimpleConvNet (init {args.init}) on mnist5k ({args.n_train:,} train / {args.n_test:,} test), "
+          f"Adam lr {LR}, batch "
+          f"{BATCH}, {args.epochs} epochs, {args.threads} threads; NumPy {np.__version__}; load average "
+          f"{args.load_before} before, {' '.join(f'{v:.1f}' for v in os.getloadavg())} after\n")
+    print("| contender | epoch (s, median) | epoch (s, min) | test accuracy |\n|---|---:|---:|---:|")
+    for name in times:
+        print(f"| {name} | {statistics.median(times[name]):.3f} | {min(times[name]):.3f} | "
+              f"{accs[name][-1]:.2%} |")
+    ok = accs["nnscratch"][-1] >= ACCURACY_BAR
+    print(f"\nnnscratch test accuracy {accs['nnscratch'][-1]:.2%} (bar {ACCURACY_BAR:.1%}): "
+          f"{'ok' if ok else 'BELOW THE BAR'}")
+    if "PyTorch" in times:
+        ratio = statistics.median(times["PyTorch"]) / statistics.median(times["nnscratch"])
+        print(f"speed ratio PyTorch ÷ nnscratch (median epochs): {ratio:.2f}× (bar {RATIO_BAR}×, aim "
+              f"{RATIO_AIM}×)")
+    if memory is not None:
+        print(f"peak memory, data + one nnscratch epoch in a fresh process: {memory:.0f} MB")
+    print(f"peak memory of this run (both contenders): {peak_mb():.0f} MB")
+    return 0 if ok or args.quick else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", default="he", help="the weights' initial scale: he, xavier or a number (0.01)")
+    ap.add_argument("--no-torch", action="store_true", help="nnscratch alone")
+    ap.add_argument("--quick", action="store_true", help="1 epoch on 500 images (a smoke test)")
+    ap.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
+    args.n_train, args.n_test = (500, 200) if args.quick else (4000, 1000)
+    if args.quick:
+        args.epochs = 1
+    if args.probe:
+        x, d, _, _ = load(args.seed)
+        Ours(args.seed).epoch(x, d, 1)
+        print(peak_mb())
+        return 0
+    args.load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    init = args.init if args.init in ("he", "xavier") else float(args.init)
+    result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init)
+    memory = None if args.quick else memory_probe(args.seed)
+    return report(result, args, memory)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
