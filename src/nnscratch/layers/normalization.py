@@ -40,13 +40,7 @@ class BatchNormalization(Layer):
                  per: str = "activation") -> None:
         super().__init__()
         self.n = check_count("n", n)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum: expected a number in [0, 1) such as 0.9, got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-            raise ValueError(f"eps: expected a small positive number such as 1e-6, got {eps!r}")
-        if per not in PER:
-            raise ValueError(f"per: expected 'activation' or 'channel', got {per!r}")
-        self.momentum, self.eps, self.per = float(momentum), float(eps), per
+        self.momentum, self.eps, self.per = _checked(momentum, eps, per)
         self.init_params(None, B.resolve_dtype(dtype))
 
     def init_params(self, rng: np.random.Generator | None, dtype: np.dtype) -> None:
@@ -57,31 +51,15 @@ class BatchNormalization(Layer):
         self.xhat: np.ndarray | None = None
         self.mu = self.var = None  # the last training batch's μ and σ² (what a learner reads; the trace)
 
-    def _rows(self, x: np.ndarray) -> np.ndarray:
-        """x as (rows, n): a dense batch as it is, 4-D input per activation or per channel."""
-        if x.ndim == 2:
-            return x
-        if self.per == "channel":
-            return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
-        return x.reshape(len(x), -1)
-
-    def _back(self, rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        if len(shape) == 2:
-            return rows
-        if self.per == "channel":
-            n, c, h, w = shape
-            return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        return rows.reshape(shape)
-
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         gamma, beta = self.params["gamma"], self.params["beta"]
         self.shape = np.shape(x)
-        x = self._rows(np.asarray(x, dtype=gamma.dtype))
+        x = as_rows(np.asarray(x, dtype=gamma.dtype), self.per)
         if x.shape[1] != self.n:
             raise ValueError(f"x: expected {self.n} features per row (per={self.per!r}), got {x.shape[1]}")
         if not train:
             xhat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
-            return self._back(gamma * xhat + beta, self.shape)
+            return from_rows(gamma * xhat + beta, self.shape, self.per)
         self.mu = mu = x.mean(axis=0)
         self.var = var = ((x - mu) ** 2).mean(axis=0)  # the biased, 1/N variance
         self.std = np.sqrt(var + self.eps)
@@ -89,18 +67,49 @@ class BatchNormalization(Layer):
         m = self.momentum
         self.running_mean = m * self.running_mean + (1 - m) * mu
         self.running_var = m * self.running_var + (1 - m) * var
-        return self._back(gamma * self.xhat + beta, self.shape)
+        return from_rows(gamma * self.xhat + beta, self.shape, self.per)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.xhat is None:
             raise not_forwarded(self)
-        dy = self._rows(dout)
+        dy = as_rows(dout, self.per)
         self.grads["gamma"] = (dy * self.xhat).sum(axis=0)
         self.grads["beta"] = dy.sum(axis=0)
         g = self.params["gamma"] * dy
         dx = (g - g.mean(axis=0) - self.xhat * (g * self.xhat).mean(axis=0)) / self.std
-        return self._back(dx, self.shape)
+        return from_rows(dx, self.shape, self.per)
 
     def config(self) -> dict:
         return {"type": "BatchNormalization", "n": self.n, "momentum": self.momentum, "eps": self.eps,
                 "per": self.per}
+
+
+def as_rows(x: np.ndarray, per: str) -> np.ndarray:
+    """x as (rows, features): a dense batch as it is; 4-D input (N, C, H, W) with each of the C·H·W
+    values a feature (``per="activation"``, the book's) or each channel one, its N·H·W values the rows
+    (``per="channel"``)."""
+    if x.ndim == 2:
+        return x
+    if per == "channel":
+        return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+    return x.reshape(len(x), -1)
+
+
+def from_rows(rows: np.ndarray, shape: tuple[int, ...], per: str) -> np.ndarray:
+    """The inverse of :func:`as_rows`: rows back to the input's ``shape``."""
+    if len(shape) == 2:
+        return rows
+    if per == "channel":
+        n, c, h, w = shape
+        return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+    return rows.reshape(shape)
+
+
+def _checked(momentum: object, eps: object, per: object) -> tuple[float, float, str]:
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum: expected a number in [0, 1) such as 0.9, got {momentum!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"eps: expected a small positive number such as 1e-6, got {eps!r}")
+    if per not in PER:
+        raise ValueError(f"per: expected 'activation' or 'channel', got {per!r}")
+    return float(momentum), float(eps), str(per)
