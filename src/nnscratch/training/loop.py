@@ -217,5 +217,5 @@ def _run_epoch(trainer: Trainer, batches, count: Counter | None) -> tuple[float,
             break
         total += loss * m
         if tb is not None:
-            correct += count(out_layer.y, tb)
+            correct += count(out_layer, tb)
     return loss, total, correct

@@ -16,7 +16,7 @@ __all__ = ["TrainOptions", "check_loop_options", "make_rng", "callbacks_list", "
 
 _EVAL_CHUNK = 4096  # rows per forward pass when evaluating validation data
 
-Counter = Callable[[np.ndarray, np.ndarray], int]
+Counter = Callable[[object, np.ndarray], int]  # (the output layer after a forward pass, truth) -> #correct
 
 
 @dataclass(frozen=True)
@@ -152,14 +152,17 @@ def accuracy_setup(net: Sequential, d: np.ndarray) -> tuple[np.ndarray, Counter,
     if net.output == "softmax":
         truth = d if d.ndim == 1 else np.argmax(d, axis=1)
 
-        def count(y, t):
-            return int(np.count_nonzero(y.argmax(axis=1) == t))  # the method: no wrapper per batch
+        def count(layer, t):
+            pred = getattr(layer, "row_argmax", None)  # the twin's softmax found it already
+            if pred is None:
+                pred = layer.y.argmax(axis=1)
+            return int(np.count_nonzero(pred == t))
 
         return truth, count, 1
     truth = d >= 0.5  # sigmoid: 0/1 labels, one column per label
 
-    def count(y, t):
-        return int(np.count_nonzero((y >= 0.5) == t))
+    def count(layer, t):
+        return int(np.count_nonzero((layer.y >= 0.5) == t))
 
     return truth, count, d.shape[1]
 
@@ -192,5 +195,5 @@ def evaluate(
         out = net._evaluated(x[s:e])
         total += out.loss(d[s:e]) * (e - s)
         if count is not None:
-            correct += count(out.y, truth[s:e])
+            correct += count(out, truth[s:e])
     return total / n, (correct / (n * units) if count is not None else None)
