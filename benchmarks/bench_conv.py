@@ -4,6 +4,12 @@ their epoch time against PyTorch CPU training the same network, and the peak mem
     python benchmarks/bench_conv.py                # 10 epochs, PyTorch alternated when importable
     python benchmarks/bench_conv.py --no-torch     # nnscratch alone
     python benchmarks/bench_conv.py --quick        # seconds: what tests/test_benchmark_smoke.py runs
+    python benchmarks/bench_conv.py --book BOOK    # also 『ゼロから作る』's own SimpleConvNet code
+
+``--book BOOK`` takes a clone of the book's code (``git clone
+https://github.com/oreilly-japan/deep-learning-from-scratch BOOK``; nothing of it is in this repository) and
+times its ``ch07/simple_convnet.py`` SimpleConvNet with its own ``common/optimizer.Adam`` on the same
+batches, from the same weights, alternated with the others.
 
 What it measures:
 
@@ -112,6 +118,32 @@ class Torch:
         return float(np.mean(y == d))
 
 
+class Book:
+    """『ゼロから作る』's own SimpleConvNet (ch07) and Adam (common/optimizer.py), imported from a clone."""
+
+    name = "the book's code"
+
+    def __init__(self, params: dict, book: str) -> None:
+        sys.path.insert(0, os.path.abspath(book))
+        from ch07.simple_convnet import SimpleConvNet  # noqa: PLC0415 - the clone given on the command line
+        from common.optimizer import Adam
+
+        conv = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+        self.net = SimpleConvNet(input_dim=(1, 28, 28), conv_param=conv, hidden_size=100, output_size=10)
+        for key, value in params.items():  # the same start; its layers hold the params dict's arrays
+            self.net.params[key][...] = value
+        self.adam = Adam(lr=LR)
+
+    def epoch(self, x, d, epoch_seed: int) -> None:
+        order = np.random.default_rng(epoch_seed).permutation(len(x))  # nnscratch's order
+        for s in range(0, len(x), BATCH):
+            idx = order[s : s + BATCH]
+            self.adam.update(self.net.params, self.net.gradient(x[idx], d[idx]))
+
+    def accuracy(self, x, d) -> float:
+        return float(self.net.accuracy(x, d))
+
+
 def peak_mb() -> float:
     """This process's peak resident set in MB: VmHWM on Linux (its ru_maxrss keeps the parent's peak
     across fork and exec, so a fresh child would report the benchmark's), ru_maxrss elsewhere."""
@@ -136,9 +168,11 @@ def memory_probe(seed: int) -> float:
 
 
 def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_test: int,
-        init: str | float = "he") -> dict:
+        init: str | float = "he", book: str | None = None) -> dict:
     x, d, xt, dt = load(seed, n_train, n_test)
     contenders = [Ours(seed, init)]
+    if book is not None:
+        contenders.append(Book(contenders[0].net.params, book))
     if use_torch:
         try:
             contenders.append(Torch(contenders[0].net.params, threads))
@@ -176,6 +210,9 @@ def report(result: dict, args, memory: float | None) -> int:
         ratio = statistics.median(times["PyTorch"]) / statistics.median(times["nnscratch"])
         print(f"speed ratio PyTorch ÷ nnscratch (median epochs): {ratio:.2f}× (bar {RATIO_BAR}×, aim "
               f"{RATIO_AIM}×)")
+    if Book.name in times:
+        ratio = statistics.median(times[Book.name]) / statistics.median(times["nnscratch"])
+        print(f"speed ratio the book's code ÷ nnscratch (median epochs): {ratio:.2f}× (bar 5×)")
     if memory is not None:
         print(f"peak memory, data + one nnscratch epoch in a fresh process: {memory:.0f} MB")
     print(f"peak memory of this run (both contenders): {peak_mb():.0f} MB")
@@ -190,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--init", default="he", help="the weights' initial scale: he, xavier or a number (0.01)")
     ap.add_argument("--no-torch", action="store_true", help="nnscratch alone")
     ap.add_argument("--quick", action="store_true", help="1 epoch on 500 images (a smoke test)")
+    ap.add_argument("--book", help="a clone of the book's code (oreilly-japan/deep-learning-from-scratch)")
     ap.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -205,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
     init = args.init if args.init in ("he", "xavier") else float(args.init)
-    result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init)
+    result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init,
+                 args.book)
     memory = None if args.quick else memory_probe(args.seed)
     return report(result, args, memory)
 
