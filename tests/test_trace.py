@@ -410,3 +410,29 @@ def test_module_runs_as_a_script():
     )  # fmt: skip
     expected = ["weight W", "bias b", "input x", "total input u", "hidden-layer output z"]
     assert _blocks(proc.stdout)[1] == expected
+
+
+def test_a_sequential_stack_is_traced_and_its_gradients_are_the_stacks_own():
+    L = nnscratch.layers
+    layers = [L.Affine(2, 3), L.BatchNormalization(3), L.Tanh(), L.Affine(3, 2), L.SoftmaxCrossEntropy()]
+    net = nnscratch.Sequential(layers, seed=0, dtype="float64", l2=0.1)
+    x, d = np.array([[1.0, 2.0], [0.5, -1.0], [0.0, 0.3]]), np.array([1, 0, 1])
+    ref = net.copy()
+    t = nnscratch.trace(net.copy(), x, d, lang="en")
+    grads = net.gradient(x, d)  # training mode, as the trace's step
+    for key in net.params:
+        np.testing.assert_allclose(t.grads[key], grads[key], rtol=1e-12)
+    ref._forward(ref.check_x(x)[0], train=True)  # the batch's statistics: the loss the step saw
+    assert t.E == pytest.approx(ref.output_layer.loss(d), rel=1e-12)
+    assert "Affine → BatchNormalization" in repr(t)
+
+    class Doubling(L.Layer):
+        def forward(self, x, train=True):
+            return 2 * x
+
+        def backward(self, dout):
+            return 2 * dout
+
+    with pytest.raises(TypeError, match="net: the trace follows stacks of Affine.*this one has Doubling"):
+        nnscratch.trace(nnscratch.Sequential([L.Affine(2, 3), Doubling(), L.Affine(3, 1), L.IdentityMSE()]),
+                        [1.0, 2.0])

@@ -13,8 +13,8 @@ import numpy as np
 from nnscratch._validation import check_positive
 from nnscratch.lab.trace.labels import _check_lang
 from nnscratch.lab.trace.record import Trace
-from nnscratch.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout
-from nnscratch.network import Network
+from nnscratch.layers import ACTIVATIONS, OUTPUTS, Affine, BatchNormalization, Dropout
+from nnscratch.network import Network, Sequential
 
 _PARAM = re.compile(r"^(W|b|gamma|beta)(\d+)$")
 
@@ -24,8 +24,11 @@ def _copy(a: np.ndarray, single: bool) -> np.ndarray:
     return a[0].copy() if single else a.copy()
 
 
-def trace(net: Network, x: object, d: object = None, lr: float | None = None, lang: str = "ja") -> Trace:
-    """Run one step of ``net`` on ``x`` and record every quantity (see :class:`Trace`).
+def trace(net: Sequential, x: object, d: object = None, lr: float | None = None,
+          lang: str = "ja") -> Trace:
+    """Run one step of ``net`` (a :class:`~nnscratch.Network`, or a :class:`~nnscratch.Sequential` of
+    dense layers: Affine, activations, BatchNormalization, Dropout, an output layer) on ``x`` and
+    record every quantity (see :class:`Trace`).
 
     - always: the forward pass (順伝播) u_l = z_{l−1}·W_l + b_l, z_l = f(u_l), the output y and its sum;
     - with targets ``d``: the error E (誤差) and the back-propagation (誤差逆伝播法) — deltas ∂E/∂u_l
@@ -53,15 +56,15 @@ def trace(net: Network, x: object, d: object = None, lr: float | None = None, la
     ['weight W1', 'weight W2', 'bias b1']
     >>> print(t)          # doctest: +SKIP
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net: expected an nnscratch.Network, got {type(net).__name__}")
+    _check_traceable(net)
     lang = _check_lang(lang)
     if lr is not None:
         check_positive("lr", lr)
         if d is None:
             raise ValueError("lr: an update needs targets; pass d (the correct values, 正解値) with lr")
     train = d is not None  # a training step runs in training mode, as net.gradient does
-    record = Trace("network", net.architecture(), lang=lang, loss=net.loss_name if train else None)
+    architecture = {**net.architecture(), "output": net.output}
+    record = Trace("network", architecture, lang=lang, loss=net.loss_name if train else None)
     record.train = train
     record.params = {k: net.params[k].copy() for k in _param_order(net)}
     single = np.ndim(x) == 1
@@ -107,7 +110,7 @@ def _forward(net: Network, x: np.ndarray, train: bool, single: bool, record: Tra
     """The network's own layers, one at a time, recording what each cached: an Affine's u, batch
     normalisation's μ, σ², x̂ and y, an activation's z, a dropout layer's mask and output."""
     record.u, record.z = [], []
-    n_hidden = net.n_layers - 1
+    n_hidden = sum(isinstance(layer, Affine) for layer in net.layers) - 1
     record.bn, record.dropout = [None] * n_hidden, [None] * n_hidden
     z = x
     for layer in net.layers:
@@ -125,6 +128,23 @@ def _forward(net: Network, x: np.ndarray, train: bool, single: bool, record: Tra
         z = out
     net._n_rows = len(x)
     return z
+
+
+_TRACEABLE = (Affine, BatchNormalization, Dropout, *ACTIVATIONS.values(), *OUTPUTS.values())
+
+
+def _check_traceable(net: object) -> None:
+    """A Network, or a Sequential of the dense library layers, starting with an Affine."""
+    if isinstance(net, Network):
+        return
+    if not isinstance(net, Sequential):
+        raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
+    other = next((layer for layer in net.layers if type(layer) not in _TRACEABLE), None)
+    if other is not None or type(net.layers[0]) is not Affine:
+        first = type(net.layers[0]).__name__
+        what = type(other).__name__ if other is not None else f"a first layer {first}"
+        raise TypeError(f"net: the trace follows stacks of Affine, activation, BatchNormalization, Dropout "
+                        f"and output layers starting with an Affine; this one has {what}")
 
 
 def _batchnorm(layer: BatchNormalization, out: np.ndarray, train: bool, single: bool) -> dict:

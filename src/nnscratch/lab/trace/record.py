@@ -188,7 +188,12 @@ class Trace:
 
     def __repr__(self) -> str:
         arch = self.architecture
-        what = "-".join(map(str, arch["sizes"])) if "sizes" in arch else arch.get("activation", "")
+        if "sizes" in arch:
+            what = "-".join(map(str, arch["sizes"]))
+        elif "layers" in arch:
+            what = " → ".join(c["type"] for c in arch["layers"])
+        else:
+            what = arch.get("activation", "")
         extra = "" if self.E is None else f", E={self.E:.6g}"
         return f"Trace({self.kind} {what}{extra}, updated={self.updated is not None}, lang={self.lang!r})"
 
