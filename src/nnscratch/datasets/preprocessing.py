@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nnscratch.functions import to_one_hot
+
 __all__ = ["train_test_split", "train_val_test_split", "Standardizer", "one_hot"]
 
 
@@ -216,6 +218,4 @@ def one_hot(labels: object, n_classes: int | None = None, dtype: str = "float32"
         n_classes = k
     elif isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < k:
         raise ValueError(f"n_classes: expected an integer ≥ {k} (largest label + 1), got {n_classes!r}")
-    out = np.zeros((len(a), int(n_classes)), dtype=dtype)
-    out[np.arange(len(a)), a] = 1
-    return out
+    return to_one_hot(a, int(n_classes), dtype)  # the one one-hot of the library, after these checks
