@@ -36,14 +36,8 @@ def check_finite(name: str, a: np.ndarray) -> None:
         )
 
 
-def check_inputs(
-    x: object, n_features: int, dtype: np.dtype, name: str = "x", finite: bool = True
-) -> tuple[np.ndarray, bool]:
-    """Return (x as a 2-D array of ``dtype``, whether it was one 1-D sample).
-
-    ``finite=False`` leaves the NaN/inf check to the caller (training checks each batch as it
-    gathers it, see :func:`nnscratch.train`).
-    """
+def _numbers(x: object, name: str) -> np.ndarray:
+    """x as a NumPy array of numbers (bool, integer or float), or a one-line TypeError naming it."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
     try:
@@ -52,6 +46,18 @@ def check_inputs(
         raise TypeError(f"{name}: could not be read as an array of numbers ({exc})") from None
     if a.dtype == object or a.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected numbers, got an array of dtype {a.dtype}")
+    return a
+
+
+def check_inputs(
+    x: object, n_features: int, dtype: np.dtype, name: str = "x", finite: bool = True
+) -> tuple[np.ndarray, bool]:
+    """Return (x as a 2-D array of ``dtype``, whether it was one 1-D sample).
+
+    ``finite=False`` leaves the NaN/inf check to the caller (training checks each batch as it
+    gathers it, see :func:`nnscratch.train`).
+    """
+    a = _numbers(x, name)
     single = a.ndim == 1
     if single:
         a = a[None, :]
@@ -76,14 +82,7 @@ def check_images(
 ) -> tuple[np.ndarray, bool]:
     """Return (x as images (N, C, H, W) of ``dtype`` with C = ``channels``, whether it was one (C, H, W)
     image), for a network whose first layer is a convolution."""
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
-    try:
-        a = np.asarray(x)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name}: could not be read as an array of numbers ({exc})") from None
-    if a.dtype == object or a.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numbers, got an array of dtype {a.dtype}")
+    a = _numbers(x, name)
     single = a.ndim == 3
     if single:
         a = a[None]
