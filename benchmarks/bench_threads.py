@@ -4,6 +4,12 @@ machine and with the other cores kept busy (the case of a playground or a sweep 
 
     python benchmarks/bench_threads.py            # both conditions, a table, the crossover
     python benchmarks/bench_threads.py --quick    # fewer sizes and repeats (the smoke test)
+    python benchmarks/bench_threads.py --vae      # the VAE on the digits, cores busy: as run vs 1 thread
+
+``--vae`` checks the promise for small networks on a busy machine: the VAE of ``examples/20_vae_digits.py``
+(64-256-128-2, batch 64, Adam) trains epochs on the 8×8 digits with every other core kept busy, as
+``VAE.fit`` runs it (all cores' threads allowed; ``threads.fitting`` chooses) and with one BLAS thread set
+for the whole process, alternating; the ratio should be about 1.
 
 The crossover it finds is :data:`nnscratch._accel.threads.SINGLE_THREAD_FLOPS`'s justification: below
 it, ``nnscratch.train`` runs the twin's products on one thread. Like bench_mlp.py, it removes
@@ -21,8 +27,8 @@ import time
 
 import numpy as np
 
-SIZES = [(32, 2, 8), (32, 64, 32), (64, 64, 64), (100, 48, 100), (100, 64, 100), (100, 784, 100), (128, 784, 256),
-         (256, 1024, 1024)]
+SIZES = [(32, 2, 8), (32, 64, 32), (64, 64, 64), (100, 48, 100), (100, 64, 100), (64, 64, 256),
+         (64, 256, 128), (100, 784, 100), (128, 784, 256), (256, 1024, 1024)]
 QUICK = [(32, 64, 32), (128, 784, 256)]
 
 
@@ -78,16 +84,65 @@ def measure(sizes, repeats: int, busy: bool) -> list[dict]:
     return rows
 
 
+def vae_epochs(rounds: int, epochs: int) -> list[tuple[float, float]]:
+    """(as run, one thread) median epoch seconds of the digits VAE, per round, with the cores busy."""
+    import nnscratch
+    from nnscratch._accel.threads import set_blas_threads
+    from nnscratch.generative import VAE
+
+    x = nnscratch.datasets.load("digits").x / 16.0
+    cores = os.cpu_count() or 1
+    stop = mp.Event()
+    workers = [mp.Process(target=_busy, args=(stop,)) for _ in range(cores)]
+    for w in workers:
+        w.start()
+    out = []
+    try:
+        for r in range(rounds):
+            times = {}
+            for threads in ((cores, 1) if r % 2 == 0 else (1, cores)):  # who goes first alternates
+                set_blas_threads(threads)
+                vae = VAE(64, hidden=(256, 128), latent=2, seed=0, dtype="float32")
+                vae.fit(x, epochs=1, batch_size=64, lr=1e-3, optimizer="adam", seed=0)  # warm-up
+                t = time.perf_counter()
+                vae.fit(x, epochs=epochs, batch_size=64, lr=1e-3, optimizer="adam", seed=0)
+                times[threads] = (time.perf_counter() - t) / epochs
+            out.append((times[cores], times[1]))
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    return out
+
+
+def report_vae(rounds: int, epochs: int) -> None:
+    rows = vae_epochs(rounds, epochs)
+    cores = os.cpu_count() or 1
+    print(f"| round | as run ({cores} threads allowed) (ms/epoch) | 1 thread (ms/epoch) "
+          f"| as run ÷ 1 thread |")
+    print("|---:|---:|---:|---:|")
+    for i, (many, one) in enumerate(rows, 1):
+        print(f"| {i} | {1e3 * many:.1f} | {1e3 * one:.1f} | {many / one:.2f}× |")
+    many, one = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+    print(f"| median | {1e3 * many:.1f} | {1e3 * one:.1f} | {many / one:.2f}× |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--env", choices=("unset", "asis"), default="unset")
+    ap.add_argument("--vae", action="store_true",
+                    help="the digits VAE with the cores busy, as run vs 1 thread")
+    ap.add_argument("--rounds", type=int, default=5, help="--vae: alternated rounds")
     a = ap.parse_args(argv)
     if a.env == "unset" and any(v in os.environ for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
         env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         os.execve(sys.executable, [sys.executable, *sys.argv], env)  # the benchmark's own process only
     from nnscratch._accel.threads import SINGLE_THREAD_FLOPS
 
+    if a.vae:
+        report_vae(2 if a.quick else a.rounds, 1 if a.quick else 3)
+        return 0
     sizes, repeats = (QUICK, 3) if a.quick else (SIZES, 7)
     print(f"| machine | batch × n_in × n_out | step FLOPs | 1 thread (ms) | {os.cpu_count()} threads (ms) | "
           f"1 thread faster by |")

@@ -198,3 +198,16 @@ def test_conv_benchmark_quick_run(torch):
         assert abs(float(rows["nnscratch"]) - float(rows["PyTorch"])) <= 1.0  # 200 test images: ≤ 2 apart
         assert "speed ratio PyTorch ÷ nnscratch" in done.stdout
     assert "peak memory of this run" in done.stdout
+
+
+def test_threads_benchmark_vae_quick_run():
+    """benchmarks/bench_threads.py --vae --quick: the digits VAE with the cores busy, as run and on one
+    thread, alternated: a table of two rounds and their median."""
+    script = BENCH.parent / "bench_threads.py"
+    done = subprocess.run([sys.executable, str(script), "--vae", "--quick"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    row = r"^\| (\d|median) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+)× \|$"
+    rounds = re.findall(row, done.stdout, flags=re.M)
+    assert [r[0] for r in rounds] == ["1", "2", "median"], done.stdout
+    assert all(float(r[1]) > 0 and float(r[2]) > 0 for r in rounds)

@@ -45,20 +45,53 @@ whose other cores are busy the waiting threads make such steps many times slower
 ``benchmarks/bench_threads.py`` measures the crossover (idle and with the cores busy)."""
 
 
+BUSY_CHECK_FLOPS = 16_000_000
+"""Up to this many FLOPs in a layer's step (the VAE's and the playground's sizes), a network trains on
+as many threads as there are cores no other thread is running on at its start: OpenBLAS splits every
+product evenly across its threads, so one thread waiting for a busy core stalls the whole product
+(``bench_threads.py --vae``: the digits VAE 5× slower with two threads than with one while the other
+core is busy). Larger products keep their threads: their results may round differently with another
+thread count, and a run's numbers should not depend on the machine's load."""
+
+
 @contextlib.contextmanager
 def fitting(flops: float) -> Iterator[None]:
     """One BLAS thread while the block runs when ``flops`` (the largest layer's step) is below
-    :data:`SINGLE_THREAD_FLOPS`; the count before it is put back after. Nothing changes when the count
-    cannot be read or set (another BLAS), or is 1 already."""
-    before = blas_threads() if flops < SINGLE_THREAD_FLOPS else None
-    if before is None or before == 1:
+    :data:`SINGLE_THREAD_FLOPS`, or below :data:`BUSY_CHECK_FLOPS` with other threads running on the
+    cores; the count before it is put back after. Nothing changes when the count cannot be read or set
+    (another BLAS), or is 1 already."""
+    before = blas_threads() if flops < BUSY_CHECK_FLOPS else None
+    wanted = before
+    if before is not None and before > 1:
+        if flops < SINGLE_THREAD_FLOPS:
+            wanted = 1
+        else:
+            free = free_cores()
+            wanted = before if free is None else max(1, min(before, free))
+    if wanted == before:
         yield
         return
-    _set(1)
+    _set(wanted)
     try:
         yield
     finally:
         _set(before)
+
+
+def free_cores() -> int | None:
+    """Cores no other thread is running on now: the cores less the threads the kernel counts as runnable
+    (``/proc/loadavg``'s fourth field), not counting this process's own running threads (its own BLAS
+    threads may still be spinning). None where ``/proc`` does not tell (not Linux)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            runnable = int(f.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat", encoding="ascii", errors="replace") as f:
+                own += f.read().rpartition(")")[2].split()[0] == "R"
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, (os.cpu_count() or 1) - max(0, runnable - own))
 
 
 def _set(n: int) -> None:
