@@ -12,14 +12,14 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "nnscratch"
 # module (dotted, without "nnscratch.") or package prefix -> layer; a module imports only its own
 # layer or lower ones
 LAYERS = [
-    ("_backend _validation _archive _netfile _npz _zipread _losses _display _arch functions", 0),
+    ("_backend _validation files _losses _display _arch functions", 0),
     ("layers optim", 1),
     ("_accel", 2),
     ("network gradcheck", 3),
     ("io", 5),
     ("callbacks training datasets preprocessing", 6),
     ("runfields spec report metrics", 7),
-    ("model modelfile generative presets", 8),
+    ("model modelparts generative presets", 8),
     ("sklearn sweep", 9),
     ("cli lab playground", 10),
     ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only
@@ -128,3 +128,51 @@ def test_functions_stay_small():
             if lines > MAX_FUNCTION_LINES:
                 long.append(f"{module}.{name} (line {node.lineno}): {lines} lines")
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines (without the docstring):\n" + "\n".join(long)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module → the nnscratch modules it imports (function-level imports too, ``TYPE_CHECKING`` blocks
+    not): ``from a import b`` counts ``a`` and, when it is a module, ``a.b``."""
+    known = modules()
+    graph: dict[str, set[str]] = {}
+    for module, path in known.items():
+        targets = set()
+        for imported in imports(path, module):
+            target = imported if imported in known else imported.rpartition(".")[0]
+            if target in known and target != module:
+                targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle ``[a, b, …, a]`` of ``graph``, or None (depth-first search, no recursion)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path, stack = [root], [iter(sorted(graph[root]))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None
+
+
+def test_find_cycle_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_no_import_cycle_at_run_time():
+    """No module imports, even inside a function, a module that (transitively) imports it back."""
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " → ".join(cycle)

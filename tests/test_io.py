@@ -324,7 +324,7 @@ def test_ctrl_c_during_a_write_waits_for_the_whole_file(tmp_path, monkeypatch):
     temporary file is left (a KeyboardInterrupt between creating and cleaning it up would leak it)."""
     import signal
 
-    from nnscratch import _archive
+    from nnscratch.files import archive as _archive
 
     real = np.savez
 

@@ -206,3 +206,30 @@ def test_fit_on_a_dataset_keeps_its_names():
     assert model.encoder.classes == data.target_names and model.evaluate()["samples"] == 30
     with pytest.raises(ValueError, match="y: a Dataset carries its targets"):
         Model().fit(data, data.y)
+
+
+def test_the_model_schema_gives_plain_values_and_knows_the_history_lists(tmp_path, animals):
+    """files.model checks a model file's metadata into plain values (no Model, RunSpec or History
+    objects: the Model builds those), and it knows the History's per-epoch lists."""
+    from nnscratch.files import model as schema
+    from nnscratch.training import History
+
+    assert schema.HISTORY_LISTS == History._LISTS
+    model = animals
+    model.save(tmp_path / "m.npz")
+    net, meta = io.load_with_metadata(tmp_path / "m.npz")
+    fields = schema.model_fields(meta, net.architecture())
+    plain = (dict, list, tuple, str, int, float, bool, type(None))
+
+    def all_plain(value: object) -> bool:
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and all_plain(v) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return all(all_plain(v) for v in value)
+        return isinstance(value, plain)
+
+    assert all_plain(fields), fields
+    assert fields["task"] == "classification" and fields["spec"] == model.spec.to_dict()
+    assert fields["feature_names"] == list(model.feature_names)
+    with pytest.raises(ValueError, match="not fields of a model file"):
+        schema.model_metadata({"task": "classification", "colour": "red"})

@@ -12,7 +12,8 @@ add the optimizer state, the epoch, the random generator's state and the history
   nnscratch — is refused with a ``ValueError`` naming the file, the problem and the fix.
 - Reading is bounded: the zip directory, every array's ``.npy`` header and the metadata are checked
   against each other before any parameter data is read, and no read allocates more than the file
-  declares (see ``nnscratch._archive``, which owns the format, and ``nnscratch._npz``).
+  declares (see :mod:`nnscratch.files`, which owns the format: ``files.archive`` the container,
+  ``files.network`` what a network's or a checkpoint's file holds).
 - Writing is atomic: the archive goes to a temporary file in the same directory, is flushed to disk
   and then renamed over the target (``os.replace``), so a crash or Ctrl-C mid-write leaves either the
   old file or the new one, never a broken or half-old file.
@@ -24,15 +25,14 @@ import os
 
 import numpy as np
 
-from nnscratch import _archive, _netfile
-from nnscratch._archive import FORMAT as FORMAT  # re-exported: the format's names
-from nnscratch._archive import FORMAT_VERSION as FORMAT_VERSION
-from nnscratch._archive import META_KEY as META_KEY
-from nnscratch._archive import refuse
+from nnscratch.files import network as _netfile
+from nnscratch.files.archive import FORMAT as FORMAT  # re-exported: the format's names
+from nnscratch.files.archive import FORMAT_VERSION as FORMAT_VERSION
+from nnscratch.files.archive import META_KEY as META_KEY
+from nnscratch.files.archive import refuse
 from nnscratch.network import Network, Sequential
 
 __all__ = ["save", "load", "load_with_metadata", "save_checkpoint", "load_checkpoint", "FORMAT_VERSION"]
-
 
 
 # ================================================================ public functions
@@ -74,7 +74,7 @@ def load_with_metadata(path: str | os.PathLike) -> tuple[Network, dict]:
     >>> meta
     {}
     """
-    net, meta, _ = _read(path, kinds=_archive.KINDS)
+    net, meta, _ = _read(path, kinds=_netfile.KINDS)
     user = meta.get("metadata")
     return net, user if isinstance(user, dict) else {}
 
@@ -128,7 +128,8 @@ def _check_net(net: object) -> None:
 
 
 def _read(path: str | os.PathLike, kinds: tuple[str, ...]) -> tuple[Sequential, dict, dict[str, np.ndarray]]:
-    """Read and check the file (``_archive``), then build the network around its parameters."""
+    """Read and check the file (:func:`nnscratch.files.network.read_network_file`: plain values), then
+    build the network around its parameters."""
     meta, params, others = _netfile.read_network_file(path, kinds)
     arch = meta["architecture"]
     try:

@@ -7,7 +7,7 @@ metrics, its history and where it came from (library version, date, a fingerprin
 
 An example is in :class:`Model`'s docstring (``help(nnscratch.Model)``).
 The file is the library's ``.npz`` + JSON (never pickle); its metadata is checked field by field on
-load (:mod:`nnscratch.modelfile`), so a file from someone else cannot make the program misbehave.
+load (schema: :mod:`nnscratch.files.model`), so a file from someone else cannot make it misbehave.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch import _display, datasets, metrics, optim
-from nnscratch import modelfile as _file
+from nnscratch import modelparts as _file
 from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
@@ -28,7 +28,6 @@ from nnscratch.training import Callback, EarlyStopping, History, train
 from nnscratch.training.checkpoint import Checkpoint
 
 __all__ = ["Model", "load"]
-
 
 
 class Model:
@@ -361,7 +360,7 @@ class Model:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model (.npz arrays + JSON metadata, atomically, never pickle)."""
-        _file.save(self, path)
+        _file.save(self, self._check_fitted(), path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
@@ -371,6 +370,7 @@ class Model:
     def summary(self) -> str:
         """The network's layers, then the data, preprocessing, classes, training and final metrics
         (what ``nnscratch summary`` prints; a notebook shows its lines)."""
+        self._check_fitted()
         return _display.Text(_file.describe(self))
 
     def _repr_html_(self) -> str:
@@ -393,13 +393,13 @@ def load(path: str | os.PathLike) -> Model | Sequential | object:
     >>> nnscratch.load("xor.npz").predict([[0.9, 0.8]])   # a file from model.save  # doctest: +SKIP
     """
     from nnscratch import io
-    from nnscratch.generative import files as vae_files
+    from nnscratch.generative.vae import load_vae
 
     try:
         net, meta = io.load_with_metadata(path)
     except ValueError:
         try:
-            return vae_files.load_vae(path)
+            return load_vae(path)
         except ValueError:
             pass
         raise  # the file's own error, as reading it as a network found it

@@ -8,11 +8,9 @@ import math
 import sys
 from collections.abc import Callable
 
-from nnscratch.cli import EXIT_INTERRUPTED  # noqa: F401 - re-exported; 128 + SIGINT, as a shell reports Ctrl-C
-
 EXIT_OK = 0
 EXIT_FAIL = 1
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # (interrupted: nnscratch.cli.EXIT_INTERRUPTED, 128 + SIGINT, as a shell reports Ctrl-C)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,7 +4,7 @@ Every problem is one ``ValueError`` line naming the file, the line and the colum
 ``data.csv, line 7, column 'age': 'abc' is not a number``. Files are read as someone else's: CSV in
 bounded lines (:mod:`nnscratch.datasets._text`) and in chunks straight into float32
 (:mod:`nnscratch.datasets._table`); ``.npz`` through the bounded archive reader of
-:mod:`nnscratch._npz`, whose directory and array headers are checked before any data is read.
+:mod:`nnscratch.files.npz`, whose directory and array headers are checked before any data is read.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import IO
 
 import numpy as np
 
-from nnscratch._npz import Archive, ArrayHeader
-from nnscratch._zipread import CORRUPT, ArchiveError
 from nnscratch.datasets._base import TASKS, Dataset
 from nnscratch.datasets._table import Table, Targets, numeric_block
 from nnscratch.datasets._text import format_label, is_number, open_lines, parse_number
 from nnscratch.datasets.rows import RowReader, _preview
+from nnscratch.files.npz import Archive, ArrayHeader
+from nnscratch.files.zipread import CORRUPT, ArchiveError
 
 __all__ = [
     "read_csv", "read_npz", "read_file", "read_features", "RowReader", "MAX_AUTO_CLASSES",

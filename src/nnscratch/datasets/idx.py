@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nnscratch._zipread import ArchiveError, open_regular
 from nnscratch.datasets._base import Dataset
+from nnscratch.files.zipread import ArchiveError, open_regular
 
 __all__ = ["data_home", "fetch", "read_idx", "load_mnist", "mnist", "fashion_mnist", "FILES", "SOURCES"]
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nnscratch._zipread import ArchiveError, open_regular
 from nnscratch.datasets._base import Dataset
+from nnscratch.files.zipread import ArchiveError, open_regular
 
 __all__ = ["mnist5k", "data_file", "read_mnist5k", "N_IMAGES", "N_PIXELS", "CITATION"]
 

@@ -11,8 +11,7 @@ A discriminative model (識別モデル) learns p(k | x) and nothing else; a gen
 p(x | k) or p(x), from which p(k | x) follows by Bayes' rule and new data can be drawn.
 """
 
-from nnscratch.generative.files import load_vae, save_vae
 from nnscratch.generative.gaussian import GaussianClassifier
-from nnscratch.generative.vae import VAE
+from nnscratch.generative.vae import VAE, load_vae, save_vae
 
 __all__ = ["GaussianClassifier", "VAE", "load_vae", "save_vae"]

@@ -27,6 +27,7 @@ given ε, which is what the gradient check in the tests differentiates.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 
@@ -34,12 +35,11 @@ import numpy as np
 
 from nnscratch import optim
 from nnscratch._accel import threads
+from nnscratch.files.vae import MAX_LATENT, read_vae, write_vae
 from nnscratch.network import Network
 from nnscratch.training.history import History
 
-__all__ = ["VAE"]
-
-MAX_LATENT = 1024
+__all__ = ["VAE", "save_vae", "load_vae"]
 
 
 def _positive(name: str, value: object) -> int:
@@ -252,10 +252,29 @@ class VAE:
         """Write the VAE to ``path``: a safe .npz of both networks' parameters plus JSON metadata
         (``metadata``, default :attr:`metadata`; never pickle); :func:`nnscratch.generative.load_vae`
         reads it back."""
-        from nnscratch.generative.files import save_vae
-
         save_vae(self, path, self.metadata if metadata is None else metadata)
 
     def __repr__(self) -> str:
         return (f"VAE({self.input_size}, hidden={self.hidden}, latent={self.latent}, "
                 f"dtype={self.dtype.name!r})")
+
+
+def save_vae(vae: VAE, path: str | os.PathLike, metadata: dict | None = None) -> None:
+    """Write ``vae`` atomically to ``path`` (a temporary file, then a rename); ``metadata`` is any
+    JSON-ready dict, returned by :func:`load_vae` as ``vae.metadata``. The file's schema is
+    :mod:`nnscratch.files.vae`: ``.npz`` arrays plus JSON, never pickle."""
+    if not isinstance(vae, VAE):
+        raise TypeError(f"vae: expected an nnscratch.generative.VAE, got {type(vae).__name__}")
+    write_vae(path, {k: np.ascontiguousarray(v) for k, v in vae.params.items()}, vae.architecture(), metadata)
+
+
+def load_vae(path: str | os.PathLike) -> VAE:
+    """Read a VAE written by :meth:`VAE.save` (every check before any parameter data is read, by
+    :func:`nnscratch.files.vae.read_vae`), then build it around the parameters read."""
+    arch, arrays, metadata = read_vae(path)
+    vae = VAE(arch["input_size"], hidden=tuple(arch["hidden"]), latent=arch["latent"], dtype=arch["dtype"])
+    for key, a in arrays.items():
+        net, name = key.split(".")
+        getattr(vae, net).params[name][...] = a
+    vae.metadata = metadata
+    return vae

@@ -17,6 +17,7 @@ from nnscratch import _accel, _display
 from nnscratch import _backend as B
 from nnscratch._arch import check_seed, summary_text
 from nnscratch._validation import check_images, check_inputs, check_param, check_rate, check_targets
+from nnscratch.files.network import write_network
 from nnscratch.network.building import (
     buffer_slots,
     checked_layers,
@@ -393,9 +394,7 @@ class Sequential:
 
     def save(self, path: str) -> None:
         """Write the stack to ``path`` (.npz arrays + JSON metadata, never pickle)."""
-        from nnscratch import _netfile  # the file format lives below the network: no import cycle
-
-        _netfile.write_network(path, self.params, self.architecture(), buffers=self.buffers())
+        write_network(path, self.params, self.architecture(), buffers=self.buffers())
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._regularisation().items())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnscratch.lab.plots import _minibatch
+import nnscratch.lab.plots._minibatch as _minibatch
 from nnscratch.lab.plots._common import _check_int, _new_figure, _render, _rng, _t
 from nnscratch.lab.plots._runs import losses_per_update, run, seed_from
 from nnscratch.network import Network

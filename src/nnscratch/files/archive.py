@@ -1,23 +1,24 @@
-"""The nnscratch model file on disk, as a container (private; standard library + NumPy only): the
-atomic writer, the JSON rules and the one-line refusals. What a network file must hold — its schema,
-written by ``write_network`` and checked by ``read_network_file`` — is :mod:`nnscratch._netfile`.
+"""The nnscratch file on disk, as a container (standard library + NumPy only): the atomic writer, the
+JSON rules, the common metadata and the one-line refusals. What each kind of file must hold is its
+schema module: :mod:`nnscratch.files.network` (a network, a stack, a checkpoint's container),
+:mod:`nnscratch.files.model`, :mod:`nnscratch.files.checkpoint`, :mod:`nnscratch.files.vae`.
 
-A model file (モデルファイル) is an uncompressed NumPy ``.npz`` archive: the parameters ``W1, b1, …``
+An nnscratch file (モデルファイル) is an uncompressed NumPy ``.npz`` archive: the parameters ``W1, b1, …``
 (checkpoints add named extra arrays) and one entry ``__meta__``, UTF-8 JSON stored as a uint8 array::
 
-    {"format": "nnscratch", "format_version": 1, "kind": "network" | "checkpoint",
-     "nnscratch_version": "…", "architecture": {"sizes", "hidden", "output", "loss", "dtype"},
+    {"format": "nnscratch", "format_version": 1, "kind": "network" | "checkpoint" | "vae",
+     "nnscratch_version": "…", "architecture": {…},              # what the kind's schema checks
      "arrays": {name: {"shape": [...], "dtype": "float32"}, …},   # the manifest: every array
      "metadata": {…},                                              # the user's JSON
      "checkpoint": {…}}                                            # checkpoints only: training state
 
-Reading (``_netfile.read_network_file``) goes through the bounded reader of :mod:`nnscratch._npz`: the zip
-directory and every ``.npy`` header are checked first, then ``__meta__`` (at most
-:data:`MAX_META_BYTES`, nesting at most :data:`MAX_JSON_DEPTH`), then the manifest and the
-architecture against the headers — all before any parameter data is read. Every refusal is one
-``ValueError`` line ``path: cannot load '<file>': <problem>; <fix>``.
+Reading (:func:`reading`, then :func:`read_meta`) goes through the bounded reader of
+:mod:`nnscratch.files.npz`: the zip directory and every ``.npy`` header are checked first, then
+``__meta__`` (at most :data:`MAX_META_BYTES`, nesting at most :data:`MAX_JSON_DEPTH`); the kind's schema
+then checks the manifest and the architecture against the headers — all before any parameter data is
+read. Every refusal is one ``ValueError`` line ``path: cannot load '<file>': <problem>; <fix>``.
 
-Writing (:func:`atomic_savez`) is atomic: a temporary file beside the target
+Writing (:func:`write_file`, through :func:`atomic_savez`) is atomic: a temporary file beside the target
 (``.<name>.<pid>-<random>.tmp``), flushed and fsynced, then ``os.replace``; the target's permissions
 are kept. Temporary files left by a
 killed writer are removed on the next write to the same target (see :func:`clean_stale_temporaries`).
@@ -31,6 +32,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -39,18 +41,17 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch._npz import json_depth
-from nnscratch._zipread import CORRUPT, ArchiveError
+from nnscratch.files.npz import Archive, json_depth
+from nnscratch.files.zipread import CORRUPT, ArchiveError
 
 __all__ = [
-    "atomic_savez", "clean_stale_temporaries", "loads_json",
-    "FORMAT", "FORMAT_VERSION", "META_KEY", "KINDS", "MAX_META_BYTES", "MAX_JSON_DEPTH", "STALE_SECONDS",
+    "atomic_savez", "clean_stale_temporaries", "loads_json", "write_file", "reading", "read_meta", "refuse",
+    "numeric", "FORMAT", "FORMAT_VERSION", "META_KEY", "MAX_META_BYTES", "MAX_JSON_DEPTH", "STALE_SECONDS",
 ]
 
 FORMAT = "nnscratch"
 FORMAT_VERSION = 1
 META_KEY = "__meta__"
-KINDS = ("network", "checkpoint")
 MAX_META_BYTES = 16 << 20  # a checkpoint's history of 10,000 epochs is ~2 MB of JSON
 MAX_JSON_DEPTH = 64  # nnscratch's own metadata nests about 6 deep
 STALE_SECONDS = 60.0
@@ -72,7 +73,9 @@ def _json_default(value: Any) -> Any:
     )
 
 
-def _numeric(group: str, arrays: dict) -> dict[str, np.ndarray]:
+def numeric(group: str, arrays: dict) -> dict[str, np.ndarray]:
+    """``arrays`` as C-ordered numeric arrays; a name that is not text or an array of anything else than
+    numbers is a one-line TypeError naming ``group``."""
     out = {}
     for name, value in arrays.items():
         if not isinstance(name, str):
@@ -168,6 +171,47 @@ def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None
             raise
 
 
+def write_file(
+    path: str | os.PathLike,
+    kind: str,
+    architecture: dict,
+    arrays: dict[str, np.ndarray],
+    metadata: dict | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write one nnscratch file atomically: ``arrays`` plus ``__meta__`` (the format, ``kind``, the
+    ``architecture``, the manifest of every array, the user's ``metadata`` and the kind's ``extra``
+    top-level entries, e.g. a checkpoint's state). NumPy arrays and scalars in the JSON become lists and
+    numbers; more than :data:`MAX_META_BYTES` or :data:`MAX_JSON_DEPTH` levels is a one-line ValueError.
+    """
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"metadata: expected a dict or None, got {type(metadata).__name__}")
+    if META_KEY in arrays:
+        raise ValueError(f"arrays: the name {META_KEY!r} is the file's own; choose another")
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        # the package is always imported before its submodules, so this needs no import from above
+        "nnscratch_version": getattr(sys.modules.get("nnscratch"), "__version__", "unknown"),
+        "architecture": architecture,
+        "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in arrays.items()},
+        "metadata": metadata or {},
+        **(extra or {}),
+    }
+    try:
+        text = json.dumps(meta, default=_json_default, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise ValueError(f"metadata: nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if len(text) > MAX_META_BYTES:
+        raise ValueError(
+            f"metadata: {len(text):,} bytes of JSON, more than the {MAX_META_BYTES:,} a file holds"
+        )
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"metadata: nested deeper than {MAX_JSON_DEPTH} levels; files hold at most that")
+    atomic_savez(path, {**arrays, META_KEY: np.frombuffer(text, dtype=np.uint8)})
+
+
 @contextlib.contextmanager
 def _ctrl_c_waits() -> Iterator[None]:
     """Ctrl-C (SIGINT) that arrives during a write is delivered when the write is over, to whatever
@@ -201,6 +245,50 @@ _UMASK = _read_umask()
 def refuse(path: str, problem: str, fix: str) -> ValueError:
     """The one-line error of a refused model file."""
     return ValueError(f"path: cannot load {path!r}: {problem}; {fix}")
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike, allow_text: bool = False) -> Iterator[Archive]:
+    """The checked :class:`~nnscratch.files.npz.Archive` of ``path``, closed afterwards; a missing file is
+    a one-line ``FileNotFoundError``, a refused archive (also one met while reading its arrays) the
+    one-line ``ValueError`` of :func:`refuse`."""
+    p = os.fspath(path)
+    try:
+        with Archive(p, allow_text=allow_text) as z:
+            yield z
+    except FileNotFoundError:
+        raise FileNotFoundError(f"path: no such file {p!r}") from None
+    except ArchiveError as exc:
+        raise _from_archive_error(p, exc) from None
+
+
+def read_meta(p: str, z: Archive) -> dict:
+    """The ``__meta__`` of an open archive: bounded UTF-8 JSON of this format and a version this
+    nnscratch reads; anything else is the one-line ValueError of :func:`refuse`."""
+    h = z.headers.get(META_KEY)
+    if h is None:
+        raise refuse(p, f"it has no {META_KEY!r} entry, so it is an .npz archive not written by nnscratch",
+                     NOT_OURS)
+    if h.dtype != np.uint8 or len(h.shape) != 1:
+        raise refuse(p, f"its {META_KEY!r} entry is {h.dtype} of shape {h.shape}, expected UTF-8 JSON bytes",
+                     NOT_OURS)
+    if h.nbytes > MAX_META_BYTES:
+        raise refuse(p, f"its metadata is {h.nbytes:,} bytes, more than the {MAX_META_BYTES:,} nnscratch "
+                        f"reads", AGAIN)
+    try:
+        meta = loads_json(z.read(META_KEY).tobytes(), "its metadata")
+    except ArchiveError:
+        raise
+    except ValueError as exc:
+        raise refuse(p, str(exc), AGAIN) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise refuse(p, "its metadata does not describe an nnscratch file", NOT_OURS)
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise refuse(p, f"it has format version {repr(version)[:40]}, which this nnscratch does not know (it "
+                        f"reads version {FORMAT_VERSION})",
+                     "upgrade nnscratch to read files from a newer version")
+    return meta
 
 
 def _from_archive_error(path: str, exc: ArchiveError) -> ValueError:

@@ -1,4 +1,4 @@
-"""Bounded, validating reader of ``.npz`` archives from someone else (private; standard library + NumPy).
+"""Bounded, validating reader of ``.npz`` archives from someone else (standard library + NumPy).
 
 A file from someone else is hostile until checked. This reader never runs code (no pickle), never
 lets a file direct a path or a download, and never allocates more than the file's own checked
@@ -34,7 +34,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from nnscratch._zipread import ArchiveError, Member, MemberStream, directory, open_regular, read_at
+from nnscratch.files.zipread import ArchiveError, Member, MemberStream, directory, open_regular, read_at
 
 __all__ = ["ArchiveError", "Archive", "ArrayHeader", "open_regular", "json_depth", "MAX_NPY_HEADER",
            "MAX_TEXT_ITEMSIZE"]

@@ -1,42 +1,26 @@
-"""What a network file holds (private): the schema of the ``network`` and ``checkpoint`` kinds.
+"""What a network file holds: the schema of the ``network`` and ``checkpoint`` kinds, in plain values.
 
 :func:`write_network` checks the parameters against the architecture and writes them with the manifest
-and the metadata through :func:`nnscratch._archive.atomic_savez`; :func:`read_network_file` checks the
-metadata, the architecture (a Network's ``sizes`` or a stack's ``layers``) and the manifest against the
-zip's headers before any parameter data is read. The container itself (atomic writes, JSON rules,
-refusals) is :mod:`nnscratch._archive`.
+and the metadata through :func:`nnscratch.files.archive.write_file`; :func:`read_network_file` checks
+the metadata, the architecture (a Network's ``sizes`` or a stack's ``layers``) and the manifest against
+the zip's headers before any parameter data is read, and returns plain values — the metadata dict and
+named arrays. The network builds itself from them (:mod:`nnscratch.io`); a checkpoint's training state
+is checked by :mod:`nnscratch.files.checkpoint`. The container itself (atomic writes, JSON rules,
+refusals) is :mod:`nnscratch.files.archive`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-from typing import Any
 
 import numpy as np
 
-from nnscratch._archive import (
-    AGAIN,
-    FORMAT,
-    FORMAT_VERSION,
-    KINDS,
-    MAX_JSON_DEPTH,
-    MAX_META_BYTES,
-    META_KEY,
-    NOT_OURS,
-    _from_archive_error,
-    _json_default,
-    _numeric,
-    atomic_savez,
-    loads_json,
-    refuse,
-)
-from nnscratch._npz import Archive, ArrayHeader, json_depth
-from nnscratch._zipread import ArchiveError
+from nnscratch.files.archive import AGAIN, META_KEY, NOT_OURS, numeric, read_meta, reading, refuse, write_file
+from nnscratch.files.npz import ArrayHeader
 
-__all__ = ["write_network", "read_network_file", "read_meta", "MAX_LAYERS"]
+__all__ = ["write_network", "read_network_file", "KINDS", "MAX_LAYERS"]
 
+KINDS = ("network", "checkpoint")
 MAX_LAYERS = 1000  # a stack's file lists at most this many layers
 
 
@@ -93,7 +77,7 @@ def write_network(
         raise TypeError(f"state: expected a dict, got {type(state).__name__}")
     if not isinstance(params, dict):
         raise TypeError(f"params: expected a dict of arrays, got {type(params).__name__}")
-    params = _numeric("params", params)
+    params = numeric("params", params)
     expected = _expected_params(architecture, params)
     got = {k: a.shape for k, a in params.items()}
     if got != expected:
@@ -101,64 +85,15 @@ def write_network(
     wrong = sorted(k for k, a in params.items() if a.dtype.name != architecture.get("dtype"))
     if wrong:
         raise ValueError(f"params: {wrong} are not of the architecture's dtype {architecture.get('dtype')!r}")
-    buffers = _numeric("buffers", buffers or {})
+    buffers = numeric("buffers", buffers or {})
     if buffers:
         architecture = {**architecture, "buffers": sorted(buffers)}
-    extra = {**_numeric("arrays", extra or {}), **buffers}
+    extra = {**numeric("arrays", extra or {}), **buffers}
     clash = set(extra) & (set(params) | {META_KEY})
     if clash:
         raise ValueError(f"arrays: names {sorted(clash)} clash with the parameters or {META_KEY!r}")
-    everything = {**params, **extra}
-    meta: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "kind": kind,
-        # the package is always imported before its submodules, so this needs no import from above
-        "nnscratch_version": getattr(sys.modules.get("nnscratch"), "__version__", "unknown"),
-        "architecture": architecture,
-        "arrays": {k: {"shape": list(a.shape), "dtype": a.dtype.name} for k, a in everything.items()},
-        "metadata": metadata or {},
-    }
-    if kind == "checkpoint":
-        meta["checkpoint"] = state
-    try:
-        text = json.dumps(meta, default=_json_default, ensure_ascii=False).encode("utf-8")
-    except RecursionError:
-        raise ValueError(f"metadata: nested deeper than {MAX_JSON_DEPTH} levels") from None
-    if len(text) > MAX_META_BYTES:
-        raise ValueError(
-            f"metadata: {len(text):,} bytes of JSON, more than the {MAX_META_BYTES:,} a file holds"
-        )
-    if json_depth(text) > MAX_JSON_DEPTH:
-        raise ValueError(f"metadata: nested deeper than {MAX_JSON_DEPTH} levels; files hold at most that")
-    atomic_savez(path, {**everything, META_KEY: np.frombuffer(text, dtype=np.uint8)})
-
-
-def read_meta(p: str, z: Archive) -> dict:
-    h = z.headers.get(META_KEY)
-    if h is None:
-        raise refuse(p, f"it has no {META_KEY!r} entry, so it is an .npz archive not written by nnscratch",
-                     NOT_OURS)
-    if h.dtype != np.uint8 or len(h.shape) != 1:
-        raise refuse(p, f"its {META_KEY!r} entry is {h.dtype} of shape {h.shape}, expected UTF-8 JSON bytes",
-                     NOT_OURS)
-    if h.nbytes > MAX_META_BYTES:
-        raise refuse(p, f"its metadata is {h.nbytes:,} bytes, more than the {MAX_META_BYTES:,} nnscratch "
-                        f"reads", AGAIN)
-    try:
-        meta = loads_json(z.read(META_KEY).tobytes(), "its metadata")
-    except ArchiveError:
-        raise
-    except ValueError as exc:
-        raise refuse(p, str(exc), AGAIN) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise refuse(p, "its metadata does not describe an nnscratch file", NOT_OURS)
-    version = meta.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
-        raise refuse(p, f"it has format version {repr(version)[:40]}, which this nnscratch does not know (it "
-                        f"reads version {FORMAT_VERSION})",
-                     "upgrade nnscratch to read files from a newer version")
-    return meta
+    write_file(path, kind, architecture, {**params, **extra}, metadata,
+               {"checkpoint": state} if kind == "checkpoint" else None)
 
 
 def _check_architecture(p: str, meta: dict, kind: str) -> tuple[list[int] | None, str]:
@@ -257,24 +192,23 @@ def read_network_file(
     other ``OSError`` of the file system escape besides the ``ValueError`` of a refused file.
     """
     p = os.fspath(path)
-    try:
-        with Archive(p, allow_text=True) as z:  # text arrays are refused below, after "is it ours?"
-            meta = read_meta(p, z)
-            kind = meta.get("kind")
-            if kind not in kinds:
-                if kind == "network" and kinds == ("checkpoint",):
-                    raise refuse(p, "it is a saved network, not a training checkpoint",
-                                 "pass a file written by train(..., checkpoint=path) to resume")
-                if kind == "vae":
-                    raise refuse(p, "it is a variational autoencoder (VAE), not a network",
-                                 "read it with nnscratch.generative.load_vae(path)")
-                raise refuse(p, f"it has an unknown kind {str(kind)[:40]!r}; expected one of "
-                                f"{', '.join(kinds)}", NOT_OURS)
-            names = _check_manifest(p, meta, z.headers, kind)
-            params = {k: z.read(k) for k in names}
-            others = {k: z.read(k) for k in z.headers if k != META_KEY and k not in params}
-    except FileNotFoundError:
-        raise FileNotFoundError(f"path: no such file {p!r}") from None
-    except ArchiveError as exc:
-        raise _from_archive_error(p, exc) from None
+    with reading(p, allow_text=True) as z:  # text arrays are refused below, after "is it ours?"
+        meta = read_meta(p, z)
+        kind = meta.get("kind")
+        if kind not in kinds:
+            raise _wrong_kind(p, kind, kinds)
+        names = _check_manifest(p, meta, z.headers, kind)
+        params = {k: z.read(k) for k in names}
+        others = {k: z.read(k) for k in z.headers if k != META_KEY and k not in params}
     return meta, params, others
+
+
+def _wrong_kind(p: str, kind: object, kinds: tuple[str, ...]) -> ValueError:
+    if kind == "network" and kinds == ("checkpoint",):
+        return refuse(p, "it is a saved network, not a training checkpoint",
+                      "pass a file written by train(..., checkpoint=path) to resume")
+    if kind == "vae":
+        return refuse(p, "it is a variational autoencoder (VAE), not a network",
+                      "read it with nnscratch.generative.load_vae(path)")
+    return refuse(p, f"it has an unknown kind {str(kind)[:40]!r}; expected one of {', '.join(kinds)}",
+                  NOT_OURS)

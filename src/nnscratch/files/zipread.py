@@ -1,7 +1,7 @@
-"""The zip layer of the bounded ``.npz`` reader (private; standard library only).
+"""The zip layer of the bounded ``.npz`` reader (standard library only).
 
 Opens only regular files, without ever blocking; reads and checks a zip archive's central directory
-(中央ディレクトリ) before any member data — the rules are listed in :mod:`nnscratch._npz` — and streams
+(中央ディレクトリ) before any member data — the rules are listed in :mod:`nnscratch.files.npz` — and streams
 one member's bytes: never more than its declared size, decompressed in bounded steps, CRC-32 checked
 at the end.
 """
