@@ -18,7 +18,7 @@ from nnscratch.layers.base import Layer, not_forwarded
 
 
 class OutputLayer(Layer):
-    """y = f(u) paired with a loss E(y, d). A subclass gives ``f``, ``loss`` and ``backward``."""
+    """y = f(u) paired with a loss E(d, y). A subclass gives ``f``, ``loss`` and ``backward``."""
 
     activation = ""
     loss_name = ""
