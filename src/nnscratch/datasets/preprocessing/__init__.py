@@ -7,7 +7,7 @@ encoding, splits. Imported as :mod:`nnscratch.preprocessing` (a Model's pieces) 
   x' = x / s for pixels, or ``"none"``: :data:`KINDS`);
 - :mod:`~nnscratch.datasets.preprocessing.encoding` — :class:`TargetEncoder` (class names ↔ indices
   0..K−1, or the regression target's y' = (y − μ) / σ), :func:`one_hot`, :func:`from_arrays`;
-- :mod:`~nnscratch.datasets.preprocessing.split` — :func:`train_test_split`,
+- :mod:`~nnscratch.datasets.preprocessing.splits` — :func:`train_test_split`,
   :func:`train_val_test_split` (stratified for classes) and :func:`split` (a data set's parts).
 
 It lives inside ``datasets`` because it builds and reads :class:`~nnscratch.datasets.Dataset`\\ s:
@@ -17,7 +17,7 @@ run one way (``preprocessing`` → ``datasets``) with no circle.
 
 from nnscratch.datasets.preprocessing.encoding import TargetEncoder, from_arrays, one_hot
 from nnscratch.datasets.preprocessing.scaling import KINDS, Preprocessor, Standardizer
-from nnscratch.datasets.preprocessing.split import split, train_test_split, train_val_test_split
+from nnscratch.datasets.preprocessing.splits import split, train_test_split, train_val_test_split
 
 __all__ = [
     "Preprocessor", "Standardizer", "KINDS", "TargetEncoder", "one_hot", "from_arrays",
