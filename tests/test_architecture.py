@@ -176,3 +176,31 @@ def test_no_import_cycle_at_run_time():
     """No module imports, even inside a function, a module that (transitively) imports it back."""
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " → ".join(cycle)
+# one argument order inside the library: the target before the prediction, as the course's (d, y)
+TARGET_NAMES = {"d", "t", "truth", "target", "targets", "labels", "y_true"}
+PREDICTION_NAMES = {"y", "u", "y_pred", "pred", "probs", "proba", "logits", "output", "y_hat"}
+
+
+def test_the_target_comes_before_the_prediction():
+    wrong = []
+    for module, path in sorted(modules().items()):
+        for name, node in functions(ast.parse(path.read_text(encoding="utf-8"))):
+            args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            names = [a.arg for a in args]
+            target = [i for i, n in enumerate(names) if n in TARGET_NAMES]
+            prediction = [i for i, n in enumerate(names) if n in PREDICTION_NAMES]
+            if target and prediction and prediction[0] < target[0]:
+                wrong.append(f"{module}.{name}({', '.join(names)})")
+    assert not wrong, "the target first, (d, y), as in nnscratch.functions:\n" + "\n".join(wrong)
+
+
+def test_one_one_hot():
+    """``functions.to_one_hot`` is the library's one one-hot: nothing else writes 1 at [rows, labels]
+    or picks rows of an identity matrix."""
+    import re
+
+    pattern = re.compile(r"\[np\.arange\([^]]*\][^=\-+]*= *1|np\.eye\([^)]*\)\[")
+    found = [f"{module}: {line.strip()}" for module, path in sorted(modules().items())
+             if module != "functions"
+             for line in path.read_text(encoding="utf-8").splitlines() if pattern.search(line)]
+    assert not found, "use functions.to_one_hot:\n" + "\n".join(found)

@@ -342,3 +342,32 @@ def test_one_hot():
         D.one_hot([3], n_classes=2)
     with pytest.raises(ValueError, match="labels"):
         D.one_hot([0.5])
+
+
+def test_one_preprocessing_module_behind_both_public_names():
+    import nnscratch.preprocessing as P
+
+    for name in P.__all__:
+        obj = getattr(P, name)
+        if callable(obj):  # the code lives in one package; both public names hand out the same objects
+            assert obj.__module__.startswith("nnscratch.datasets.preprocessing."), (name, obj.__module__)
+    for name in ("train_test_split", "train_val_test_split", "Standardizer", "one_hot"):
+        assert getattr(D, name) is getattr(P, name)
+
+
+def test_stored_standardisation_is_checked_by_one_checker():
+    good = {"mean": [0.0, 1.0], "std": [1.0, 2.0]}
+    assert D.Standardizer.from_dict(good).std.tolist() == [1.0, 2.0]
+    bad = [({"mean": [0.0], "std": [0.0]}, "standardization std: expected positive"),
+           ({"mean": [0.0, float("nan")], "std": [1.0, 1.0]}, "standardization mean: expected"),
+           ({"mean": [0.0, 1.0], "std": [1.0]}, "standardization std: expected 2 finite numbers"),
+           ("mean", "standardization: expected")]
+    for stored, message in bad:
+        with pytest.raises(ValueError, match=message):
+            D.Standardizer.from_dict(stored)
+    with pytest.raises(ValueError, match="standardization mean: expected 3 finite numbers"):
+        D.Standardizer.from_dict(good, n_features=3)
+    from nnscratch.preprocessing import Preprocessor
+
+    with pytest.raises(ValueError, match="preprocess std: expected positive"):
+        Preprocessor.from_dict({"kind": "standardize", "mean": [0.0], "std": [-1.0]}, n_features=1)

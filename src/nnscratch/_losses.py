@@ -16,8 +16,9 @@ overflow. Each kernel below therefore
 - rounds the float64 result to the input's dtype, so a float32 loss above 3.4e38 is ``inf`` (its limit),
   never a finite number no float32 can hold.
 
-No numpy warning is raised for any finite input. Non-finite logits (a diverged network) give a
-non-finite loss, which training reports as a divergence.
+Every kernel takes the target first, ``(d, y)`` or ``(d, u)``, as :mod:`nnscratch.functions` does
+(the library's one argument order). No numpy warning is raised for any finite input. Non-finite
+logits (a diverged network) give a non-finite loss, which training reports as a divergence.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ def _quiet():
 
 
 def _exact(kernel):
-    """Run ``kernel(a, …)`` under :func:`_quiet` for float64 input, directly otherwise."""
+    """Run ``kernel(d, a, …)`` under :func:`_quiet` for float64 input ``a``, directly otherwise."""
 
-    def run(a: np.ndarray, *args):
+    def run(d: np.ndarray, a: np.ndarray, *args):
         if a.dtype == _F64:
             with _quiet():
-                return kernel(a, *args)
-        return kernel(a, *args)
+                return kernel(d, a, *args)
+        return kernel(d, a, *args)
 
     run.__name__, run.__doc__ = kernel.__name__, kernel.__doc__
     return run
@@ -112,7 +113,7 @@ def _shifted_exp(u: np.ndarray, u64: np.ndarray, m: np.ndarray, rows: np.ndarray
     u64[rows, argmax] = 0.0
 
 
-def _gaps(u64: np.ndarray, m: np.ndarray, d: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _gaps(d: np.ndarray, u64: np.ndarray, m: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Per row Σ_k d_k (m − u_k) ≥ 0, or m − u_label for integer labels."""
     if d.ndim == 1:
         return m - u64[rows, d]
@@ -123,8 +124,8 @@ def _gaps(u64: np.ndarray, m: np.ndarray, d: np.ndarray, rows: np.ndarray) -> np
 
 @_exact
 def softmax_cross_entropy(
-    u: np.ndarray,
     d: np.ndarray,
+    u: np.ndarray,
     argmax: np.ndarray | None = None,
     rows: np.ndarray | None = None,
     row_max: np.ndarray | None = None,
@@ -137,14 +138,14 @@ def softmax_cross_entropy(
     """
     n = u.shape[0]
     if n == 1 and u.shape[1] <= _ONE_ROW_MAX_K:
-        return round_to(_one_row_cross_entropy(u[0].tolist(), d[0].tolist() if d.ndim == 2 else int(d[0]),
+        return round_to(_one_row_cross_entropy(d[0].tolist() if d.ndim == 2 else int(d[0]), u[0].tolist(),
                                                u.dtype == _F64), u.dtype)
     rows = _rows_of(n, rows)
     if argmax is None:
         argmax = np.argmax(u, axis=1)
     u64 = u.astype(_F64)
     m = u64[rows, argmax] if row_max is None else row_max[:, 0].astype(_F64)
-    gap = _gaps(u64, m, d, rows)
+    gap = _gaps(d, u64, m, rows)
     _shifted_exp(u, u64, m, rows, argmax)
     log_norm = _row_sums(u64)
     np.log1p(log_norm, out=log_norm)  # log Σ_k exp(u_k − m) ≥ 0
@@ -155,7 +156,7 @@ def softmax_cross_entropy(
         # float64 logits ±1e308 apart: a gap overflows although the mean may not; again with every
         # term at ¼ scale (ldexp is exact), then 4× the mean
         quarter = np.ldexp(u, -2)
-        per = np.ldexp(log_norm, -2) + _gaps(quarter, quarter[rows, argmax], d, rows)
+        per = np.ldexp(log_norm, -2) + _gaps(d, quarter, quarter[rows, argmax], rows)
         total = float(np.ldexp(_mean_rows(per, n), 2))
     return round_to(total, u.dtype)
 
@@ -164,7 +165,7 @@ def softmax_cross_entropy(
 _ONE_ROW_MAX_K = 16
 
 
-def _one_row_cross_entropy(u: list[float], d: int | list[float], two_sum: bool) -> float:
+def _one_row_cross_entropy(d: int | list[float], u: list[float], two_sum: bool) -> float:
     """The same value as the batch path for a single row, in Python floats (float64)."""
     a = max(range(len(u)), key=u.__getitem__)
     m = u[a]
@@ -180,13 +181,13 @@ def _one_row_cross_entropy(u: list[float], d: int | list[float], two_sum: bool) 
     log_norm = math.log1p(t)
     if isinstance(d, int):
         gap = m - u[d]
-        return log_norm + gap if math.isfinite(gap) else _one_row_scaled(log_norm, m, [u[d]], [1.0])
+        return log_norm + gap if math.isfinite(gap) else _one_row_scaled([1.0], [u[d]], log_norm, m)
     gaps = [dk * (m - v) for dk, v in zip(d, u, strict=True) if dk != 0]
     total = math.fsum(d) * log_norm + math.fsum(gaps) if all(map(math.isfinite, gaps)) else math.inf
-    return total if math.isfinite(total) else _one_row_scaled(log_norm * math.fsum(d), m, u, d)
+    return total if math.isfinite(total) else _one_row_scaled(d, u, log_norm * math.fsum(d), m)
 
 
-def _one_row_scaled(log_norm: float, m: float, u: list[float], d: list[float]) -> float:
+def _one_row_scaled(d: list[float], u: list[float], log_norm: float, m: float) -> float:
     """A gap beyond float64 (logits ±1e308 apart): every term at ¼ scale, then 4× (inf if it is)."""
     quarter = log_norm / 4 + math.fsum(dk * (m / 4 - v / 4) for dk, v in zip(d, u, strict=True) if dk != 0)
     return quarter * 4.0  # inf where the value is beyond float64
@@ -209,7 +210,7 @@ def softmax_rows(u: np.ndarray, argmax: np.ndarray | None = None) -> tuple[np.nd
     return e, rest
 
 
-def _difference(p: np.ndarray, q: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _difference(d: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """p − d where p is a probability and q = 1 − p (given exactly): for d ≥ ½ as (1 − d) − q, so a
     target of 1 gives −q with no cancellation; 1 − d is exact there (Sterbenz)."""
     d = d.astype(_F64, copy=False)
@@ -221,7 +222,7 @@ def _half_sum_squares(diff: np.ndarray) -> float:
 
 
 @_exact
-def squared_error(y: np.ndarray, d: np.ndarray) -> float:
+def squared_error(d: np.ndarray, y: np.ndarray) -> float:
     """二乗和誤差 E = ½ Σ_k (y_k − d_k)², averaged over rows, for given outputs y (N, K)."""
     n = y.shape[0]
     diff = y.astype(_F64)
@@ -236,18 +237,18 @@ def squared_error(y: np.ndarray, d: np.ndarray) -> float:
 
 
 @_exact
-def sigmoid_squared_error(u: np.ndarray, d: np.ndarray) -> float:
+def sigmoid_squared_error(d: np.ndarray, u: np.ndarray) -> float:
     """二乗和誤差 of y = σ(u), from u: ½ Σ (σ(u) − d)² averaged over rows; for d = 1 the difference is
     −σ(−u), which stays exact where σ(u) rounds to 1."""
     p, q = sigmoid_pair(u)
-    return round_to(_half_sum_squares(_difference(p, q, d)) / u.shape[0], u.dtype)
+    return round_to(_half_sum_squares(_difference(d, p, q)) / u.shape[0], u.dtype)
 
 
 @_exact
-def softmax_squared_error(u: np.ndarray, d: np.ndarray, argmax: np.ndarray | None = None) -> float:
+def softmax_squared_error(d: np.ndarray, u: np.ndarray, argmax: np.ndarray | None = None) -> float:
     """二乗和誤差 of y = softmax(u) against dense targets d (N, K), from u."""
     y, rest = softmax_rows(u, argmax)
-    return round_to(_half_sum_squares(_difference(y, rest, d)) / u.shape[0], u.dtype)
+    return round_to(_half_sum_squares(_difference(d, y, rest)) / u.shape[0], u.dtype)
 
 
 def sigmoid_pair(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +261,7 @@ def sigmoid_pair(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @_exact
-def sigmoid_binary_cross_entropy(u: np.ndarray, d: np.ndarray) -> float:
+def sigmoid_binary_cross_entropy(d: np.ndarray, u: np.ndarray) -> float:
     """二値交差エントロピー of σ(u), from u: Σ_k [|u|·(1 − d if u ≥ 0 else d) + log(1 + e^−|u|)]
     averaged over rows — the same value as −[d log σ(u) + (1 − d) log(1 − σ(u))], as two terms ≥ 0
     for targets in [0, 1] (the usual max(u, 0) − u·d cancels for soft targets near 1)."""
@@ -283,7 +284,7 @@ def _log_floor(p: np.ndarray, tiny: float) -> np.ndarray:
 
 
 @_exact
-def cross_entropy(y: np.ndarray, d: np.ndarray, labels: np.ndarray | None) -> float:
+def cross_entropy(d: np.ndarray, y: np.ndarray, labels: np.ndarray | None) -> float:
     """交差エントロピー −Σ_k d_k log y_k averaged over rows, for given probabilities y (N, K)."""
     n = y.shape[0]
     tiny = float(np.finfo(y.dtype).tiny)
@@ -296,7 +297,7 @@ def cross_entropy(y: np.ndarray, d: np.ndarray, labels: np.ndarray | None) -> fl
 
 
 @_exact
-def binary_cross_entropy(y: np.ndarray, d: np.ndarray) -> float:
+def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
     """二値交差エントロピー −Σ_k [d log y + (1 − d) log(1 − y)] averaged over rows, for given y;
     log(1 − y) as log1p(−y), exact for small y (1 − y would round y away)."""
     tiny = float(np.finfo(y.dtype).tiny)

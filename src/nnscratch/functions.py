@@ -209,7 +209,7 @@ def mean_squared_error(d: np.ndarray, y: np.ndarray) -> float:
     ``MSELoss(reduction="mean")``, which averages over outputs too and has no ½.
     """
     d, y = _rows(d, y)
-    return _losses.squared_error(y, d.reshape(y.shape))
+    return _losses.squared_error(d.reshape(y.shape), y)
 
 
 def d_mean_squared_error(d: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -226,7 +226,7 @@ def cross_entropy_error(d: np.ndarray, y: np.ndarray) -> float:
     is taken as log of the dtype's smallest normal number (the course adds 1e-7 to every y instead).
     """
     d, y = _rows(d, y)
-    return _losses.cross_entropy(y, d, _labels_if_integer(d, y))
+    return _losses.cross_entropy(d, y, _labels_if_integer(d, y))
 
 
 def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
@@ -237,7 +237,7 @@ def binary_cross_entropy(d: np.ndarray, y: np.ndarray) -> float:
     for small y.
     """
     d, y = _rows(d, y)
-    return _losses.binary_cross_entropy(y, d.reshape(y.shape))
+    return _losses.binary_cross_entropy(d.reshape(y.shape), y)
 
 
 def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
@@ -253,14 +253,14 @@ def softmax_with_loss(d: np.ndarray, u: np.ndarray) -> float:
     """
     d, u = _rows(d, u)
     labels = _labels_if_integer(d, u)
-    return _losses.softmax_cross_entropy(u, labels if labels is not None else d)
+    return _losses.softmax_cross_entropy(labels if labels is not None else d, u)
 
 
 def sigmoid_with_loss(d: np.ndarray, u: np.ndarray) -> float:
     """Binary cross entropy of sigmoid(u), from u: Σ [relu(u)(1 − d) + relu(−u)·d + log(1 + exp(−|u|))]
     / N, which equals −Σ [d log σ(u) + (1 − d) log(1 − σ(u))] / N with no term that can overflow."""
     d, u = _rows(d, u)
-    return _losses.sigmoid_binary_cross_entropy(u, d.reshape(u.shape))
+    return _losses.sigmoid_binary_cross_entropy(d.reshape(u.shape), u)
 
 
 def d_softmax_with_loss(d: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ def scores(net, decode: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y_mod
             out = net._evaluated(xc)
             loss += out.loss(yc) * len(xc)
         if net.output != "identity":
-            correct += net.hit_rate(out.y, yc) * len(xc)
+            correct += net.hit_rate(yc, out.y) * len(xc)
         else:
             preds.append(out.y.reshape(len(xc), -1).copy())
     out_scores = {"loss": float(loss / n + net.penalty())}

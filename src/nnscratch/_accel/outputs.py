@@ -7,6 +7,7 @@ import numpy as np
 
 from nnscratch import _backend as B
 from nnscratch import _losses
+from nnscratch import functions as F
 from nnscratch._accel.activations import _rows, _sigmoid_into
 
 
@@ -77,7 +78,7 @@ class IdentityMSE(OutputLayer):
 
     def loss(self, d):
         self._check()
-        return _losses.squared_error(self.u, d)
+        return _losses.squared_error(d, self.u)
 
     def backward(self, d, factor=1.0):
         return self._difference_delta(d, factor)
@@ -98,7 +99,7 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
 
     def loss(self, d):
         self._check()
-        return _losses.sigmoid_binary_cross_entropy(self.u, d)
+        return _losses.sigmoid_binary_cross_entropy(d, self.u)
 
     def backward(self, d, factor=1.0):
         return self._difference_delta(d, factor)
@@ -141,7 +142,7 @@ class SoftmaxCrossEntropy(OutputLayer):
     def loss(self, d):
         self._check()
         rows = _rows(self, self.u.shape[0])
-        return _losses.softmax_cross_entropy(self.u, d, self.row_argmax, rows, self.row_max)
+        return _losses.softmax_cross_entropy(d, self.u, self.row_argmax, rows, self.row_max)
 
     def backward(self, d, factor=1.0):
         self._check()
@@ -169,7 +170,7 @@ class SigmoidMSE(OutputLayer):
 
     def loss(self, d):
         self._check()
-        return _losses.sigmoid_squared_error(self.u, d)
+        return _losses.sigmoid_squared_error(d, self.u)
 
     def backward(self, d, factor=1.0):
         self._check()
@@ -200,14 +201,12 @@ class SoftmaxMSE(OutputLayer):
 
     def _dense(self, d):
         if d.ndim == 1:  # integer labels → one-hot rows
-            onehot = np.zeros_like(self.y)
-            onehot[np.arange(d.shape[0]), d] = 1
-            return onehot
+            return F.to_one_hot(d, self.y.shape[1], self.y.dtype)
         return d
 
     def loss(self, d):
         self._check()
-        return _losses.softmax_squared_error(self.u, self._dense(d), self.row_argmax)
+        return _losses.softmax_squared_error(self._dense(d), self.u, self.row_argmax)
 
     def backward(self, d, factor=1.0):
         self._check()

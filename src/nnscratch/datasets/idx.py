@@ -27,6 +27,7 @@ import numpy as np
 
 from nnscratch.datasets._base import Dataset
 from nnscratch.files.zipread import ArchiveError, open_regular
+from nnscratch.functions import to_one_hot
 
 __all__ = ["data_home", "fetch", "read_idx", "load_mnist", "mnist", "fashion_mnist", "FILES", "SOURCES"]
 
@@ -344,9 +345,7 @@ def load_mnist(
 
     def labels(t: np.ndarray) -> np.ndarray:
         if one_hot_label:
-            out = np.zeros((len(t), 10), dtype=np.float32)
-            out[np.arange(len(t)), t] = 1.0
-            return out
+            return to_one_hot(t, 10, np.float32)
         return t.astype(np.intp)
 
     return (images(xtr), labels(ttr)), (images(xte), labels(tte))

@@ -18,7 +18,7 @@ from nnscratch.layers.base import Layer, not_forwarded
 
 
 class OutputLayer(Layer):
-    """y = f(u) paired with a loss E(y, d). A subclass gives ``f``, ``loss`` and ``backward``."""
+    """y = f(u) paired with a loss E(d, y). A subclass gives ``f``, ``loss`` and ``backward``."""
 
     activation = ""
     loss_name = ""
@@ -79,7 +79,7 @@ class IdentityMSE(OutputLayer):
         return u.copy()
 
     def loss(self, d):
-        return _losses.squared_error(self.y, self.targets(d))
+        return _losses.squared_error(self.targets(d), self.y)
 
     def output_delta(self, d):
         return (self.y - d) / len(self.y)
@@ -94,7 +94,7 @@ class SigmoidBinaryCrossEntropy(OutputLayer):
         return F.sigmoid(u)
 
     def loss(self, d):
-        return _losses.sigmoid_binary_cross_entropy(self.u, self.targets(d))
+        return _losses.sigmoid_binary_cross_entropy(self.targets(d), self.u)
 
     def output_delta(self, d):
         return (self.y - d) / len(self.y)
@@ -112,7 +112,7 @@ class SoftmaxCrossEntropy(OutputLayer):
     def loss(self, d):
         d = np.asarray(d)
         labels = d.ndim == 1 and d.dtype.kind in "iu"  # labels are taken as they are: exact and cheap
-        return _losses.softmax_cross_entropy(self.u, d if labels else self.targets(d))
+        return _losses.softmax_cross_entropy(d if labels else self.targets(d), self.u)
 
     def output_delta(self, d):
         return (self.y - d) / len(self.y)
@@ -127,7 +127,7 @@ class SigmoidMSE(OutputLayer):
         return F.sigmoid(u)
 
     def loss(self, d):
-        return _losses.sigmoid_squared_error(self.u, self.targets(d))
+        return _losses.sigmoid_squared_error(self.targets(d), self.u)
 
     def output_delta(self, d):
         return (self.y - d) / len(self.y) * self.y * (1 - self.y)
@@ -142,7 +142,7 @@ class SoftmaxMSE(OutputLayer):
         return F.softmax(u)
 
     def loss(self, d):
-        return _losses.softmax_squared_error(self.u, self.targets(d))
+        return _losses.softmax_squared_error(self.targets(d), self.u)
 
     def output_delta(self, d):
         return self.backward_from((self.y - d) / len(self.y))

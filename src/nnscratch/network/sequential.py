@@ -287,10 +287,11 @@ class Sequential:
             self._classes_from(np.empty((0, 1)))  # raises the clear error
         dd = self.check_d(d, x2.shape[0])
         with np.errstate(**BEYOND_RANGE):
-            return self.hit_rate(self._forward(x2, train=False), dd)
+            return self.hit_rate(dd, self._forward(x2, train=False))
 
-    def hit_rate(self, y: np.ndarray, d: np.ndarray) -> float:
-        """The fraction of rows of outputs y whose class equals the class of validated targets d."""
+    def hit_rate(self, d: np.ndarray, y: np.ndarray) -> float:
+        """The fraction of rows whose class in outputs y equals the class of validated targets d
+        (target first, as everywhere inside the library)."""
         pred = self._classes_from(y)
         if self.output == "softmax":
             truth = d if d.ndim == 1 else np.argmax(d, axis=1)

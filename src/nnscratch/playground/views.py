@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnscratch.functions import to_one_hot
 from nnscratch.gradcheck import gradcheck as _gradcheck
 from nnscratch.lab.trace import trace as _trace
 from nnscratch.network import Network
@@ -180,7 +181,7 @@ def _sample(session: Session, part: str, index: object) -> tuple[np.ndarray, np.
     net = session.net
     target = np.asarray(d[index])
     if net.output == "softmax":  # the course writes the target one-hot: d = [0, 0, 1]
-        target = np.eye(net.sizes[-1], dtype=net.dtype)[int(target)]
+        target = to_one_hot([int(target)], net.sizes[-1], net.dtype)[0]
     return x[index], np.atleast_1d(target).astype(net.dtype), session.raw[part][0][index]
 
 

@@ -217,5 +217,5 @@ def _run_epoch(trainer: Trainer, batches, count: Counter | None) -> tuple[float,
             break
         total += loss * m
         if tb is not None:
-            correct += count(out_layer, tb)
+            correct += count(tb, out_layer)
     return loss, total, correct

@@ -16,7 +16,7 @@ __all__ = ["TrainOptions", "check_loop_options", "make_rng", "callbacks_list", "
 
 _EVAL_CHUNK = 4096  # rows per forward pass when evaluating validation data
 
-Counter = Callable[[object, np.ndarray], int]  # (the output layer after a forward pass, truth) -> #correct
+Counter = Callable[[np.ndarray, object], int]  # (truth, the output layer after a forward pass) -> #correct
 
 
 @dataclass(frozen=True)
@@ -148,11 +148,11 @@ def _metric_names(net: Sequential, metrics: object) -> tuple[str, ...]:
 
 
 def accuracy_setup(net: Sequential, d: np.ndarray) -> tuple[np.ndarray, Counter, int]:
-    """(truth array per sample, counter(y, truth) -> #correct, units per sample) for a classifier."""
+    """(truth array per sample, count(truth, output layer) -> #correct, units per sample) for a classifier."""
     if net.output == "softmax":
         truth = d if d.ndim == 1 else np.argmax(d, axis=1)
 
-        def count(layer, t):
+        def count(t, layer):
             pred = getattr(layer, "row_argmax", None)  # the twin's softmax found it already
             if pred is None:
                 pred = layer.y.argmax(axis=1)
@@ -161,7 +161,7 @@ def accuracy_setup(net: Sequential, d: np.ndarray) -> tuple[np.ndarray, Counter,
         return truth, count, 1
     truth = d >= 0.5  # sigmoid: 0/1 labels, one column per label
 
-    def count(layer, t):
+    def count(t, layer):
         return int(np.count_nonzero((layer.y >= 0.5) == t))
 
     return truth, count, d.shape[1]
@@ -195,5 +195,5 @@ def evaluate(
         out = net._evaluated(x[s:e])
         total += out.loss(d[s:e]) * (e - s)
         if count is not None:
-            correct += count(out, truth[s:e])
+            correct += count(truth[s:e], out)
     return total / n, (correct / (n * units) if count is not None else None)

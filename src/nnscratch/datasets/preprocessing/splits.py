@@ -1,5 +1,10 @@
-"""Helpers: train/validation/test split (stratified for classes), standardisation fitted on the
-training part only (標準化), one-hot encoding (one-hot 表現)."""
+"""Splits (データの分割): training (訓練), validation (検証) and test (テスト) parts, stratified for
+classes (each class keeps its share in every part).
+
+- :func:`train_test_split`, :func:`train_val_test_split` — arrays in, parts out (the course's helpers);
+- :func:`split` — a :class:`~nnscratch.datasets.Dataset`'s parts as a Model uses them: its own test set
+  when it has one (MNIST), else fractions of the whole.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nnscratch.functions import to_one_hot
+from nnscratch.datasets._base import Dataset
 
-__all__ = ["train_test_split", "train_val_test_split", "Standardizer", "one_hot"]
+__all__ = ["train_test_split", "train_val_test_split", "split"]
 
 
 def _fraction(name: str, value: object) -> float:
@@ -132,90 +137,28 @@ def train_val_test_split(
     return (xa[tr], ya[tr]), (xa[va], ya[va]), (xa[te], ya[te])
 
 
-class Standardizer:
-    """標準化: x' = (x − μ) / σ per column, with μ and σ from the training data only.
+def split(data: Dataset, val_split: float, test_split: float, seed: int):
+    """``(x, y)`` for train, validation and test: the data set's own test set when it has one;
+    stratified for classes (検証データ, テストデータ).
 
-    A column that is constant in the training data (σ = 0) keeps σ = 1, so it maps to 0.
-    ``to_dict``/``from_dict`` store μ, σ as plain lists (a model file's metadata).
+    >>> from nnscratch import datasets
+    >>> (xt, yt), (xv, yv), (xs, ys) = split(datasets.load("iris"), 0.1, 0.2, seed=0)
+    >>> len(xt), len(xv), len(xs)
+    (105, 15, 30)
     """
-
-    def __init__(self, mean: object = None, std: object = None) -> None:
-        self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
-        self.std = None if std is None else np.asarray(std, dtype=np.float64)
-
-    def fit(self, x: object) -> Standardizer:
-        a = np.asarray(x, dtype=np.float64)
-        if a.ndim not in (1, 2) or len(a) == 0:
-            raise ValueError(
-                f"x: expected a non-empty array of shape (N,) or (N, n_features), got shape {a.shape}"
-            )
-        self.mean = a.mean(axis=0)
-        std = a.std(axis=0)
-        self.std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(self.mean)), std, 1.0)
-        return self
-
-    def _check(self, x: object) -> np.ndarray:
-        if self.mean is None or self.std is None:
-            raise ValueError("Standardizer: not fitted; call fit(x_train) first")
-        a = np.asarray(x)
-        if a.shape[-1:] != self.mean.shape[-1:] and self.mean.ndim:
-            raise ValueError(
-                f"x: expected {self.mean.shape[-1]} columns as in the fitted data, got shape {a.shape}"
-            )
-        return a
-
-    def transform(self, x: object) -> np.ndarray:
-        a = self._check(x)
-        dtype = a.dtype if a.dtype.kind == "f" else np.float32
-        out = np.subtract(a, self.mean.astype(dtype), dtype=dtype)  # one array of the data's size, in
-        out /= self.std.astype(dtype)  # its own dtype: no float64 temporaries of a big float32 data set
-        return out
-
-    def fit_transform(self, x: object) -> np.ndarray:
-        return self.fit(x).transform(x)
-
-    def inverse_transform(self, x: object) -> np.ndarray:
-        a = self._check(x)
-        dtype = a.dtype if a.dtype.kind == "f" else np.float32
-        return (a * self.std + self.mean).astype(dtype)
-
-    def to_dict(self) -> dict:
-        if self.mean is None or self.std is None:
-            raise ValueError("Standardizer: not fitted; nothing to store")
-        return {"mean": np.atleast_1d(self.mean).tolist(), "std": np.atleast_1d(self.std).tolist()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Standardizer:
-        try:
-            mean, std = np.asarray(d["mean"], dtype=np.float64), np.asarray(d["std"], dtype=np.float64)
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(
-                f"standardization: expected {{'mean': [...], 'std': [...]}}, got {d!r:.80}"
-            ) from None
-        if mean.shape != std.shape or not np.isfinite(mean).all() or not (std > 0).all():
-            raise ValueError(
-                "standardization: mean and std must be finite lists of equal length with std > 0"
-            )
-        return cls(mean, std)
-
-    def __repr__(self) -> str:
-        n = "unfitted" if self.mean is None else f"{np.atleast_1d(self.mean).size} columns"
-        return f"Standardizer({n})"
-
-
-def one_hot(labels: object, n_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
-    """Integer labels (N,) → one-hot rows (N, K): row i has a 1 in column labels[i]."""
-    a = np.asarray(labels)
-    if a.ndim != 1 or a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and not np.all(a == np.round(a))):
-        raise ValueError(
-            f"labels: expected integer class labels of shape (N,), got {a.dtype} of shape {a.shape}"
-        )
-    a = a.astype(np.intp)
-    if a.size and a.min() < 0:
-        raise ValueError(f"labels: class labels must be ≥ 0, got {a.min()}")
-    k = int(a.max()) + 1 if a.size else 0
-    if n_classes is None:
-        n_classes = k
-    elif isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < k:
-        raise ValueError(f"n_classes: expected an integer ≥ {k} (largest label + 1), got {n_classes!r}")
-    return to_one_hot(a, int(n_classes), dtype)  # the one one-hot of the library, after these checks
+    strat = data.task == "classification"
+    if data.test is not None:
+        test = (data.test.x, data.test.y)
+        if val_split > 0:
+            xtr, xva, ytr, yva = train_test_split(data.x, data.y, val_split, stratify=strat, seed=seed)
+        else:
+            xtr, ytr, xva, yva = data.x, data.y, data.x[:0], data.y[:0]
+        return (xtr, ytr), (xva, yva), test
+    if len(data.x) < 3 and (val_split or test_split):
+        raise ValueError(f"data: {data.name!r} has {len(data.x)} rows; too few to split off validation/test")
+    if val_split + test_split >= 1:
+        raise ValueError(f"val_split + test_split: expected less than 1, got {val_split + test_split:g}")
+    if val_split == 0 and test_split == 0:
+        return (data.x, data.y), (data.x[:0], data.y[:0]), (data.x[:0], data.y[:0])
+    parts = train_val_test_split(data.x, data.y, val_split, test_split, stratify=strat, seed=seed)
+    return tuple((np.asarray(a), np.asarray(b)) for a, b in parts)
