@@ -85,9 +85,9 @@ def patch_rows(col: np.ndarray, c: int, fh: int, fw: int, n: int, oh: int, ow: i
 class FastConvolution:
     """One readable ``Convolution`` (its W, b read from ``params`` by key at every pass) as a twin
     stage: ``forward`` takes the stack's (N, C, H, W) images (``first``) or channel-major (C, N, H, W)
-    ones and returns u channel-major, (FN, N, OH, OW) (or ``blocked`` for a 2×2 pooling); ``backward`` takes δ in that layout, keeps
-    ``dW`` (FN, C, FH, FW) and ``db``, and returns ∂E/∂x channel-major (None for the first layer,
-    whose ∂E/∂x nothing needs)."""
+    ones and returns u channel-major, (FN, N, OH, OW) (or ``blocked`` for a 2×2 pooling);
+    ``backward`` takes δ in that layout, keeps ``dW`` (FN, C, FH, FW) and ``db``, and returns ∂E/∂x
+    channel-major (None for the first layer, whose ∂E/∂x nothing needs)."""
 
     def __init__(self, params: dict, w_key: str, b_key: str, stride: int, pad: int, first: bool) -> None:
         self.params, self.w_key, self.b_key = params, w_key, b_key
