@@ -35,8 +35,9 @@ def _general():
     """Three channels, average pooling, then a 3×3 max pooling with stride 1 and padding 1 (the
     general path: overlapping windows, −∞ padding), a sigmoid output."""
     return (3, 7, 7), [L.Convolution(3, 4, 2), L.AveragePooling(2), L.Sigmoid(),
-                       L.Convolution(4, 3, 2, stride=1, pad=1), L.LeakyReLU(), L.MaxPooling(3, stride=1, pad=1),
-                       L.Flatten(), L.Affine(48, 2), L.SigmoidBinaryCrossEntropy()]
+                       L.Convolution(4, 3, 2, stride=1, pad=1), L.LeakyReLU(),
+                       L.MaxPooling(3, stride=1, pad=1), L.Flatten(), L.Affine(48, 2),
+                       L.SigmoidBinaryCrossEntropy()]
 
 
 def _deep():
