@@ -81,18 +81,23 @@ def _stage(layer, images: bool, first: bool, keys: dict, params: dict):
 
 
 def _pool_after_convolution(stages: list) -> None:
-    """A max pooling (the last stage) right after a convolution and its activations: 2×2/2 reads the
-    convolution's blocked output (:class:`~nnscratch._accel.pooling.MaxPool2`), and a ReLU moves
-    after the pooling (max(0, max u) = the max of max(0, u): the ReLU on a quarter of the values)."""
+    """A max pooling (the last stage) 2×2/2 becomes :class:`~nnscratch._accel.pooling.MaxPool2`; right
+    after a convolution and its activations, a ReLU moves after it (max(0, max u) = the max of
+    max(0, u): the ReLU on a quarter of the values), and the convolution's output comes blocked when
+    its im2col has no more rows (C·FH·FW) than filters: the ordered copy then costs less than the
+    strided pooling it saves (SimpleConvNet's 25 rows and 30 filters; not DeepConvNet's 144 and 16)."""
     pool = stages[-1]
+    if pool.pool == (2, 2) and pool.stride == 2 and pool.pad == 0:
+        stages[-1] = pool = P.MaxPool2(blocked=False)
     i = len(stages) - 2
     while type(stages[i]) in (P.ReLU4, P.Elementwise):
         i -= 1
-    if type(stages[i]) is not FastConvolution:
+    conv = stages[i]
+    if type(conv) is not FastConvolution:
         return
-    if pool.pool == (2, 2) and pool.stride == 2 and pool.pad == 0:
-        stages[i].blocked = True
-        stages[-1] = pool = P.MaxPool2()
+    fn, c, fh, fw = conv.params[conv.w_key].shape
+    if type(pool) is P.MaxPool2 and c * fh * fw <= fn:
+        conv.blocked = pool.blocked = True
     if type(stages[-2]) is P.ReLU4:
         stages[-2:] = pool, stages[-2]
 

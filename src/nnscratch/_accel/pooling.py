@@ -2,10 +2,10 @@
 :mod:`nnscratch._accel.conv`): pooling, flattening back to the readable rows, activations and
 dropout — the readable layers' formulas into buffers reused from step to step.
 
-- :class:`MaxPool2`: 2×2 max pooling, stride 2, no padding, of a convolution's output, which then
-  comes with each window's four places in four contiguous blocks (the convolution's columns ordered
-  so): the maximum is a tree of three ``maximum``s over long contiguous rows (a strided one runs
-  several times slower). Which place won is kept as 0/1 masks — the first place in the window's row
+- :class:`MaxPool2`: 2×2 max pooling, stride 2, no padding, as a tree of three ``maximum``s over the
+  four places of the windows; after a convolution with fewer patch rows than filters (SimpleConvNet's
+  first) those come as four contiguous blocks (the convolution's columns ordered so: a strided
+  ``maximum`` runs several times slower, and there the ordered im2col costs less than it saves). Which place won is kept as 0/1 masks — the first place in the window's row
   order on a tie, as the readable layer and the book's argmax — and backward writes δ into the
   winner of every window with no zero-fill (2×2/2 windows tile the image);
 - :class:`Pool`: any other pool (size, stride, padding; max or average) place by place;
@@ -27,25 +27,37 @@ from nnscratch.functions import conv_output_size
 
 
 class MaxPool2:
-    """y = max over each 2×2 window (stride 2, no padding) of a convolution's output in its blocked
-    layout (C, 2, 2, N, OH, OW) (:func:`~nnscratch._accel.conv.patch_rows`): x[:, a, b] holds place
-    (a, b) of every window, so the maximum is three ``maximum``s of contiguous blocks. The masks kept:
-    the right place beat the left one in the top row (``i0``) and in the bottom row (``i1``), the bottom
-    row beat the top one (``low``) — each strictly, so a tie keeps the first place in row order."""
+    """y = max over each 2×2 window (stride 2, no padding) of channel-major x. ``blocked``: x is a
+    convolution's output in its blocked layout (C, 2, 2, N, OH, OW) (:func:`~nnscratch._accel.conv.
+    patch_rows`), x[:, a, b] holding place (a, b) of every window, so the maximum is three
+    ``maximum``s of contiguous blocks; otherwise x is (C, N, H, W) and the places are strided views.
+    The masks kept: the right place beat the left one in the top row (``i0``) and in the bottom row
+    (``i1``), the bottom row beat the top one (``low``) — each strictly, so a tie keeps the first
+    place in row order."""
 
     kind = "max"
 
-    def __init__(self) -> None:
+    def __init__(self, blocked: bool) -> None:
+        self.blocked = blocked
         self._y, self._m0, self._t, self._s, self._dx = Scratch(), Scratch(), Scratch(), Scratch(), Scratch()
         self._i0, self._i1, self._low = Scratch(), Scratch(), Scratch()
         self.x_shape = None
 
+    def _places(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The views of places (0, 0), (0, 1), (1, 0), (1, 1) of every window, each (C, N, OH, OW)."""
+        if self.blocked:
+            return x[:, 0, 0], x[:, 0, 1], x[:, 1, 0], x[:, 1, 1]
+        c, n, h, w = x.shape
+        v = x.reshape(c, n, h // 2, 2, w // 2, 2)
+        return v[:, :, :, 0, :, 0], v[:, :, :, 0, :, 1], v[:, :, :, 1, :, 0], v[:, :, :, 1, :, 1]
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        c, _, _, n, oh, ow = x.shape
-        shape, dt = (c, n, oh, ow), x.dtype
+        if not self.blocked:  # the readable pooling's error when a side is odd
+            conv_output_size(x.shape[2], 2, 2, 0), conv_output_size(x.shape[3], 2, 2, 0)
+        x00, x01, x10, x11 = self._places(x)
+        shape, dt = x00.shape, x.dtype
         m0, y = self._m0.get(shape, dt), self._y.get(shape, dt)
         i0, i1, low = self._i0.get(shape, dt), self._i1.get(shape, dt), self._low.get(shape, dt)
-        x00, x01, x10, x11 = x[:, 0, 0], x[:, 0, 1], x[:, 1, 0], x[:, 1, 1]
         np.greater(x01, x00, out=i0, casting="unsafe")
         np.maximum(x00, x01, out=m0)
         np.greater(x11, x10, out=i1, casting="unsafe")
@@ -61,12 +73,13 @@ class MaxPool2:
         shape, dt = delta.shape, delta.dtype
         t, s = self._t.get(shape, dt), self._s.get(shape, dt)
         dx = self._dx.get(self.x_shape, dt)
+        d00, d01, d10, d11 = self._places(dx)
         np.multiply(delta, self._low.get(shape, dt), out=t)  # δ of the windows the bottom row won
         np.subtract(delta, t, out=s)  # … and the top row (δ or 0: exact)
-        np.multiply(s, self._i0.get(shape, dt), out=dx[:, 0, 1])
-        np.subtract(s, dx[:, 0, 1], out=dx[:, 0, 0])
-        np.multiply(t, self._i1.get(shape, dt), out=dx[:, 1, 1])
-        np.subtract(t, dx[:, 1, 1], out=dx[:, 1, 0])
+        np.multiply(s, self._i0.get(shape, dt), out=d01)
+        np.subtract(s, d01, out=d00)
+        np.multiply(t, self._i1.get(shape, dt), out=d11)
+        np.subtract(t, d11, out=d10)
         return dx
 
 
