@@ -5,9 +5,10 @@ dropout — the readable layers' formulas into buffers reused from step to step.
 - :class:`MaxPool2`: 2×2 max pooling, stride 2, no padding, as a tree of three ``maximum``s over the
   four places of the windows; after a convolution with fewer patch rows than filters (SimpleConvNet's
   first) those come as four contiguous blocks (the convolution's columns ordered so: a strided
-  ``maximum`` runs several times slower, and there the ordered im2col costs less than it saves). Which place won is kept as 0/1 masks — the first place in the window's row
-  order on a tie, as the readable layer and the book's argmax — and backward writes δ into the
-  winner of every window with no zero-fill (2×2/2 windows tile the image);
+  ``maximum`` runs several times slower, and there the ordered im2col costs less than it saves).
+  Which place won is kept as 0/1 masks — the first place in the window's row order on a tie, as the
+  readable layer and the book's argmax — and backward writes δ into the winner of every window with
+  no zero-fill (2×2/2 windows tile the image);
 - :class:`Pool`: any other pool (size, stride, padding; max or average) place by place;
 - :class:`Flatten`: (C, N, H, W) → the rows (N, C·H·W) in C order the readable ``Flatten`` gives;
 - :class:`ReLU4`: ReLU in place on the stage's own buffer; :class:`Elementwise`: any other activation
