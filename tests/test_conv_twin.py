@@ -20,8 +20,9 @@ from nnscratch import layers as L
 
 
 def _simple():
-    """SimpleConvNet's layout: the 2×2 pooling on the convolution's blocked output, ReLU after it."""
-    return (1, 8, 8), [L.Convolution(1, 3, 3), L.ReLU(), L.MaxPooling(2), L.Flatten(), L.Affine(27, 6),
+    """SimpleConvNet's layout: the 2×2 pooling on the convolution's blocked output (9 patch rows, 10
+    filters), ReLU after it."""
+    return (1, 8, 8), [L.Convolution(1, 10, 3), L.ReLU(), L.MaxPooling(2), L.Flatten(), L.Affine(90, 6),
                        L.ReLU(), L.Affine(6, 3), L.SoftmaxCrossEntropy()]
 
 
@@ -105,15 +106,16 @@ def test_predictions_through_the_twin_equal_the_readable_forward(stack):
 def test_max_pooling_ties_go_to_the_first_place_as_in_the_readable_layer():
     """Images of 0/1 pixels and filters of quarters: many windows hold equal maxima (and ReLU's zeros)."""
     rng = np.random.default_rng(1)
-    shape = (2, 8, 8)
-    net = nnscratch.Sequential([L.Convolution(2, 3, 3, pad=1), L.ReLU(), L.MaxPooling(2),
-                                L.Convolution(3, 2, 2, pad=1), L.ReLU(), L.MaxPooling(3, stride=1),
-                                L.Flatten(), L.Affine(2 * 3 * 3, 3), L.SoftmaxCrossEntropy()], seed=0,
-                               dtype="float64")
+    shape = (1, 8, 8)
+    net = nnscratch.Sequential([L.Convolution(1, 10, 3, pad=1), L.ReLU(), L.MaxPooling(2),  # blocked
+                                L.Convolution(10, 3, 3, pad=1), L.ReLU(), L.MaxPooling(2),  # strided
+                                L.MaxPooling(2, stride=1), L.Flatten(), L.Affine(3, 3),  # general
+                                L.SoftmaxCrossEntropy()], seed=0, dtype="float64")
     for key in ("W1", "W2"):
         net.params[key][...] = np.round(net.params[key] * 4) / 4
     x, d = rng.integers(0, 2, (6, *shape)).astype(float), rng.integers(0, 3, 6)
     twin = net.twin()
+    assert [getattr(s, "blocked", None) for s in twin.stages if type(s).__name__ == "MaxPool2"] == [True, False]
     twin.forward(x, train=True)
     fast = {k: g.copy() for k, g in twin.backward(d).items()}
     readable = net.gradient(x, d)
