@@ -103,6 +103,16 @@ def test_predictions_through_the_twin_equal_the_readable_forward(stack):
     np.testing.assert_allclose(net.predict(x), net.forward(x), rtol=1e-12, atol=1e-14)  # twin, readable
 
 
+def test_evaluation_of_many_images_goes_through_the_convolutions_in_chunks():
+    from nnscratch._accel import convnet
+
+    shape, net = _net("deep", "float64")
+    x = np.random.default_rng(0).normal(size=(2 * convnet.EVAL_IMAGES + 3, *shape))
+    np.testing.assert_allclose(net.predict(x), net.forward(x), rtol=1e-12, atol=1e-14)
+    col = net.twin().stages[0]._col  # colᵀ (9 + 1, N·12·12) for one chunk of images, not all of them
+    assert col._buf.size == 10 * convnet.EVAL_IMAGES * 144
+
+
 def test_max_pooling_ties_go_to_the_first_place_as_in_the_readable_layer():
     """Images of 0/1 pixels and filters of quarters: many windows hold equal maxima (and ReLU's zeros)."""
     rng = np.random.default_rng(1)

@@ -19,11 +19,14 @@ from nnscratch import layers as L
 from nnscratch._accel import pooling as P
 from nnscratch._accel.activations import ACTIVATIONS, LeakyReLU
 from nnscratch._accel.affine import FastAffine
-from nnscratch._accel.conv import FastConvolution
+from nnscratch._accel.conv import FastConvolution, Scratch
 from nnscratch._accel.dense import BufferedAffine
 from nnscratch._accel.guard import Guard
 from nnscratch._accel.outputs import OUTPUTS
 from nnscratch._accel.updates import Updater
+
+EVAL_IMAGES = 128
+"""Images per pass through the convolutions when evaluating (training passes its batch whole)."""
 
 
 def compile_conv(net) -> ConvRunner | None:
@@ -117,18 +120,35 @@ class ConvRunner:
         self.output_layer = OUTPUTS[output]()
         self.update = Updater()
         self._layer_of = [getattr(s, "layer", s) for s in weighted]  # where dW, db are kept
+        self._flat = next(i for i, s in enumerate(stages) if type(s) is P.Flatten)
+        self._rows = Scratch()  # the Flatten's rows of an evaluation in chunks
 
     def _reset(self) -> None:
         for affine in self._affines:
             affine.reset()
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        """The output y (a buffer) in training or evaluation mode (dropout's masks)."""
+        """The output y (a buffer) in training or evaluation mode (dropout's masks). In evaluation the
+        images go through the convolutions :data:`EVAL_IMAGES` at a time (nothing is kept for a
+        backward pass), so that evaluating thousands of images at once never makes the buffers grow
+        beyond a training batch's size."""
         self._guard.check_params(self.params)
-        z = x
-        for stage in self.stages:
+        flat = self._flat
+        if train or len(x) <= EVAL_IMAGES:
+            z = self._run(self.stages[: flat + 1], x, train)
+        else:
+            first = self._run(self.stages[: flat + 1], x[:EVAL_IMAGES], train)
+            z = self._rows.get((len(x), first.shape[1]), first.dtype)
+            z[:EVAL_IMAGES] = first
+            for s in range(EVAL_IMAGES, len(x), EVAL_IMAGES):
+                z[s : s + EVAL_IMAGES] = self._run(self.stages[: flat + 1], x[s : s + EVAL_IMAGES], train)
+        return self.output_layer.forward(self._run(self.stages[flat + 1 :], z, train))
+
+    @staticmethod
+    def _run(stages: list, z: np.ndarray, train: bool) -> np.ndarray:
+        for stage in stages:
             z = stage.forward(z, train) if type(stage) is P.Dropout else stage.forward(z)
-        return self.output_layer.forward(z)
+        return z
 
     def backward(self, d: np.ndarray) -> dict[str, np.ndarray]:
         """The gradients of the last forward's loss for validated targets (buffers)."""
