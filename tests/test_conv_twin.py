@@ -68,12 +68,12 @@ def _batch(net, shape, n, rng):
     return x, rng.integers(0, 2, (n, 2)).astype(float)
 
 
-def run_both(stack: str, opt: str, dtype: str):
+def run_both(stack: str, opt: str, dtype: str, **hooks):
     """(twin parameters, readable parameters, losses of both) after the same steps."""
     nets, losses = [], []
     for twin_on in (True, False):
         shape, net = _net(stack, dtype)
-        trainer = nnscratch.Trainer(net, optimizer=opt, lr=0.05)
+        trainer = nnscratch.Trainer(net, optimizer=opt, lr=0.05, **hooks)
         if not twin_on:
             trainer.twin, trainer.output_layer = None, net.output_layer
         assert isinstance(trainer.twin, _accel.ConvRunner) == twin_on
@@ -93,6 +93,13 @@ def test_conv_twin_trains_like_the_readable_layers(stack, opt, dtype):
     fast, readable, (loss_fast, loss_readable) = run_both(stack, opt, dtype)
     assert worst(fast, readable) <= (RMSPROP_TOL if opt == "rmsprop" else TOL)[dtype]
     np.testing.assert_allclose(loss_fast, loss_readable, rtol=1e-4 if dtype == "float32" else 1e-10)
+
+
+@pytest.mark.parametrize("stack, opt", [("simple", "sgd"), ("strided", "momentum"), ("deep", "adam")])
+def test_conv_twin_with_weight_decay_and_clipping(stack, opt):
+    """The hooks change the twin's gradient buffers in place (views of its [∂E/∂W | ∂E/∂b] product)."""
+    fast, readable, _ = run_both(stack, opt, "float64", weight_decay=1e-2, clip_norm=0.5)
+    assert worst(fast, readable) <= TOL["float64"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
