@@ -6,7 +6,7 @@ same network, and the peak memory.
     python benchmarks/bench_conv.py --no-torch     # nnscratch alone
     python benchmarks/bench_conv.py --quick        # seconds: what tests/test_benchmark_smoke.py runs
     python benchmarks/bench_conv.py --book BOOK    # also 『ゼロから作る』's own SimpleConvNet code
-    python benchmarks/bench_conv.py --net deep     # DeepConvNet (book ch. 8), 3 epochs by default
+    python benchmarks/bench_conv.py --net deep     # DeepConvNet (book ch. 8): 3 epochs of 1,000 images
     NNSCRATCH_ACCEL=0 python benchmarks/bench_conv.py   # the readable layers instead of the twin
 
 Run it with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py …``: those
@@ -68,7 +68,7 @@ def load(seed: int, n_train: int = 4000, n_test: int = 1000):
     x = data.images().astype(np.float32)
     x = x / x.max() if x.max() > 1 else x
     order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[:n_train], order[n_train : n_train + n_test]
+    train, test = order[:n_train], order[4000 : 4000 + n_test]  # the test part is always the last 1,000
     return x[train], data.y[train], x[test], data.y[test]
 
 
@@ -213,9 +213,10 @@ def peak_mb() -> float:
     return rss * (1 if sys.platform == "darwin" else 1024) / 1e6
 
 
-def memory_probe(seed: int, kind: str) -> float:
+def memory_probe(seed: int, kind: str, n_train: int) -> float:
     """Peak MB of a fresh process: the data and one nnscratch epoch, no PyTorch."""
-    code = (f"import sys; sys.argv = ['bench_conv.py', '--probe', '--net', {kind!r}]; "
+    argv = ["bench_conv.py", "--probe", "--net", kind, "--train-images", str(n_train)]
+    code = (f"import sys; sys.argv = {argv!r}; "
             f"exec(open({os.path.abspath(__file__)!r}, encoding='utf-8').read())")
     env = dict(os.environ, PYTHONHASHSEED="0")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -281,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--net", choices=("simple", "deep"), default="simple",
                     help="SimpleConvNet (ch. 7) or DeepConvNet (ch. 8)")
     ap.add_argument("--epochs", type=int, help="10 (simple), 3 (deep)")
+    ap.add_argument("--train-images", type=int,
+                    help="how many of the 4,000 training images: all (simple), 1,000 (deep)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", default="he", help="the weights' initial scale: he, xavier or a number (0.01)")
@@ -295,12 +298,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(var, str(args.threads))
     limit_threads(args.threads)
     args.n_train, args.n_test = (500, 200) if args.quick else (4000, 1000)
+    if args.train_images is not None or (args.net == "deep" and not args.quick):
+        args.n_train = min(4000, args.train_images or 1000)
     if args.epochs is None:
         args.epochs = 3 if args.net == "deep" else 10
     if args.quick:
         args.epochs = 1
     if args.probe:
-        x, d, _, _ = load(args.seed)
+        x, d, _, _ = load(args.seed, args.n_train)
         Ours(args.seed, kind=args.net).epoch(x, d, 1)
         print(peak_mb())
         return 0
@@ -308,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     init = args.init if args.init in ("he", "xavier") else float(args.init)
     result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init,
                  args.book, args.net)
-    memory = None if args.quick else memory_probe(args.seed, args.net)
+    memory = None if args.quick else memory_probe(args.seed, args.net, args.n_train)
     return report(result, args, memory)
 
 
