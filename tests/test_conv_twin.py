@@ -34,9 +34,9 @@ def _strided():
 
 def _general():
     """Three channels, average pooling, tanh then ReLU (in place on tanh's output: harmless, as the
-    values it changes get δ = 0 anyway), a 3×3
-    max pooling with stride 1 and padding 1 after a ReLU (the general path: overlapping windows, −∞
-    padding, the ReLU moved after it), leaky ReLU, a sigmoid output."""
+    values it changes get δ = 0 anyway), a 3×3 max pooling with stride 1 and padding 1 after a ReLU
+    (the general path: overlapping windows, −∞ padding, the ReLU moved after it), leaky ReLU, a
+    sigmoid output."""
     return (3, 7, 7), [L.Convolution(3, 4, 2), L.AveragePooling(2), L.Tanh(), L.ReLU(),
                        L.Convolution(4, 3, 2, stride=1, pad=1), L.ReLU(),
                        L.MaxPooling(3, stride=1, pad=1), L.Flatten(), L.Affine(48, 5), L.LeakyReLU(),
