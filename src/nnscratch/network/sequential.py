@@ -200,7 +200,7 @@ class Sequential:
         output layer that holds y (and can give the loss)."""
         twin = self.twin()
         if twin is not None:
-            twin.forward(x, train=False)
+            twin.forward(x, False)  # evaluation mode
             return twin.output_layer
         self._forward(x, train=False)
         return self.layers[-1]

@@ -153,7 +153,7 @@ class Trainer:
     def _twin_step(self, x: np.ndarray, d: np.ndarray) -> float:
         """:meth:`_step` through the twin (the same result to rounding)."""
         twin = self.twin
-        twin.forward(x, train=True)
+        twin.forward(x, True)  # training mode (dropout)
         loss = twin.output_layer.loss(d)
         if not math.isfinite(loss):
             return loss
