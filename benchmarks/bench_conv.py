@@ -1,10 +1,17 @@
-"""SimpleConvNet on real MNIST images: the test accuracy nnscratch's readable convolution layers reach,
-their epoch time against PyTorch CPU training the same network, and the peak memory.
+"""SimpleConvNet (or DeepConvNet) on real MNIST images: the test accuracy nnscratch reaches (training
+through its convolution twin, ``nnscratch._accel``), its epoch time against PyTorch CPU training the
+same network, and the peak memory.
 
     python benchmarks/bench_conv.py                # 10 epochs, PyTorch alternated when importable
     python benchmarks/bench_conv.py --no-torch     # nnscratch alone
     python benchmarks/bench_conv.py --quick        # seconds: what tests/test_benchmark_smoke.py runs
     python benchmarks/bench_conv.py --book BOOK    # also 『ゼロから作る』's own SimpleConvNet code
+    python benchmarks/bench_conv.py --net deep     # DeepConvNet (book ch. 8): 3 epochs of 1,000 images
+    NNSCRATCH_ACCEL=0 python benchmarks/bench_conv.py   # the readable layers instead of the twin
+
+Run it with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py …``: those
+variables, when a shell sets them, change OpenBLAS's kernels and blocking for NumPy and PyTorch alike
+and make the run unlike a user's.
 
 ``--book BOOK`` takes a clone of the book's code (``git clone
 https://github.com/oreilly-japan/deep-learning-from-scratch BOOK``; nothing of it is in this repository) and
@@ -17,12 +24,15 @@ What it measures:
   (N, 1, 28, 28) images, shuffled once (``--seed``) and split 4,000 train / 1,000 test;
 - network: ``presets.simple_convnet()`` — conv 30 × 5 × 5 → ReLU → max pool 2 → Affine 100 → ReLU →
   Affine 10 → softmax + cross entropy, He initialisation (the preset's default; the book's 0.01 is
-  ``--init 0.01``), float32;
+  ``--init 0.01``), float32; or with ``--net deep`` ``presets.deep_convnet()`` — six 3 × 3 convolutions
+  (16, 16, 32, 32, 64, 64 filters), three max poolings, Affine 50, dropout 0.5 (the course's form: the
+  PyTorch side gets the same form as a small module), Affine 10;
 - training: Adam (lr 0.001), batch 100, ``--epochs`` epochs (10), one ``nnscratch.train(…, epochs=1)``
   call per epoch with one Adam object that keeps its moments; the bar is ≥ 93.5 % test accuracy;
-- PyTorch CPU (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Linear``, ``optim.Adam``) starts from the same
-  weights and sees the same batches in the same order (each epoch's permutation drawn from the same
-  seed as nnscratch's), so the two accuracies should agree to float rounding. The two alternate epoch by
+- PyTorch CPU (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Linear``, ``optim.Adam``; built layer by layer
+  from the nnscratch stack) starts from the same weights and sees the same batches in the same order
+  (each epoch's permutation drawn from the same seed as nnscratch's), so the two accuracies should agree
+  to float rounding (with dropout, up to its different masks). The two alternate epoch by
   epoch (who goes first alternates too); the ratio is PyTorch's median epoch ÷ nnscratch's (above 1:
   nnscratch is faster). Both use ``--threads`` BLAS/OpenMP threads (2);
 - memory: the peak resident set (VmHWM on Linux, ru_maxrss elsewhere) of a fresh process that loads
@@ -58,7 +68,7 @@ def load(seed: int, n_train: int = 4000, n_test: int = 1000):
     x = data.images().astype(np.float32)
     x = x / x.max() if x.max() > 1 else x
     order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[:n_train], order[n_train : n_train + n_test]
+    train, test = order[:n_train], order[4000 : 4000 + n_test]  # the test part is always the last 1,000
     return x[train], data.y[train], x[test], data.y[test]
 
 
@@ -70,11 +80,17 @@ def limit_threads(threads: int) -> None:
     threadpool_limits(limits=threads)
 
 
+def make_net(kind: str, seed: int, init: str | float = "he"):
+    if kind == "deep":
+        return presets.deep_convnet(seed=seed)
+    return presets.simple_convnet(seed=seed, init=init)
+
+
 class Ours:
     name = "nnscratch"
 
-    def __init__(self, seed: int, init: str | float = "he") -> None:
-        self.net = presets.simple_convnet(seed=seed, init=init)
+    def __init__(self, seed: int, init: str | float = "he", kind: str = "simple") -> None:
+        self.net = make_net(kind, seed, init)
         self.adam = nnscratch.optim.Adam(lr=LR)
 
     def epoch(self, x, d, epoch_seed: int) -> None:
@@ -84,21 +100,58 @@ class Ours:
         return self.net.accuracy(x, d)
 
 
+def torch_layers(net, nn, torch) -> list:
+    """The same stack in PyTorch, from the same weights (Linear's as Wᵀ); dropout in the course's form."""
+
+    class CourseDropout(nn.Module):  # training x ⊙ M, evaluation x·(1 − p), as nnscratch's default
+        def __init__(self, p: float) -> None:
+            super().__init__()
+            self.p = p
+
+        def forward(self, x):
+            if self.training:
+                return x * (torch.rand_like(x) >= self.p)
+            return x * (1 - self.p)
+
+    from nnscratch import layers as L
+
+    out = []
+    with torch.no_grad():
+        for layer in net.layers:
+            if type(layer) is L.Convolution:
+                m = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel, layer.stride, layer.pad)
+                m.weight.copy_(torch.from_numpy(layer.params["W"]))
+            elif type(layer) is L.Affine:
+                m = nn.Linear(*layer.params["W"].shape)
+                m.weight.copy_(torch.from_numpy(layer.params["W"].T.copy()))
+            elif type(layer) is L.MaxPooling:
+                m = nn.MaxPool2d(layer.pool, layer.stride, layer.pad)
+            else:
+                m = {L.ReLU: nn.ReLU, L.Flatten: nn.Flatten}.get(type(layer))
+                if type(layer) is L.Dropout:
+                    m = CourseDropout(layer.p)
+                elif m is not None:
+                    m = m()
+                elif type(layer) is L.SoftmaxCrossEntropy:
+                    continue  # the loss: nn.CrossEntropyLoss
+                else:
+                    raise TypeError(f"no PyTorch layer for {type(layer).__name__}")
+            if "b" in layer.params:
+                m.bias.copy_(torch.from_numpy(layer.params["b"]))
+            out.append(m)
+    return out
+
+
 class Torch:
     name = "PyTorch"
 
-    def __init__(self, params: dict, threads: int) -> None:
+    def __init__(self, net, threads: int) -> None:
         import torch
         from torch import nn
 
         torch.set_num_threads(threads)
         self.torch = torch
-        conv, fc1, fc2 = nn.Conv2d(1, 30, 5), nn.Linear(4320, 100), nn.Linear(100, 10)
-        with torch.no_grad():  # the same start as nnscratch: its weights, Linear's as Wᵀ
-            conv.weight.copy_(torch.from_numpy(params["W1"])), conv.bias.copy_(torch.from_numpy(params["b1"]))
-            fc1.weight.copy_(torch.from_numpy(params["W2"].T)), fc1.bias.copy_(torch.from_numpy(params["b2"]))
-            fc2.weight.copy_(torch.from_numpy(params["W3"].T)), fc2.bias.copy_(torch.from_numpy(params["b3"]))
-        self.model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), fc1, nn.ReLU(), fc2)
+        self.model = nn.Sequential(*torch_layers(net, nn, torch))
         self.opt = torch.optim.Adam(self.model.parameters(), lr=LR, eps=1e-8)
         self.loss = nn.CrossEntropyLoss()
 
@@ -113,8 +166,10 @@ class Torch:
             self.opt.step()
 
     def accuracy(self, x, d) -> float:
+        self.model.eval()
         with self.torch.no_grad():
             y = self.model(self.torch.from_numpy(x)).argmax(dim=1).numpy()
+        self.model.train()
         return float(np.mean(y == d))
 
 
@@ -158,9 +213,10 @@ def peak_mb() -> float:
     return rss * (1 if sys.platform == "darwin" else 1024) / 1e6
 
 
-def memory_probe(seed: int) -> float:
+def memory_probe(seed: int, kind: str, n_train: int) -> float:
     """Peak MB of a fresh process: the data and one nnscratch epoch, no PyTorch."""
-    code = ("import sys; sys.argv = ['bench_conv.py', '--probe']; "
+    argv = ["bench_conv.py", "--probe", "--net", kind, "--train-images", str(n_train)]
+    code = (f"import sys; sys.argv = {argv!r}; "
             f"exec(open({os.path.abspath(__file__)!r}, encoding='utf-8').read())")
     env = dict(os.environ, PYTHONHASHSEED="0")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -168,14 +224,14 @@ def memory_probe(seed: int) -> float:
 
 
 def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_test: int,
-        init: str | float = "he", book: str | None = None) -> dict:
+        init: str | float = "he", book: str | None = None, kind: str = "simple") -> dict:
     x, d, xt, dt = load(seed, n_train, n_test)
-    contenders = [Ours(seed, init)]
+    contenders = [Ours(seed, init, kind)]
     if book is not None:
         contenders.append(Book(contenders[0].net.params, book))
     if use_torch:
         try:
-            contenders.append(Torch(contenders[0].net.params, threads))
+            contenders.append(Torch(contenders[0].net, threads))
         except ImportError as exc:
             print(f"PyTorch is not importable ({exc}): nnscratch alone", file=sys.stderr)
     times = {c.name: [] for c in contenders}
@@ -195,7 +251,9 @@ def run(epochs: int, seed: int, threads: int, use_torch: bool, n_train: int, n_t
 
 def report(result: dict, args, memory: float | None) -> int:
     times, accs = result["times"], result["accs"]
-    print(f"SimpleConvNet (init {args.init}) on mnist5k ({args.n_train:,} train / {args.n_test:,} test), "
+    name = "DeepConvNet" if args.net == "deep" else f"SimpleConvNet (init {args.init})"
+    twin = "the twin" if make_net(args.net, 0).twin() is not None else "readable layers"
+    print(f"{name}, nnscratch through {twin}, on mnist5k ({args.n_train:,} train / {args.n_test:,} test), "
           f"Adam lr {LR}, batch "
           f"{BATCH}, {args.epochs} epochs, {args.threads} threads; NumPy {np.__version__}; load average "
           f"{args.load_before} before, {' '.join(f'{v:.1f}' for v in os.getloadavg())} after\n")
@@ -203,7 +261,7 @@ def report(result: dict, args, memory: float | None) -> int:
     for name in times:
         print(f"| {name} | {statistics.median(times[name]):.3f} | {min(times[name]):.3f} | "
               f"{accs[name][-1]:.2%} |")
-    ok = accs["nnscratch"][-1] >= ACCURACY_BAR
+    ok = accs["nnscratch"][-1] >= ACCURACY_BAR or args.net == "deep"  # the bar is SimpleConvNet's
     print(f"\nnnscratch test accuracy {accs['nnscratch'][-1]:.2%} (bar {ACCURACY_BAR:.1%}): "
           f"{'ok' if ok else 'BELOW THE BAR'}")
     if "PyTorch" in times:
@@ -221,7 +279,11 @@ def report(result: dict, args, memory: float | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--net", choices=("simple", "deep"), default="simple",
+                    help="SimpleConvNet (ch. 7) or DeepConvNet (ch. 8)")
+    ap.add_argument("--epochs", type=int, help="10 (simple), 3 (deep)")
+    ap.add_argument("--train-images", type=int,
+                    help="how many of the 4,000 training images: all (simple), 1,000 (deep)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", default="he", help="the weights' initial scale: he, xavier or a number (0.01)")
@@ -230,22 +292,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--book", help="a clone of the book's code (oreilly-japan/deep-learning-from-scratch)")
     ap.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.book and args.net == "deep":
+        ap.error("--book: the book's code is timed for SimpleConvNet only (--net simple)")
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(args.threads))
     limit_threads(args.threads)
     args.n_train, args.n_test = (500, 200) if args.quick else (4000, 1000)
+    if args.train_images is not None or (args.net == "deep" and not args.quick):
+        args.n_train = min(4000, args.train_images or 1000)
+    if args.epochs is None:
+        args.epochs = 3 if args.net == "deep" else 10
     if args.quick:
         args.epochs = 1
     if args.probe:
-        x, d, _, _ = load(args.seed)
-        Ours(args.seed).epoch(x, d, 1)
+        x, d, _, _ = load(args.seed, args.n_train)
+        Ours(args.seed, kind=args.net).epoch(x, d, 1)
         print(peak_mb())
         return 0
     args.load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
     init = args.init if args.init in ("he", "xavier") else float(args.init)
     result = run(args.epochs, args.seed, args.threads, not args.no_torch, args.n_train, args.n_test, init,
-                 args.book)
-    memory = None if args.quick else memory_probe(args.seed)
+                 args.book, args.net)
+    memory = None if args.quick else memory_probe(args.seed, args.net, args.n_train)
     return report(result, args, memory)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from nnscratch import layers as L
 from nnscratch._accel.activations import ACTIVATIONS, LeakyReLU
 from nnscratch._accel.affine import FastAffine
+from nnscratch._accel.convnet import ConvRunner, compile_conv
 from nnscratch._accel.dense import BufferedAffine
 from nnscratch._accel.guard import Guard
 from nnscratch._accel.outputs import OUTPUTS
@@ -30,13 +31,16 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "false", "no")
 
 
-def compile(net) -> DenseRunner | None:  # noqa: A001 - the word for what it does
+def compile(net) -> DenseRunner | ConvRunner | None:  # noqa: A001 - the word for what it does
     """A :class:`DenseRunner` for ``net`` (a :class:`~nnscratch.Sequential`) when every layer is one it
-    knows, else None. ``net`` provides ``layers``, ``params``, ``shapes`` (key → the shape each
-    parameter must have), ``dtype`` and ``slots`` (layer, name, key)."""
+    knows, a :class:`~nnscratch._accel.convnet.ConvRunner` for a convolutional stack it knows, else
+    None. ``net`` provides ``layers``, ``params``, ``shapes`` (key → the shape each parameter must
+    have), ``dtype`` and ``slots`` (layer, name, key)."""
     if not enabled() or getattr(net, "l1", 0) or getattr(net, "l2", 0):
         return None
     layers = net.layers
+    if layers and type(layers[0]) is L.Convolution:
+        return compile_conv(net)
     if len(layers) < 2 or len(layers) % 2:
         return None
     dense, acts = layers[0:-1:2], layers[1:-1:2]
@@ -58,6 +62,8 @@ class DenseRunner:
     :func:`~nnscratch._accel.step.fused_step`). Buffers are reused: what a pass returns is overwritten
     by the next one."""
 
+    fuses_linear_rules = True  # plain SGD and momentum: fused_step folds η into back-propagation
+
     def __init__(self, params: dict, pairs: list[tuple[str, str]], shapes: list[tuple[str, tuple]],
                  activations: list, output: tuple[str, str], dtype: np.dtype) -> None:
         self.params = params
@@ -73,8 +79,9 @@ class DenseRunner:
         for affine in self._fast_affines:
             affine.reset()
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """The output y of a validated 2-D input of the network's dtype (a buffer)."""
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        """The output y of a validated 2-D input of the network's dtype (a buffer); a dense stack
+        behaves the same in training and evaluation mode (``train``)."""
         self._guard.check_params(self.params)
         self._guard.check_input(x)
         z = x

@@ -76,7 +76,7 @@ class Sequential:
         self.params: dict[str, np.ndarray] = {key: layer.params[name] for layer, name, key in self.slots}
         self.shapes = {key: p.shape for key, p in self.params.items()}
         self._n_rows: int | None = None
-        self._twin: _accel.DenseRunner | None | bool = False  # compiled on first use
+        self._twin: _accel.DenseRunner | _accel.ConvRunner | None | bool = False  # compiled on first use
 
     # ------------------------------------------------------------ what the stack is made of
 
@@ -190,7 +190,7 @@ class Sequential:
             total += self.l1 * float(np.abs(W).sum()) + 0.5 * self.l2 * float((W * W).sum())
         return total
 
-    def twin(self) -> _accel.DenseRunner | None:
+    def twin(self) -> _accel.DenseRunner | _accel.ConvRunner | None:
         """The fast twin of this stack (see ``nnscratch._accel``), or None where none applies."""
         if self._twin is False:
             self._twin = _accel.compile(self)
@@ -201,7 +201,7 @@ class Sequential:
         output layer that holds y (and can give the loss)."""
         twin = self.twin()
         if twin is not None:
-            twin.forward(x)
+            twin.forward(x, False)  # evaluation mode
             return twin.output_layer
         self._forward(x, train=False)
         return self.layers[-1]

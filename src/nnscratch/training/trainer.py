@@ -35,10 +35,10 @@ class Trainer:
 
     A step runs the network's readable layers in training mode (``net.forward(x, train=True)``,
     ``net.backward(d)``, ``optimizer.update``), or, for a stack the private twin knows
-    (``nnscratch._accel``: dense layers), the twin with the same results to rounding: plain SGD and
-    momentum without hooks then take a fused step (the learning rate folded into back-propagation) and
-    every other rule runs in a buffer-reusing form on the twin's gradient buffers
-    (``nnscratch._accel.updates``). ``NNSCRATCH_ACCEL=0`` turns the twin off.
+    (``nnscratch._accel``: dense and convolutional stacks), the twin with the same results to
+    rounding: on a dense stack plain SGD and momentum without hooks take a fused step (the learning
+    rate folded into back-propagation), and every other rule runs in a buffer-reusing form on the
+    twin's gradient buffers (``nnscratch._accel.updates``). ``NNSCRATCH_ACCEL=0`` turns the twin off.
     """
 
     def __init__(
@@ -153,12 +153,12 @@ class Trainer:
     def _twin_step(self, x: np.ndarray, d: np.ndarray) -> float:
         """:meth:`_step` through the twin (the same result to rounding)."""
         twin = self.twin
-        twin.forward(x)
+        twin.forward(x, True)  # training mode (dropout)
         loss = twin.output_layer.loss(d)
         if not math.isfinite(loss):
             return loss
         opt = self.optimizer
-        rule = linear_rule(opt, self.net.params)
+        rule = linear_rule(opt, self.net.params) if twin.fuses_linear_rules else None
         if rule is not None:  # plain SGD or momentum: back-propagating η·δ updates each layer as it goes
             fused_step(twin, d, *rule)  # (lr, velocities, momentum)
             opt.t += 1
