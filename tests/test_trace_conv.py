@@ -230,3 +230,22 @@ def test_nnscratch_trace_conv_in_a_subprocess(tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "OH = (H + 2P − FH) / S + 1 = (4 + 2·0 − 2) / 3 + 1" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_lab_pages_conv_commands_run(lang, capsys):
+    """Every ``nnscratch trace --conv`` line the lab page shows runs and prints the trace."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / lang / "lab.md"
+    lines = re.findall(r"^nnscratch trace (--conv.*?)(?:\s+#.*)?$", page.read_text(encoding="utf-8"), re.M)
+    assert len(lines) >= 3
+    for line in lines:
+        assert trace_cli.main(shlex.split(line)) == 0, line
+        out = capsys.readouterr().out
+        if "--json" in line:
+            assert json.loads(out)["same_as_layer"] is True, line
+        else:
+            assert "OH = (" in out and "True" in out, line
