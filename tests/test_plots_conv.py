@@ -107,6 +107,9 @@ def test_feature_maps_are_the_layers_own_outputs():
     assert [m.shape for m in maps[4:]] == [(4, 6, 6), (4, 6, 6), (4, 3, 3)]
     assert data["predicted"] == int(np.argmax(net.predict(image[None])))
     assert data["label"] is None
+    assert plots.feature_maps(net, image, label=3, lang="ja").data["label"] == 3
+    with pytest.raises(ValueError, match="label: expected an integer of at least 0"):
+        plots.feature_maps(net, image, label=-1)
 
 
 def test_feature_maps_default_and_bad_input():

@@ -37,6 +37,8 @@ _TEXT = {
     "filter": ("フィルター {f}", "filter {f}"),
     "maps_title": ("特徴マップ: 1 枚の画像が各層を通る様子 (正解 {label}, 予測 {pred})",
                    "feature maps: one image through every layer (label {label}, predicted {pred})"),
+    "maps_title_unlabelled": ("特徴マップ: 1 枚の画像が各層を通る様子 (予測 {pred})",
+                              "feature maps: one image through every layer (predicted {pred})"),
     "input": ("入力画像\n{shape}", "input\n{shape}"),
     "Convolution": ("畳み込み層\n{shape}", "convolution\n{shape}"),
     "ReLU": ("ReLU\n{shape}", "ReLU\n{shape}"),
@@ -132,8 +134,7 @@ def conv_filters(
                 ax.imshow(w[f, 0], cmap="gray", interpolation="nearest")
                 if r == 0 and f < cols:
                     ax.set_title(str(f), fontsize=7, pad=2)
-            key = name if accuracy is not None or name != "after" else "after_given"
-            key = "before_given" if name == "before" and accuracy is None else key
+            key = name if accuracy is not None else f"{name}_given"  # a given net: no init or accuracy known
             grid[r * per_row, 0].set_ylabel(_l(key, lang, acc=accuracy or 0.0), fontsize=8, rotation=0,
                                             ha="right", va="center")
         fig.suptitle(_l("filters_title", lang, fn=fn, fh=after.shape[2], fw=after.shape[3]))
@@ -159,6 +160,7 @@ def feature_maps(
     net: Sequential | None = None,
     image: object = None,
     *,
+    label: int | None = None,
     channels: int = 8,
     epochs: int = 10,
     lang: str = "ja",
@@ -173,10 +175,10 @@ def feature_maps(
     Without ``net`` the small SimpleConvNet of :func:`conv_filters` is trained on the 8×8 digits
     (``epochs`` epochs) and the first held-out digit goes through it; otherwise ``image`` (C, H, W) or
     (1, C, H, W) — default: a digit of the 8×8 set, which needs a net for 1×8×8 images — goes through
-    ``net``. The prediction (予測) is the net's own.
+    ``net``, with its correct class ``label`` (正解) when given. The prediction (予測) is the net's own.
 
     ``fig.data``: ``layers`` (the names, "input" first), ``maps`` (each layer's output (C, H, W), what
-    the layer's ``forward`` gave), ``label`` (None for a given image) and ``predicted``.
+    the layer's ``forward`` gave), ``label`` (None for a given image without one) and ``predicted``.
 
     >>> import nnscratch
     >>> fig = nnscratch.plot.feature_maps(epochs=2, lang="en")
@@ -184,7 +186,8 @@ def feature_maps(
     (['input', 'Convolution', 'ReLU', 'MaxPooling'], [(1, 8, 8), (8, 8, 8), (8, 8, 8), (8, 4, 4)])
     """
     _check_int("channels", channels)
-    label = None
+    if label is not None:
+        _check_int("label", label, low=0)
     if net is None:
         _check_int("epochs", epochs)
         run = digits_convnet(seed_from(_rng(seed)), epochs)
@@ -226,7 +229,8 @@ def feature_maps(
             if m.shape[0] > cols:
                 axes[r, -1].text(1.05, 0.5, _l("more", lang, k=m.shape[0] - cols), fontsize=7,
                                  transform=axes[r, -1].transAxes, va="center", ha="left")
-        fig.suptitle(_l("maps_title", lang, label="?" if label is None else label, pred=predicted))
+        title = "maps_title" if label is not None else "maps_title_unlabelled"
+        fig.suptitle(_l(title, lang, label=label, pred=predicted))
         return fig, data
 
     return _render(lang, out, dpi, draw)
