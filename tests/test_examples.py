@@ -430,7 +430,7 @@ CONFIRMATION_TESTS = ["P11", "P13", "P20", "P22", "P24", "P27", "P34", "P45", "P
 PLOT_KINDS = ["activations", "linear_vs_nonlinear", "network", "training_curves", "learning_rates",
               "minibatch_update", "batch_modes", "decision_boundary", "vanishing_gradients", "gradient_cost",
               "discriminative_vs_generative", "data_size", "vae_samples", "vae_reconstructions", "vae_latent",
-              "vae_walk"]  # fmt: skip
+              "vae_walk", "conv_output_size", "conv_filters", "feature_maps"]  # fmt: skip
 
 
 def python_blocks(path: Path) -> list[tuple[int, str]]:

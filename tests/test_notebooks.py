@@ -44,11 +44,15 @@ SAME = {"ja": "講座のコードと一致: True", "en": "the same as the course
 DAY2_NUMBERS = {
     "ja": [("dz/dx = dz/dt · dt/dx = 2t · 1", "6.0"), ("max σ′(u)", "0.25"), ("そのときの u", "0.0"),
            ("中間層のユニットがすべて同じ", "True"), ("L2: grad['W'] = 誤差の勾配 + 穴埋めの項", "True"),
-           ("L1: grad['W'] = 誤差の勾配 + 穴埋めの項", "True")],
+           ("L1: grad['W'] = 誤差の勾配 + 穴埋めの項", "True"),
+           ("OH: 6×6, フィルター 2×2, P = 1, S = 1", "7"), ("OH: 5×5, フィルター 3×3, P = 1, S = 2", "3"),
+           ("Convolution.forward と一致", "True"), ("Convolution.backward と一致", "True")],
     "en": [("dz/dx = dz/dt · dt/dx = 2t · 1", "6.0"), ("max σ′(u)", "0.25"), ("at u", "0.0"),
            ("every hidden unit the same", "True"),
            ("L2: grad['W'] = the data gradient + the fill-in", "True"),
-           ("L1: grad['W'] = the data gradient + the fill-in", "True")],
+           ("L1: grad['W'] = the data gradient + the fill-in", "True"),
+           ("OH: 6×6, filter 2×2, P = 1, S = 1", "7"), ("OH: 5×5, filter 3×3, P = 1, S = 2", "3"),
+           ("the same as Convolution.forward", "True"), ("the same as Convolution.backward", "True")],
 }
 
 
@@ -149,6 +153,7 @@ def test_day2_notebook_answers_the_confirmation_tests(executed, tools, name):
         assert accuracy["sigmoid – gauss 0.01"] < 0.2 and accuracy["ReLU – He"] > 0.8, accuracy
         assert accuracy["gauss 0.01 + BN"] > accuracy["gauss 0.01"] + 0.2, accuracy
         assert accuracy["Xavier + BN"] > accuracy["Xavier"] + 0.2, accuracy
+        assert accuracy["SimpleConvNet (digits)"] > 0.95, accuracy  # the convolution part's small net
         train = "訓練" if lang == "ja" else "training"
         none = re.search(rf"^none\s+{train} ([0-9.]+)", text, re.M)
         assert none and float(none.group(1)) > 0.99, f"{name} {what}: the unregularised run does not over-fit"

@@ -10,6 +10,8 @@ Examples::
     nnscratch trace --example multiclass --lang en
     nnscratch trace --layers 2-3-2 --x 1,5 --d 0,1 --lr 0.01 --hidden relu --output softmax --seed 0
     nnscratch trace --layers 2-3-2 --x "1,5;2,-1;0,1" --d "0,1;1,0;0,1" --batchnorm --dropout 0.5
+    nnscratch trace --conv                        # one convolution: 4×4 input, 2×2 filter → 3×3
+    nnscratch trace --conv --filter "1,0,1;0,1,0;1,0,1" --pad 1 --backward --lang en
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nnscratch.lab.trace import LANGS, PRESETS, course_example, trace
+from nnscratch.lab.trace import LANGS, PRESETS, course_example, trace, trace_convolution
+from nnscratch.lab.trace.convolution import EXAMPLE_W, EXAMPLE_X
 from nnscratch.network import Network
 
 
@@ -46,8 +49,55 @@ def parse_array(text: str, name: str) -> np.ndarray:
     return arr
 
 
+def parse_grid(text: str, name: str) -> np.ndarray:
+    """An image or filter: ``"1,2;3,4"`` (rows separated by ';') → 2-D, or JSON of 2 to 4 dimensions."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{name}: expected rows of numbers like '1,2;3,4' or JSON like [[1,2],[3,4]], "
+                         f"got {text!r}")
+    s = text.strip()
+    try:
+        value = json.loads(s) if s.startswith("[") else [[float(v) for v in row.split(",")]
+                                                         for row in s.split(";")]
+        arr = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name}: expected rows of numbers like '1,2;3,4' or JSON like [[1,2],[3,4]], "
+                         f"got {text!r}") from None
+    if arr.ndim not in (2, 3, 4) or arr.size == 0:
+        raise ValueError(f"{name}: expected a 2-D grid (rows separated by ';') or JSON of 2 to 4 "
+                         f"dimensions, got shape {arr.shape}")
+    return arr
+
+
+_NOT_FOR_CONV = ("example", "layers", "d", "lr", "batchnorm", "l1", "l2")
+
+
+def run_convolution(args: argparse.Namespace) -> int:
+    """``--conv``: trace one convolution (the book's 4×4 input and a 2×2 filter unless given)."""
+    given = next((name for name in _NOT_FOR_CONV if getattr(args, name) not in (None, False, 0.0)), None)
+    if given is not None or args.dropout:
+        flag = given or "dropout"
+        raise ValueError(f"conv: --{flag} belongs to the network trace; --conv takes --x, --filter, --bias, "
+                         f"--stride, --pad, --backward or --dout")
+    x = parse_grid(args.x, "x") if args.x is not None else np.array(EXAMPLE_X)
+    W = parse_grid(args.filter, "filter") if args.filter is not None else np.array(EXAMPLE_W)
+    dout = parse_grid(args.dout, "dout") if args.dout is not None else None
+    record = trace_convolution(x, W, args.bias, stride=args.stride, pad=args.pad, dout=dout,
+                               lang=args.lang, dtype=args.dtype)
+    if args.backward and dout is None:  # dout = 1 everywhere: ∂E/∂x counts the windows over each pixel
+        record = trace_convolution(x, W, args.bias, stride=args.stride, pad=args.pad,
+                                   dout=np.ones_like(record.u), lang=args.lang, dtype=args.dtype)
+    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """The sub-command: build the trace from the arguments, print it (or its JSON), return 0."""
+    if args.conv:
+        return run_convolution(args)
+    conv_only = next((f for f in ("filter", "bias", "dout") if getattr(args, f) is not None), None)
+    if conv_only or args.backward or args.stride != 1 or args.pad != 0:
+        flag = conv_only or ("backward" if args.backward else "stride" if args.stride != 1 else "pad")
+        raise ValueError(f"{flag}: --{flag} is for the convolution trace; add --conv")
     x = parse_array(args.x, "x") if args.x is not None else None
     d = parse_array(args.d, "d") if args.d is not None else None
     lr_given = args.lr is not None
@@ -81,8 +131,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Trace one step of a network: total inputs (総入力), layer outputs (中間層出力), output (出力), "
             "error (誤差), deltas, gradients (偏微分) and the updated parameters (更新後パラメータ). "
-            f"Use --example for the course's scenarios ({examples}; default backprop) or --layers for "
-            "any network."
+            f"Use --example for the course's scenarios ({examples}; default backprop), --layers for "
+            "any network, or --conv for one convolution (畳み込み) step by step."
         ),
     )
     parser.add_argument("--example", choices=list(PRESETS), help="one of the course's scenarios")
@@ -102,6 +152,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="with --layers: L1 λ·Σ|W| in the loss")
     parser.add_argument("--l2", type=float, default=0.0, metavar="λ",
                         help="with --layers: L2 ½λ·Σ W² in the loss")
+    conv = parser.add_argument_group("one convolution (畳み込み): --conv")
+    conv.add_argument("--conv", action="store_true",
+                      help="trace one convolution: im2col, the filter matrix, their product, the reshape "
+                      "back (default: 『ゼロから作る』's 4×4 input, a 2×2 filter)")
+    conv.add_argument("--filter", help="with --conv: the filter, e.g. '2,0;0,1' or JSON (FN, C, FH, FW)")
+    conv.add_argument("--bias", type=float, help="with --conv: the bias b (default 0)")
+    conv.add_argument("--stride", type=int, default=1, help="with --conv: the stride S (default 1)")
+    conv.add_argument("--pad", type=int, default=0, help="with --conv: the padding P (default 0)")
+    conv.add_argument("--backward", action="store_true",
+                      help="with --conv: the backward pass too, for dout = ∂E/∂u = 1 everywhere")
+    conv.add_argument("--dout", help="with --conv: the backward pass for this dout, e.g. '1,0,0;0,1,0;0,0,1'")
     parser.add_argument("--dtype", default="float64", help="float64 (default, like the course) or float32")
     parser.add_argument("--lang", choices=list(LANGS), default="ja", help="labels: Japanese or English")
     parser.add_argument("--json", action="store_true", help="print the record as JSON instead")

@@ -24,7 +24,11 @@ Kinds (``KINDS``), each also ``nnscratch plot KIND --out FILE`` on the command l
   class densities and boundary, and the points it generates;
 - ``data_size`` — test accuracy against training-set size for QDA, LDA, logistic regression and an MLP;
 - ``vae_samples``, ``vae_reconstructions``, ``vae_latent``, ``vae_walk`` — a VAE on the 8×8 digits:
-  generated digits, reconstructions, the 2-D latent space, a walk across it.
+  generated digits, reconstructions, the 2-D latent space, a walk across it;
+- ``conv_output_size`` — 出力サイズ OH = (H + 2P − FH) / S + 1 drawn: the padded input, the filter sliding
+  with stride S, the output grid (the course's confirmation tests 6×6 → 7×7 and 5×5 → 3×3);
+- ``conv_filters`` — the first convolution's filters (フィルター) before and after training;
+- ``feature_maps`` — 特徴マップ: one image through every layer of a conv net, channel by channel.
 
 Figures of a sweep's results (they take a ``SweepResult``, so they are not ``KINDS``): ``sweep_scores``
 (検証誤差 against each swept number, diverged trials marked) and ``sweep_curves`` (the best trials'
@@ -41,7 +45,8 @@ Layout: ``_common`` (labels in both languages, style, figure creation and saving
 learning_rates, batch_modes, minibatch_update), ``comparison`` (accuracy_curves), ``boundaries``
 (decision_boundary), ``gradients`` (vanishing_gradients, gradient_cost), ``initialization``
 (activation_histograms), ``generative`` (discriminative_vs_generative, data_size), ``vae`` (the VAE
-figures), and ``_runs``, where every network a figure trains is built and trained.
+figures), ``convolution`` (conv_output_size, conv_filters, feature_maps), and ``_runs``, where every
+network a figure trains is built and trained.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 from nnscratch.lab.plots._common import LANGS
 from nnscratch.lab.plots.boundaries import DATASETS_2D, decision_boundary
 from nnscratch.lab.plots.comparison import accuracy_curves
+from nnscratch.lab.plots.convolution import conv_filters, conv_output_size, feature_maps
 from nnscratch.lab.plots.diagram import network
 from nnscratch.lab.plots.functions import activations, linear_vs_nonlinear
 from nnscratch.lab.plots.generative import data_size, discriminative_vs_generative
@@ -90,6 +96,9 @@ __all__ = [
     "vae_reconstructions",
     "vae_latent",
     "vae_walk",
+    "conv_output_size",
+    "conv_filters",
+    "feature_maps",
 ]
 
 # kind -> the function that draws it, in the order of the tutorial
@@ -111,9 +120,13 @@ _DRAW: dict[str, Callable[..., Figure]] = {
     "vae_reconstructions": vae_reconstructions,
     "vae_latent": vae_latent,
     "vae_walk": vae_walk,
+    "conv_output_size": conv_output_size,
+    "conv_filters": conv_filters,
+    "feature_maps": feature_maps,
 }
 KINDS = tuple(_DRAW)
-_SEEDED = frozenset(KINDS) - {"activations"}  # the kinds that draw random data or weights
+# the kinds that draw random data or weights
+_SEEDED = frozenset(KINDS) - {"activations", "conv_output_size"}
 
 
 def draw(

@@ -73,3 +73,25 @@ def losses_per_update(
             trainer.step(x[idx], y[idx])
             losses.append(net.loss(x, y))
     return np.array(losses)
+
+
+def digits_convnet(seed: int, epochs: int) -> dict[str, Any]:
+    """A small SimpleConvNet trained on the 8×8 digits (pixels / 16, in [0, 1]), for the convolution
+    figures: 8 filters 5×5 with padding 2 → ReLU → max pooling 2 → Affine 32 → ReLU → Affine 10, Adam
+    (η = 0.01), batches of 50, ``epochs`` epochs on 1,400 digits of a fixed shuffle; about half a second
+    for 10 epochs, 97 % on the 397 held out.
+
+    Trained by :func:`nnscratch.training.train` itself (a RunSpec does not describe conv stacks here).
+    Returns ``net``, ``W1_before`` (the filters as initialised), ``x_test``, ``y_test`` and ``accuracy``.
+    """
+    from nnscratch import datasets, presets
+    from nnscratch.training import train
+
+    digits = datasets.load("digits")
+    order = np.random.default_rng(0).permutation(len(digits.y))
+    x, y = digits.images()[order] / np.float32(16.0), np.asarray(digits.y)[order]
+    net = presets.simple_convnet(input_shape=(1, 8, 8), filters=8, kernel=5, pad=2, hidden=32, seed=seed)
+    before = net.params["W1"].copy()
+    train(net, x[:1400], y[:1400], optimizer="adam", lr=0.01, epochs=epochs, batch_size=50, seed=seed)
+    return {"net": net, "W1_before": before, "x_test": x[1400:], "y_test": y[1400:],
+            "accuracy": float(net.accuracy(x[1400:], y[1400:]))}

@@ -20,11 +20,14 @@ a blank line) with Japanese labels (``lang="ja"``, the default) or English ones 
 
 Layout: ``labels`` (the printed labels in ja/en, ``print_vec``, ``format_vec``), ``record`` (the
 :class:`Trace` record, its printout and JSON), ``observe`` (:func:`trace`, :func:`trace_layer`: running
-the step and reading the layers' caches) and ``presets`` (the course's exercises, :func:`course_example`).
+the step and reading the layers' caches), ``presets`` (the course's exercises, :func:`course_example`)
+and ``convolution`` (:func:`trace_convolution`: one convolution step by step — im2col, the filter matrix,
+their product, the reshape back, and the backward pass with col2im).
 """
 
 from __future__ import annotations
 
+from nnscratch.lab.trace.convolution import ConvTrace, trace_convolution
 from nnscratch.lab.trace.labels import LANGS, format_vec, print_vec
 from nnscratch.lab.trace.labels import label as label  # one printed label; public before the split too
 from nnscratch.lab.trace.observe import trace, trace_layer
@@ -32,4 +35,5 @@ from nnscratch.lab.trace.presets import PRESETS, course_example
 from nnscratch.lab.trace.presets import Preset as Preset
 from nnscratch.lab.trace.record import Trace
 
-__all__ = ["Trace", "trace", "trace_layer", "course_example", "PRESETS", "print_vec", "format_vec", "LANGS"]
+__all__ = ["Trace", "trace", "trace_layer", "course_example", "PRESETS", "print_vec", "format_vec", "LANGS",
+           "ConvTrace", "trace_convolution"]

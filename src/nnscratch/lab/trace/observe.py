@@ -11,9 +11,10 @@ import re
 import numpy as np
 
 from nnscratch._validation import check_positive
+from nnscratch.lab.trace.convolution import ConvTrace, trace_layer_convolution
 from nnscratch.lab.trace.labels import _check_lang
 from nnscratch.lab.trace.record import Trace
-from nnscratch.layers import ACTIVATIONS, OUTPUTS, Affine, BatchNormalization, Dropout
+from nnscratch.layers import ACTIVATIONS, OUTPUTS, Affine, BatchNormalization, Convolution, Dropout
 from nnscratch.network import Network, Sequential
 
 _PARAM = re.compile(r"^(W|b|gamma|beta)(\d+)$")
@@ -24,8 +25,8 @@ def _copy(a: np.ndarray, single: bool) -> np.ndarray:
     return a[0].copy() if single else a.copy()
 
 
-def trace(net: Sequential, x: object, d: object = None, lr: float | None = None,
-          lang: str = "ja") -> Trace:
+def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float | None = None,
+          lang: str = "ja") -> Trace | ConvTrace:
     """Run one step of ``net`` (a :class:`~nnscratch.Network`, or a :class:`~nnscratch.Sequential` of
     dense layers: Affine, activations, BatchNormalization, Dropout, an output layer) on ``x`` and
     record every quantity (see :class:`Trace`).
@@ -45,6 +46,12 @@ def trace(net: Sequential, x: object, d: object = None, lr: float | None = None,
     one sample has σ² = 0 and x̂ = 0: trace a few rows to see batch normalisation work. With ``l1``/``l2``
     the penalty is recorded beside E and its gradient is in the gradients and the update.
 
+    A lone :class:`~nnscratch.layers.Convolution` layer is traced step by step instead (畳み込み: the
+    patch matrix im2col(x), the filters as a matrix, their product and the reshape back, a
+    :class:`~nnscratch.lab.trace.convolution.ConvTrace`; see :func:`trace_convolution`): a layer has no
+    loss, so there ``d`` is the gradient arriving from above, dout = ∂E/∂u, and ``lr`` updates the
+    layer's filters and bias in place.
+
     A 1-D ``x`` is one sample and its values are recorded as 1-D rows, as the course prints them.
     A network with a step activation has no gradient: its trace stops after the error unless ``lr``
     is given, which raises the network's error.
@@ -56,6 +63,8 @@ def trace(net: Sequential, x: object, d: object = None, lr: float | None = None,
     ['weight W1', 'weight W2', 'bias b1']
     >>> print(t)          # doctest: +SKIP
     """
+    if isinstance(net, Convolution):
+        return trace_layer_convolution(net, x, dout=d, lr=lr, lang=lang)
     _check_traceable(net)
     lang = _check_lang(lang)
     if lr is not None:
@@ -144,7 +153,8 @@ def _check_traceable(net: object) -> None:
         first = type(net.layers[0]).__name__
         what = type(other).__name__ if other is not None else f"a first layer {first}"
         raise TypeError(f"net: the trace follows stacks of Affine, activation, BatchNormalization, Dropout "
-                        f"and output layers starting with an Affine; this one has {what}")
+                        f"and output layers starting with an Affine; this one has {what} (trace one "
+                        f"convolution with trace(layer, x) or trace_convolution(x, W))")
 
 
 def _batchnorm(layer: BatchNormalization, out: np.ndarray, train: bool, single: bool) -> dict:
