@@ -23,6 +23,7 @@ import numpy as np
 
 from nnscratch import __version__, _display, io
 from nnscratch.datasets import Dataset
+from nnscratch.layerstring import input_width
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
 from nnscratch.report import format_table, format_table_html, preview, seconds
 from nnscratch.spec import RunSpec
@@ -84,7 +85,7 @@ def from_file_parts(cls: type[Model], net, meta: dict, path: str | os.PathLike):
 
 
 def _model(cls: type[Model], net, meta: dict, path: str | os.PathLike) -> Model:
-    if not hasattr(net, "sizes"):
+    if not hasattr(net, "sizes") and not isinstance(meta.get("spec"), dict):  # a stack's model: has its spec
         raise ValueError(f"path: {os.fspath(path)!r} holds a Sequential stack, not a model; read it with "
                          f"nnscratch.io.load(path)")
     try:
@@ -95,7 +96,8 @@ def _model(cls: type[Model], net, meta: dict, path: str | os.PathLike) -> Model:
 
 
 def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
-    n_in, n_out = net.sizes[0], net.sizes[-1]
+    shape = _typed(meta, "image_shape", list, None)
+    n_in, n_out = _sizes(net, shape)
     task = "regression" if net.output == "identity" else "classification"
     n_classes = 2 if net.output == "sigmoid" and n_out == 1 else n_out
     if not _MODEL_KEYS & set(meta):  # a network saved with no model metadata (or only the user's own)
@@ -121,7 +123,6 @@ def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
     model.target = _typed(meta, "target", str, None)
     model.preprocessor = Preprocessor.from_dict(meta.get("preprocess"), n_in)
     model.encoder = TargetEncoder.from_dict(meta, task, n_classes if task == "classification" else None)
-    shape = _typed(meta, "image_shape", list, None)
     if shape is not None and (len(shape) != 2 or not all(_count(v) for v in shape)):
         raise ValueError(f"image_shape: expected [rows, cols], got {shape!r}")
     model.image_shape = tuple(shape) if shape else None
@@ -140,6 +141,15 @@ def _from_metadata(cls: type[Model], net, meta: dict) -> Model:
         **{k: v for k, v in _flat_table(meta, "provenance").items() if k != "data"},
     }
     return model
+
+
+def _sizes(net, image_shape: list | None) -> tuple[int, int]:
+    """(raw features, outputs) of a Network, or of a stack (its pixels C·H·W when it reads images)."""
+    if hasattr(net, "sizes"):
+        return net.sizes[0], net.sizes[-1]
+    if image_shape is not None and (len(image_shape) != 2 or not all(_count(v) for v in image_shape)):
+        raise ValueError(f"image_shape: expected [rows, cols], got {image_shape!r}")
+    return input_width(net, tuple(image_shape) if image_shape else None), net.n_out
 
 
 def _old_spec(meta: dict, net) -> RunSpec:
