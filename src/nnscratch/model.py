@@ -227,7 +227,7 @@ class Model:
     def _rows(self, x: object) -> np.ndarray:
         """Raw rows as a 2-D array in the model's column order (a Dataset is aligned by name; images
         (N, C, H, W) or (N, H, W) of an image model become rows of their pixels)."""
-        n_in = self._n_features
+        n_in = self.n_features
         if isinstance(x, datasets.Dataset):
             return self._align(x)[0]
         a = np.asarray(x)
@@ -243,7 +243,8 @@ class Model:
         return a
 
     @property
-    def _n_features(self) -> int:
+    def n_features(self) -> int:
+        """Raw features per sample the model reads: columns, or an image's pixels C·H·W."""
         return modelnet.n_features(self._check_fitted(), self.image_shape)
 
     def _inputs(self, rows: np.ndarray, dtype: object) -> np.ndarray:
@@ -306,7 +307,7 @@ class Model:
 
     def _align(self, data: datasets.Dataset) -> tuple[np.ndarray, np.ndarray]:
         """Features in the model's column order, targets as given (names via the data's own names)."""
-        n_in = self._n_features
+        n_in = self.n_features
         names = self.feature_names
         if names and set(names) <= set(data.feature_names):
             x = data.x[:, [data.feature_names.index(n) for n in names]]
