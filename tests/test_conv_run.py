@@ -120,6 +120,9 @@ def test_a_conv_model_trains_predicts_and_loads_back(conv_model, tmp_path):
         assert loaded.evaluate() == model.evaluate()
     copy = pickle.loads(pickle.dumps(model))  # a sweep's worker process sends its model back this way
     np.testing.assert_array_equal(copy.predict_proba(rows), model.predict_proba(rows))
+    assert "Convolution" in model._repr_html_()  # a notebook shows the layer table (no MLP diagram)
+    copy.partial_fit(rows, digits.y[:40].astype(str))  # online updates on rows of pixels
+    assert copy.history.epochs == model.history.epochs + 1
 
 
 def test_batchnorm_stack_keeps_its_running_averages_in_copies(tmp_path):
