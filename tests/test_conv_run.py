@@ -39,6 +39,7 @@ def test_tokens_build_the_layers_they_name():
     assert isinstance(reg.layers[-1], L.IdentityMSE) and reg.n_out == 1
     rows = layerstring.build("affine8-batchnorm-sigmoid", (64,), 3, seed=0)
     assert rows.layers[1].per == "activation" and rows.n_in == 64
+    assert layerstring.image_channels(rows.layers) is None and layerstring.image_channels(net.layers) == 1
 
 
 def test_a_preset_name_is_a_layer_string_with_the_same_weights():
@@ -135,6 +136,12 @@ def test_batchnorm_stack_keeps_its_running_averages_in_copies(tmp_path):
         np.testing.assert_array_equal(other.predict_proba(rows), model.predict_proba(rows))
 
 
+def test_a_stack_that_starts_with_batchnorm_still_reads_images():
+    model = nnscratch.Model(data="digits", layers="batchnorm-conv4x3-relu-pool2", epochs=1).fit()
+    assert isinstance(model.network.layers[0], L.BatchNormalization) and model.network.layers[0].n == 1
+    assert model.n_features == 64 and model.predict(datasets.load("digits").x[:5]).shape == (5,)
+
+
 def test_an_affine_string_runs_on_rows_and_a_conv_string_needs_images():
     model = nnscratch.Model(data="iris", layers="affine8-relu-dropout0.1", epochs=2).fit()
     assert model.network.n_in == 4 and model.predict([[5.1, 3.5, 1.4, 0.2]]).shape == (1,)
@@ -220,7 +227,7 @@ def test_cli_trains_predicts_evaluates_and_summarises_a_conv_model(tmp_path):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--layers", "conv8y3-relu"], "--layers: token 1 'conv8y3' is not a layer"),
-    (["--data", "iris", "--layers", "conv4x3-relu"], "--layers: 'conv4x3-relu' starts with a convolution"),
+    (["--data", "iris", "--layers", "conv4x3-relu"], "--layers: 'conv4x3-relu' has a convolution"),
     (["--layers", "conv4x3", "--units", "32"], "--layers: 'conv4x3' describes the whole stack"),
     (["--layers", "deep_convnet"], "--layers: the preset 'deep_convnet' does not fit images (1, 8, 8)"),
 ])

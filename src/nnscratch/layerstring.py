@@ -19,7 +19,7 @@ Tokens, joined by ``-`` (case and spaces ignored):
 
 The last Affine (to the number of classes or targets) and the output layer come from the task, as for
 ``hidden_sizes``: softmax + cross entropy for classes, identity + squared error for regression. The input
-shape comes from the data: (1, rows, cols) images when the stack starts with a convolution or a pooling
+shape comes from the data: (1, rows, cols) images when the stack has a convolution or a pooling
 (digits 1×8×8, mnist5k 1×28×28), else rows of features. A preset's name — ``simple_convnet``,
 ``double_convnet``, ``deep_convnet`` (:mod:`nnscratch.presets`) — is a layer string too.
 
@@ -162,22 +162,34 @@ def check(name: str, value: object) -> str:
 
 
 def takes_images(text: str) -> bool:
-    """Whether the stack reads images (N, C, H, W): it starts with a convolution or pooling, or is a
-    preset (all of them are convolutional networks)."""
-    first = parse(text)[0]
-    return first.image or first.kind in PRESETS
+    """Whether the stack reads images (N, C, H, W): it has a convolution or pooling (they come before
+    any flatten or affine), or is a preset (all of them are convolutional networks)."""
+    tokens = parse(text)
+    return tokens[0].kind in PRESETS or any(t.image for t in tokens)
+
+
+def image_channels(layers: list) -> int | None:
+    """The channels C of the images a stack reads — a convolution's in_channels, 1 for a pooling —
+    when a convolution or pooling comes before any flatten or affine; None for a stack of rows."""
+    for layer in layers:
+        if isinstance(layer, L.Convolution):
+            return layer.in_channels
+        if isinstance(layer, L.Pooling):
+            return 1
+        if isinstance(layer, (L.Flatten, L.Affine)):
+            return None
+    return None
 
 
 def input_width(net: Sequential, image_shape: tuple[int, ...] | None) -> int:
     """The number of raw features (pixels) one sample of the network has: the first Affine's n_in, or
-    C·H·W of the images a convolution or pooling first reads."""
-    first = net.layers[0]
-    if isinstance(first, (L.Convolution, L.Pooling)):
-        if image_shape is None:
-            raise ValueError("image_shape: the network reads images, but no image shape is known")
-        channels = getattr(first, "in_channels", 1)
-        return int(channels * np.prod(image_shape))
-    return int(net.n_in)
+    C·H·W of the images its convolutions read."""
+    channels = image_channels(net.layers)
+    if channels is None:
+        return int(next(layer.n_in for layer in net.layers if isinstance(layer, L.Affine)))
+    if image_shape is None:
+        raise ValueError("image_shape: the network reads images, but no image shape is known")
+    return int(channels * np.prod(image_shape))
 
 
 def build(text: str, input_shape: tuple[int, ...], n_out: int, *, output: str = "softmax",

@@ -248,7 +248,7 @@ class Model:
         return modelnet.n_features(self._check_fitted(), self.image_shape)
 
     def _inputs(self, rows: np.ndarray, dtype: object) -> np.ndarray:
-        """Scaled rows as the network reads them (images (N, C, H, W) for a convolution first)."""
+        """Scaled rows as the network reads them (images (N, C, H, W) for a convolutional network)."""
         scaled = self.preprocessor.transform(rows, dtype)
         return modelnet.network_input(self.network, scaled, self.image_shape)
 

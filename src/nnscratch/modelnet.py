@@ -1,6 +1,6 @@
 """The network inside a :class:`~nnscratch.Model` (モデルのネットワーク): built from the RunSpec (hidden
 sizes → :class:`~nnscratch.Network`, a layer string → :class:`~nnscratch.Sequential`), fed the raw rows
-as it reads them (images (N, C, H, W) when it starts with a convolution), run in chunks that fit in
+as it reads them (images (N, C, H, W) for a convolutional network), run in chunks that fit in
 memory, and taken apart and rebuilt for a copy (pickling, a sweep's worker processes)."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import numpy as np
 
 from nnscratch import layerstring
 from nnscratch.datasets import Dataset
-from nnscratch.layers import Convolution, Pooling
 from nnscratch.network import Network, Sequential
 from nnscratch.network.shapes import chunk_rows
 from nnscratch.spec import RunSpec
@@ -38,7 +37,7 @@ def new_network(spec: RunSpec, task: str, output: str, data: Dataset) -> Sequent
     if not layerstring.takes_images(s.layers):
         shape: tuple[int, ...] = (data.n_features,)
     elif data.image_shape is None:
-        raise ValueError(f"layers: {s.layers!r} starts with a convolution or pooling, which reads images, "
+        raise ValueError(f"layers: {s.layers!r} has a convolution or pooling, which reads images, "
                          f"but the data set {data.name!r} is not images (no image shape); use an image data "
                          f"set such as digits or mnist5k, or a string of affine layers")
     else:
@@ -47,16 +46,12 @@ def new_network(spec: RunSpec, task: str, output: str, data: Dataset) -> Sequent
                              dtype=s.dtype, l1=s.l1, l2=s.l2)
 
 
-def _reads_images(net: Sequential) -> bool:
-    return isinstance(net.layers[0], (Convolution, Pooling))
-
-
 def network_input(net: Sequential, x: np.ndarray, image_shape: tuple[int, ...] | None) -> np.ndarray:
     """Preprocessed rows (N, C·H·W) as the network reads them: images (N, C, H, W) — a view, no copy —
-    when it starts with a convolution or pooling, else the rows themselves."""
-    if not _reads_images(net) or image_shape is None:
+    when it has a convolution or pooling before any flatten or affine, else the rows themselves."""
+    channels = layerstring.image_channels(net.layers)
+    if channels is None or image_shape is None:
         return x
-    channels = getattr(net.layers[0], "in_channels", 1)
     return x.reshape(len(x), channels, *image_shape)
 
 
