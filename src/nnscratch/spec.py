@@ -2,7 +2,8 @@
 
 A run is: the data (a named data set or a file, its target column), how it is split (validation and
 test fractions, the split seed), the preprocessing, the architecture (hidden sizes, activations, output
-and loss, initialisation, dtype), the optimizer (its name, learning rate and own settings) and the
+and loss, initialisation, dtype — or a layer string such as ``conv30x5-relu-pool2-affine100-relu``,
+:mod:`nnscratch.layerstring`), the optimizer (its name, learning rate and own settings) and the
 training (epochs, batch size, seed, weight decay, gradient clipping, early stopping, a schedule).
 
 Every field is checked once, from the one table :data:`FIELDS` (name → section, default, check), with
