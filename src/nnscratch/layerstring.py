@@ -4,18 +4,16 @@ and sweeps take to build a convolutional (or any) network of the library's layer
 
 Tokens, joined by ``-`` (case and spaces ignored):
 
-==========================  ==========================================================================
-``conv<F>x<K>[s<S>][p<P>]``  :class:`~nnscratch.layers.Convolution`: F filters K×K, stride S (1), pad P (0)
-``pool<K>[s<S>][p<P>]``      :class:`~nnscratch.layers.MaxPooling` K×K, stride S (K), pad P (0);
-                             ``maxpool<K>`` the same
-``avgpool<K>[s<S>][p<P>]``   :class:`~nnscratch.layers.AveragePooling`
-``flatten``                  :class:`~nnscratch.layers.Flatten` (added by itself before the first affine)
-``affine<N>``                :class:`~nnscratch.layers.Affine` to N units
-``relu`` ``sigmoid`` …       an activation: relu, sigmoid, tanh, leaky_relu, identity
-``dropout<P>``               :class:`~nnscratch.layers.Dropout` with rate P, e.g. ``dropout0.5``
-``batchnorm``                :class:`~nnscratch.layers.BatchNormalization`: per channel after a
-                             convolution or pooling (as ``BatchNorm2d``), per unit after an affine
-==========================  ==========================================================================
+| token | layer |
+|---|---|
+| `conv<F>x<K>[s<S>][p<P>]` | `Convolution`: F filters K×K, stride S (default 1), pad P (default 0) |
+| `pool<K>[s<S>][p<P>]` | `MaxPooling` K×K, stride S (default K), pad P (default 0); `maxpool<K>` too |
+| `avgpool<K>[s<S>][p<P>]` | `AveragePooling` |
+| `flatten` | `Flatten` (added by itself before the first affine) |
+| `affine<N>` | `Affine` to N units |
+| `relu`, `sigmoid`, `tanh`, `leaky_relu`, `identity` | the activation |
+| `dropout<P>` | `Dropout` with rate P, e.g. `dropout0.5` |
+| `batchnorm` | `BatchNormalization`: per channel on images (as `BatchNorm2d`), per unit on rows |
 
 The last Affine (to the number of classes or targets) and the output layer come from the task, as for
 ``hidden_sizes``: softmax + cross entropy for classes, identity + squared error for regression. The input
