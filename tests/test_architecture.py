@@ -16,10 +16,11 @@ LAYERS = [
     ("layers optim", 1),
     ("_accel", 2),
     ("network gradcheck", 3),
+    ("presets layerstring", 4),  # named networks and the layer string: stacks of layers, built below RunSpec
     ("io", 5),
     ("callbacks training datasets preprocessing", 6),
     ("runfields spec report metrics", 7),
-    ("model modelparts generative presets", 8),
+    ("model modelparts modelnet generative", 8),
     ("sklearn sweep", 9),
     ("cli lab playground", 10),
     ("_version", 0),  # the version, read from pyproject.toml or the installed metadata: standard library only

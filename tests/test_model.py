@@ -218,7 +218,7 @@ def test_the_model_schema_gives_plain_values_and_knows_the_history_lists(tmp_pat
     model = animals
     model.save(tmp_path / "m.npz")
     net, meta = io.load_with_metadata(tmp_path / "m.npz")
-    fields = schema.model_fields(meta, net.architecture())
+    fields = schema.model_fields(meta, net.sizes[0], net.sizes[-1], net.output)
     plain = (dict, list, tuple, str, int, float, bool, type(None))
 
     def all_plain(value: object) -> bool:

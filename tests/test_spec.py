@@ -99,6 +99,9 @@ BAD = [
     ({"schedule": {"kind": "warmup"}}, "schedule: expected a table with kind"),
     ({"schedule": {"kind": "step", "step_size": "ten"}}, "schedule: settings of a schedule are numbers"),
     ({"schedule": {"kind": "step"}}, "schedule: "),
+    ({"layers": "conv8y3-relu"}, "layers: token 1 'conv8y3' is not a layer"),
+    ({"layers": 3}, "layers: expected a layer string"),
+    ({"layers": "conv8x3", "hidden_sizes": [16]}, "layers: 'conv8x3' describes the whole stack"),
 ]
 
 

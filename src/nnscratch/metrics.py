@@ -1,6 +1,8 @@
 """The metrics of a trained network on a data set: loss (誤差), 正解率 (accuracy), or RMSE and R² for
 regression — computed in chunks of rows, one evaluation pass each (a big data set is never run through
-the network at once: its hidden activations would not fit)."""
+the network at once: its hidden activations would not fit). A chunk holds about 64 MB of activations
+(:func:`nnscratch.network.shapes.chunk_rows`: 8,192 rows of a small dense network, a few hundred
+MNIST images of a convolutional one)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnscratch.network.shapes import MOST_ROWS, chunk_rows
+
 __all__ = ["scores", "CHUNK"]
 
-CHUNK = 8192  # rows per forward pass
+CHUNK = MOST_ROWS  # rows per forward pass at most; fewer when the activations of a row are large
 
 
 def scores(net, decode: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y_model: np.ndarray
@@ -23,9 +27,10 @@ def scores(net, decode: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y_mod
         return {}
     loss = correct = 0.0
     preds = []
-    for s in range(0, n, CHUNK):
-        xc = net.check_x(x[s:s + CHUNK])[0]
-        yc = net.check_d(y_model[s:s + CHUNK], len(xc))
+    rows = min(CHUNK, chunk_rows(net, np.shape(x)[1:]))
+    for s in range(0, n, rows):
+        xc = net.check_x(x[s:s + rows])[0]
+        yc = net.check_d(y_model[s:s + rows], len(xc))
         with np.errstate(over="ignore", invalid="ignore"):
             out = net._evaluated(xc)
             loss += out.loss(yc) * len(xc)

@@ -1,6 +1,7 @@
 """Model: what a user trains, saves, loads and serves (学習済みモデル).
 
-A :class:`Model` is a :class:`~nnscratch.Network` together with everything needed to use it on raw
+A :class:`Model` is a :class:`~nnscratch.Network` (or a :class:`~nnscratch.Sequential` of a layer
+string, e.g. a convolutional network) together with everything needed to use it on raw
 rows: the feature scaling fitted on its training part, the target encoding (class names, or the
 regression target's scaling), the feature names, the :class:`~nnscratch.RunSpec` that made it, its final
 metrics, its history and where it came from (library version, date, a fingerprint of the data).
@@ -19,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch import _display, datasets, metrics, optim
+from nnscratch import _display, datasets, metrics, modelnet, optim
 from nnscratch import modelparts as _file
-from nnscratch.network import Network, Sequential
+from nnscratch.network import Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder, from_arrays, split
 from nnscratch.spec import RunSpec
 from nnscratch.training import Callback, EarlyStopping, History, train
@@ -56,7 +57,7 @@ class Model:
         elif fields:
             spec = spec.replace(**fields)
         self.spec: RunSpec = spec
-        self.network: Network | None = None
+        self.network: Sequential | None = None  # a Network (hidden sizes) or a stack (a layer string)
         self.task: str | None = None
         self.feature_names: list[str] | None = None
         self.target: str | None = None
@@ -109,10 +110,10 @@ class Model:
         data = self._data(x, y, name)
         parts = split(data, self.spec.val_split, self.spec.test_split, self.spec.split_seed)
         self._setup(data, parts[0])
+        self.network = modelnet.new_network(self.spec, self.task, self._output, data)
         prepared = {k: self._prepare(p) for k, p in zip(("train", "validation", "test"), parts, strict=True)}
         self.parts = {k: len(v[0]) for k, v in prepared.items()}
         self._held_out = parts[2] if len(parts[2][0]) else None
-        self.network = self._new_network(data)
         self._optimizer = self.spec.make_optimizer()
         return prepared
 
@@ -123,12 +124,12 @@ class Model:
             data = from_arrays(x, y, self.spec.task, "arrays", self.spec.dtype, classes)
             self._data_checks(data)
             self._setup(data, (data.x, data.y))
-            self.network = self._new_network(data)
+            self.network = modelnet.new_network(self.spec, self.task, self._output, data)
             self._optimizer = self.spec.make_optimizer()
             self.history = History()
             xs, ys = self._prepare((data.x, data.y))
         else:
-            xs = self.preprocessor.transform(self._rows(x), self.spec.dtype)
+            xs = self._inputs(self._rows(x), self.spec.dtype)
             ys = self.encoder.encode(y) if self.task == "regression" else self.encoder.indices(np.asarray(y))
             ys = self._as_network_targets(ys)
         one = self._train(xs, ys, 1, self.spec.seed + self.history.epochs, (xs[:0], ys[:0]), [], metrics=())
@@ -155,7 +156,7 @@ class Model:
             "optimizer": s.optimizer, "lr": history.lr[0] if history.lr else s.learning_rate,
             "epochs": history.epochs, "batch_size": s.batch_size, "weight_decay": s.weight_decay,
             "seed": s.seed, "split_seed": s.split_seed, "val_split": s.val_split, "test_split": s.test_split,
-            "hidden": s.hidden if isinstance(s.hidden, str) else list(s.hidden),
+            "hidden": s.hidden if isinstance(s.hidden, str) else list(s.hidden), "layers": s.layers,
             "steps": history.steps, "seconds": round(seconds, 3), "best_epoch": history.best_epoch,
         }
 
@@ -199,7 +200,7 @@ class Model:
 
     def _prepare(self, part: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         x, y = part
-        xs = self.preprocessor.transform(x, self.spec.dtype)
+        xs = self._inputs(x, self.spec.dtype)
         ys = np.asarray(y) if self.task == "classification" else self.encoder.encode(y)
         return xs, self._as_network_targets(ys)
 
@@ -215,33 +216,17 @@ class Model:
             return self.spec.output
         return "softmax" if self.task == "classification" else "identity"
 
-    def _new_network(self, data: datasets.Dataset) -> Network:
-        output = self._output
-        n_out = data.n_outputs
-        if output == "sigmoid" and self.task == "classification":
-            if n_out != 2:
-                raise ValueError(f"output: 'sigmoid' gives one yes/no output; {data.name!r} has {n_out} "
-                                 f"classes — use 'softmax'")
-            n_out = 1
-        if output == "identity" and self.task == "classification":
-            raise ValueError("output: 'identity' is for regression; classes need 'softmax' (or 'sigmoid')")
-        if output != "identity" and self.task == "regression":
-            raise ValueError(f"output: {output!r} is for classes; regression needs 'identity'")
-        s = self.spec
-        return Network([data.n_features, *s.hidden_sizes, n_out], hidden=s.hidden if isinstance(
-            s.hidden, str) else list(s.hidden), output=output, loss=s.loss, init=s.init, seed=s.seed,
-            dtype=s.dtype, batchnorm=s.batchnorm, dropout=s.dropout, l1=s.l1, l2=s.l2)
-
     # ================================================================ using it
 
-    def _check_fitted(self) -> Network:
+    def _check_fitted(self) -> Sequential:
         if self.network is None:
             raise ValueError("model: not trained yet; call fit() or load a saved model first")
         return self.network
 
     def _rows(self, x: object) -> np.ndarray:
-        """Raw rows as a 2-D float32 array in the model's column order (a Dataset is aligned by name)."""
-        net = self._check_fitted()
+        """Raw rows as a 2-D array in the model's column order (a Dataset is aligned by name; images
+        (N, C, H, W) or (N, H, W) of an image model become rows of their pixels)."""
+        n_in = self.n_features
         if isinstance(x, datasets.Dataset):
             return self._align(x)[0]
         a = np.asarray(x)
@@ -249,17 +234,29 @@ class Model:
             raise TypeError(f"x: expected rows of numbers, got an array of dtype {a.dtype}")
         if a.ndim == 1:
             a = a[None, :]
-        if a.ndim != 2 or a.shape[1] != net.sizes[0]:
-            raise ValueError(f"x: expected rows of {net.sizes[0]} features (shape (N, {net.sizes[0]})), "
-                             f"got shape {np.shape(x)}")
+        if a.ndim in (3, 4) and self.image_shape is not None and int(np.prod(a.shape[1:])) == n_in:
+            a = a.reshape(len(a), n_in)
+        if a.ndim != 2 or a.shape[1] != n_in:
+            raise ValueError(f"x: expected rows of {n_in} features (shape (N, {n_in})), got shape "
+                             f"{np.shape(x)}")
         return a
+
+    @property
+    def n_features(self) -> int:
+        """Raw features per sample the model reads: columns, or an image's pixels C·H·W."""
+        return modelnet.n_features(self._check_fitted(), self.image_shape)
+
+    def _inputs(self, rows: np.ndarray, dtype: object) -> np.ndarray:
+        """Scaled rows as the network reads them (images (N, C, H, W) for a convolutional network)."""
+        scaled = self.preprocessor.transform(rows, dtype)
+        return modelnet.network_input(self.network, scaled, self.image_shape)
 
     def predict_proba(self, x: object) -> np.ndarray:
         """Class probabilities, one column per class (a sigmoid output gives [1 − p, p])."""
         net = self._check_fitted()
         if self.task != "classification":
             raise ValueError("predict_proba: this model predicts numbers (regression); use predict")
-        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x), net.dtype)))
+        y = modelnet.outputs(net, self._inputs(self._rows(x), net.dtype))
         if net.output == "sigmoid" and y.shape[1] == 1:
             return np.column_stack([1 - y[:, 0], y[:, 0]])
         return y
@@ -269,7 +266,7 @@ class Model:
         net = self._check_fitted()
         if self.task == "classification":
             return self.encoder.decode(np.argmax(self.predict_proba(x), axis=1))
-        y = np.atleast_2d(net.predict(self.preprocessor.transform(self._rows(x), net.dtype)))
+        y = modelnet.outputs(net, self._inputs(self._rows(x), net.dtype))
         values = self.encoder.decode(y)
         return values[:, 0] if values.shape[1] == 1 else values
 
@@ -292,7 +289,7 @@ class Model:
         else:
             xs, ys = self._rows(x), np.asarray(y)
         ys = self.encoder.encode(ys) if self.task == "regression" else self.encoder.indices(np.asarray(ys))
-        return self._scores(self.preprocessor.transform(xs, self.network.dtype), self._as_network_targets(ys))
+        return self._scores(self._inputs(xs, self.network.dtype), self._as_network_targets(ys))
 
     def _test_part(self) -> tuple[np.ndarray, np.ndarray]:
         if self._held_out is not None:
@@ -309,7 +306,7 @@ class Model:
 
     def _align(self, data: datasets.Dataset) -> tuple[np.ndarray, np.ndarray]:
         """Features in the model's column order, targets as given (names via the data's own names)."""
-        n_in = self._check_fitted().sizes[0]
+        n_in = self.n_features
         names = self.feature_names
         if names and set(names) <= set(data.feature_names):
             x = data.x[:, [data.feature_names.index(n) for n in names]]
@@ -337,7 +334,7 @@ class Model:
         # a read-only memory map, as joblib makes) is rebuilt with fresh, writable buffers
         state = self.__dict__.copy()
         net, opt = state.pop("network"), state.pop("_optimizer")
-        state["_network_state"] = None if net is None else (net.architecture(), dict(net.params))
+        state["_network_state"] = None if net is None else modelnet.state(net)
         state["_optimizer_state"] = None if opt is None else opt.state_dict()
         return state
 
@@ -347,10 +344,7 @@ class Model:
         self.__dict__.update(state)
         self.network = self._optimizer = None
         if net_state is not None:
-            arch, params = net_state
-            arrays = {k: np.array(v) for k, v in params.items()}
-            self.network = Network.from_params(arrays, hidden=arch["hidden"], output=arch["output"],
-                                               loss=arch["loss"], dtype=arch["dtype"])
+            self.network = modelnet.from_state(net_state)
         if opt_state is not None:
             meta, arrays = opt_state
             self._optimizer = optim.create(meta["name"])
@@ -381,7 +375,7 @@ class Model:
         if self.network is None:
             return f"Model(unfitted, data={self.spec.data!r})"
         what = f"{len(self.encoder.classes or [])} classes" if self.task == "classification" else "regression"
-        return (f"Model({'-'.join(map(str, self.network.sizes))}, {what}, data="
+        return (f"Model({modelnet.describe(self.network, self.spec)}, {what}, data="
                 f"{self.provenance.get('data', self.spec.data)!r})")
 
 

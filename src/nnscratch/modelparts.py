@@ -19,7 +19,8 @@ import numpy as np
 from nnscratch import __version__, _display, io
 from nnscratch.datasets import Dataset
 from nnscratch.files import model as schema
-from nnscratch.network import Network
+from nnscratch.layerstring import input_width
+from nnscratch.network import Network, Sequential
 from nnscratch.preprocessing import Preprocessor, TargetEncoder
 from nnscratch.report import format_table, format_table_html, preview, seconds
 from nnscratch.spec import RunSpec
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - the model module sits above this one
     from nnscratch.model import Model
 
 
-def save(model: Model, net: Network, path: str | os.PathLike) -> None:
+def save(model: Model, net: Sequential, path: str | os.PathLike) -> None:
     """Write ``model`` (fitted: ``net`` is its network) with its metadata through
     :func:`nnscratch.io.save` (atomic, no pickle)."""
     fields: dict[str, Any] = {
@@ -74,17 +75,18 @@ def from_file_parts(cls: type[Model], net, meta: dict, path: str | os.PathLike):
 
 
 def _model(cls: type[Model], net, meta: dict, path: str | os.PathLike) -> Model:
-    if not isinstance(net, Network):
+    if not isinstance(net, Network) and not isinstance(meta.get("spec"), dict):  # a stack's model has a spec
         raise ValueError(f"path: {os.fspath(path)!r} holds a Sequential stack, not a model; read it with "
                          f"nnscratch.io.load(path)")
     try:
-        return _from_fields(cls, net, schema.model_fields(meta, net.architecture()))
+        n_in = input_width(net, schema.image_shape(meta))
+        return _from_fields(cls, net, schema.model_fields(meta, n_in, net.n_out, net.output), n_in)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"path: cannot load {os.fspath(path)!r}: its model metadata is invalid ({exc}); "
                          f"write the file again") from None
 
 
-def _from_fields(cls: type[Model], net: Network, f: dict) -> Model:
+def _from_fields(cls: type[Model], net: Sequential, f: dict, n_in: int) -> Model:
     """A Model built from the schema's checked values ``f``."""
     try:
         spec = RunSpec.from_dict(f["spec"]) if f["spec"] is not None else _old_spec(f, net)
@@ -95,7 +97,7 @@ def _from_fields(cls: type[Model], net: Network, f: dict) -> Model:
     model.task = f["task"]
     model.feature_names = f["feature_names"]
     model.target = f["target"]
-    model.preprocessor = Preprocessor.from_dict(f["preprocess"], net.sizes[0])
+    model.preprocessor = Preprocessor.from_dict(f["preprocess"], n_in)
     model.encoder = TargetEncoder.from_dict(f["encoding"], f["task"], f["n_classes"])
     model.image_shape = f["image_shape"]
     model.training = f["training"]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch import callbacks as _callbacks
-from nnscratch import optim
+from nnscratch import layerstring, optim
 from nnscratch.layers import ACTIVATIONS, DEFAULT_LOSS, OUTPUTS
 
 __all__ = ["FIELDS", "Field", "DEFAULT_LR", "SECTIONS", "SCHEDULES", "TRAINABLE", "LOSSES"]
@@ -165,6 +165,9 @@ FIELDS: dict[str, Field] = {
                         "feature scaling fitted on the training part (auto: scale images, else standardize)"),
     "hidden_sizes": Field("architecture", (100,), _hidden_sizes, "hidden layer sizes ([] for none)"),
     "hidden": Field("architecture", "relu", _hidden, "hidden activation, or one per hidden layer"),
+    "layers": Field("architecture", None, _optional(layerstring.check),
+                    "a stack as a layer string, e.g. conv30x5-relu-pool2-affine100-relu, or a preset "
+                    "(simple_convnet, double_convnet, deep_convnet); replaces hidden_sizes/hidden"),
     "output": Field("architecture", "auto", _choice("auto", *DEFAULT_LOSS),
                     "output activation (auto: softmax for classes, identity for regression)"),
     "loss": Field("architecture", None, _optional(_choice(*LOSSES)), "loss (default: the output's pair)"),

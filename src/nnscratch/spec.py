@@ -2,7 +2,8 @@
 
 A run is: the data (a named data set or a file, its target column), how it is split (validation and
 test fractions, the split seed), the preprocessing, the architecture (hidden sizes, activations, output
-and loss, initialisation, dtype), the optimizer (its name, learning rate and own settings) and the
+and loss, initialisation, dtype — or a layer string such as ``conv30x5-relu-pool2-affine100-relu``,
+:mod:`nnscratch.layerstring`), the optimizer (its name, learning rate and own settings) and the
 training (epochs, batch size, seed, weight decay, gradient clipping, early stopping, a schedule).
 
 Every field is checked once, from the one table :data:`FIELDS` (name → section, default, check), with
@@ -56,6 +57,7 @@ class RunSpec:
     preprocess: str = "auto"
     hidden_sizes: tuple[int, ...] = (100,)
     hidden: str | tuple[str, ...] = "relu"
+    layers: str | None = None
     output: str = "auto"
     loss: str | None = None
     init: str | float = "he"
@@ -90,6 +92,7 @@ class RunSpec:
         _init_std(self.init, 1, self.dtype)  # a scale whose weights the dtype cannot hold: before any data
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping: watches the validation loss; needs val_split > 0")
+        self._check_layers()
         if isinstance(self.hidden, tuple) and len(self.hidden) != len(self.hidden_sizes):
             raise ValueError(f"hidden: expected one activation or {len(self.hidden_sizes)} (one per hidden "
                              f"layer), got {len(self.hidden)}")
@@ -111,6 +114,17 @@ class RunSpec:
                 self.make_schedule()
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"schedule: {exc}") from None
+
+    def _check_layers(self) -> None:
+        """A layer string describes the whole stack: the MLP's own fields must stay at their defaults."""
+        if self.layers is None:
+            return
+        mlp = ("hidden_sizes", "hidden", "batchnorm", "dropout")
+        given = [f"{k}={getattr(self, k)!r}" for k in mlp if getattr(self, k) != FIELDS[k].default]
+        if given:
+            raise ValueError(f"layers: {self.layers!r} describes the whole stack, so {', '.join(given)} "
+                             f"cannot be given with it; write them into the string (e.g. "
+                             f"'affine64-batchnorm-relu-dropout0.5') or leave layers out")
 
     # ------------------------------------------------------------ what the run needs
 

@@ -10,13 +10,14 @@ place. The flags are registered with ``argparse.SUPPRESS`` defaults by the comma
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from typing import Any
 
 from nnscratch.cli import _parser as P
 
 __all__ = ["add_run_options", "add_day2_options", "DAY2_FLAGS", "RUN_FLAGS", "FIELD", "FLAG", "flag_message",
-           "Range"]
+           "Range", "layer_string"]
 
 
 # (flag, RunSpec field) of every option that describes a run, in the order of --help
@@ -93,6 +94,13 @@ def _init(text: str) -> str | float:
 # argparse dest -> RunSpec field, and field -> the flag a user typed (for error messages)
 FIELD = {flag[2:].replace("-", "_"): field for flag, field in RUN_FLAGS}
 FLAG = {field: "--" + dest.replace("_", "-") for dest, field in FIELD.items()}
+FLAG["layers"] = "--layers"  # a layer string (the spec's field); all-number sizes are --units' ends too
+
+
+def layer_string(text: object) -> bool:
+    """Whether ``--layers`` got a layer string (``conv8x3-relu-…``, a preset), not an MLP's sizes
+    (``64-100-10``: numbers only, the older meaning, whose ends are checked against the data)."""
+    return isinstance(text, str) and not re.fullmatch(r"[\d\s,-]*", text)
 
 
 class Range(tuple):

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     if args.output != "-":
         check_output(args.output, "--output", CSV, (args.input, args.model))
-    blocks = iter_features(args.input, model.feature_names, model.network.sizes[0], target=model.target)
+    blocks = iter_features(args.input, model.feature_names, model.n_features, target=model.target)
     if args.output == "-":
         _write_predictions(model, blocks, sys.stdout, args.proba)
     else:

@@ -48,7 +48,7 @@ def _reader(args, model):
     target = args.target or model.target
     if not target:
         raise ValueError(f"--target: {args.model!r} does not record its target column; pass --target COLUMN")
-    n_in = model.network.sizes[0]
+    n_in = model.n_features
     names = model.feature_names
     classes = model.encoder.classes if model.task == "classification" else None
     reader = RowReader(sys.stdin, names or [], target, classes)

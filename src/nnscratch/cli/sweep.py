@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from nnscratch.cli import _parser as P
-from nnscratch.cli._run_options import FIELD, Range, add_run_options, flag_message
+from nnscratch.cli._run_options import FIELD, Range, add_run_options, flag_message, layer_string
 
 FIGURES = ("val_loss", "curves")  # file stems; each written as .ja.png and .en.png
 
@@ -42,9 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="a sweep file (.toml or .json): a run spec, and a [sweep] table with grid, random, "
                    "samples, repeats, seed; options given as well override it")
     add_run_options(p, sweep=True)
-    p.add_argument("--layers", metavar="SIZES[,…]", type=_layer_list,
-                   help="all layer sizes, e.g. 64-100-10 (input and output must fit the data); a comma list "
-                   "sweeps them; replaces --units")
+    p.add_argument("--layers", metavar="STRING|SIZES[,…]", type=_layer_list,
+                   help="layer strings, e.g. conv8x3-relu-pool2-affine32-relu (see 'nnscratch train "
+                   "--help'), or all layer sizes of MLPs, e.g. 64-100-10 (input and output must fit the "
+                   "data); a comma list sweeps them; replaces --units")
     p.add_argument("--repeats", type=P.positive_int, help="trials per point, with seeds seed, seed+1, … "
                    "(default 1)")
     p.add_argument("--samples", type=P.positive_int,
@@ -70,8 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _layer_list(text: str) -> list[str]:
     items = [t.strip() for t in text.split(",")]
     if not all(items):
-        raise argparse.ArgumentTypeError(f"expected layer sizes like 64-100-10, comma-separated, got "
-                                         f"{text!r}")
+        raise argparse.ArgumentTypeError(f"expected layer strings like conv8x3-relu-pool2-affine32-relu or "
+                                         f"sizes like 64-100-10, comma-separated, got {text!r}")
     return items
 
 
@@ -82,6 +83,10 @@ def _layers(args: argparse.Namespace, config) -> None:
     from nnscratch.network import parse_sizes
 
     base = config.base
+    strings = [text for text in args.layers if layer_string(text)]
+    if strings:
+        _layer_strings(args.layers, strings, config)
+        return
     try:
         data = datasets.load(base.data, target=base.target, task=base.task)
     except ValueError as exc:
@@ -103,6 +108,24 @@ def _layers(args: argparse.Namespace, config) -> None:
         config.base = base.replace(hidden_sizes=hidden[0])
     else:
         config.grid["hidden_sizes"] = hidden
+
+
+def _layer_strings(given: list[str], strings: list[str], config) -> None:
+    """``--layers conv8x3-relu-affine32-relu,affine64-relu``: the spec's ``layers`` field, swept."""
+    from nnscratch.spec import FIELDS
+
+    if len(strings) != len(given):
+        raise ValueError(f"--layers: expected layer strings or sizes, not both; got {', '.join(given)}")
+    try:
+        values = [FIELDS["layers"].check("--layers", text) for text in strings]
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    config.grid.pop("layers", None)
+    config.random.pop("layers", None)
+    if len(values) == 1:
+        config.base = config.base.replace(layers=values[0])
+    else:
+        config.grid["layers"] = values
 
 
 def _random_entry(field: str, r: Range):

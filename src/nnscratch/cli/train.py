@@ -10,7 +10,7 @@ import time
 import warnings
 
 from nnscratch.cli import _parser as P
-from nnscratch.cli._run_options import FIELD, add_run_options, flag_message
+from nnscratch.cli._run_options import FIELD, add_run_options, flag_message, layer_string
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,9 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--print-config", action="store_true",
                    help="print the run specification (TOML) these options make, and stop")
     add_run_options(p)
-    p.add_argument("--layers", metavar="SIZES",
-                   help="all layer sizes, e.g. 64-100-10 (input and output must fit the data); "
-                   "replaces --units")
+    p.add_argument("--layers", metavar="STRING|SIZES",
+                   help="the network as a layer string, e.g. conv8x3-relu-pool2-affine32-relu: tokens "
+                   "conv<F>x<K>[s<S>][p<P>], pool<K>, avgpool<K>, flatten, affine<N>, relu|sigmoid|tanh|"
+                   "leaky_relu|identity, dropout<P>, batchnorm, joined by '-'; the last affine and the "
+                   "output layer follow the task, the input shape the data (images for a convolution "
+                   "first: digits, mnist5k); or a preset simple_convnet|double_convnet|deep_convnet; or all "
+                   "layer sizes of an MLP, e.g. 64-100-10 (ends must fit the data). Replaces --units")
     p.add_argument("--save", default="model.npz", metavar="PATH",
                    help="where to save the model (default model.npz); replaces only a model")
     p.add_argument("--no-save", action="store_true", default=False, help="do not save the model")
@@ -55,6 +59,8 @@ def spec_from(args: argparse.Namespace):
 
     base = RunSpec.from_file(args.config) if getattr(args, "config", None) else RunSpec()
     given = {field: getattr(args, dest) for dest, field in FIELD.items() if hasattr(args, dest)}
+    if layer_string(getattr(args, "layers", None)):
+        given["layers"] = args.layers
     try:
         return base.replace(**given)
     except ValueError as exc:
@@ -179,11 +185,14 @@ def _header(model, stream):
 
     class Header(Callback):
         def on_train_begin(self, trainer):
+            from nnscratch.modelnet import describe
+
             s, net = model.spec, model.network
             hidden = s.hidden if isinstance(s.hidden, str) else ",".join(s.hidden)
+            what = f"{describe(net, s)} ({net.output if s.layers else f'{hidden}, {net.output}'})"
             parts = model.parts
             print(
-                f"training {'-'.join(map(str, net.sizes))} ({hidden}, {net.output}) on "
+                f"training {what} on "
                 f"{model.provenance['data']}: {parts['train']:,} train / {parts['validation']:,} "
                 f"validation / {parts['test']:,} test rows, {s.optimizer} lr={s.learning_rate:g}, batch "
                 f"{s.batch_size or 'full'}",
@@ -211,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
         data = datasets.load(spec.data, target=spec.target, task=spec.task)
     except ValueError as exc:
         raise ValueError(flag_message(str(exc))) from None
-    if getattr(args, "layers", None):
+    if getattr(args, "layers", None) and not layer_string(args.layers):
         spec = _layers(args, spec, data)
     model = Model(spec)
     stream = sys.stderr if args.json else sys.stdout
@@ -237,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(args, model, seconds: float, save_path: str | None) -> None:
+    from nnscratch.modelnet import describe
     from nnscratch.report import format_table
     from nnscratch.report import seconds as fmt_seconds
 
@@ -245,7 +255,7 @@ def _report(args, model, seconds: float, save_path: str | None) -> None:
         report = {
             "data": model.provenance["data"],
             "task": model.task,
-            "layers": "-".join(map(str, model.network.sizes)),
+            "layers": describe(model.network, model.spec),
             **model.metrics,
             "epochs": history.epochs,
             "steps": history.steps,

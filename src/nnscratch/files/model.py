@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MODEL_FORMAT", "MODEL_KEYS", "HISTORY_LISTS", "is_model", "model_metadata", "model_fields"]
+__all__ = ["MODEL_FORMAT", "MODEL_KEYS", "HISTORY_LISTS", "is_model", "model_metadata", "image_shape",
+           "model_fields"]
 
 MODEL_FORMAT = 2
 MODEL_KEYS = frozenset({
@@ -46,13 +47,20 @@ def model_metadata(fields: dict[str, Any]) -> dict[str, Any]:
     return {"model_format": MODEL_FORMAT, **fields}
 
 
-def model_fields(meta: dict, architecture: dict) -> dict[str, Any]:
-    """The checked plain values of a model file's metadata ``meta`` for a Network of ``architecture``
-    (``sizes`` and ``output``); a bad field is a ValueError naming it. A network without model
-    metadata gives the fields of a model of raw numbers (every field empty)."""
-    sizes, output = architecture["sizes"], architecture["output"]
+def image_shape(meta: dict) -> tuple[int, int] | None:
+    """The checked ``image_shape`` (rows, cols) of a model file's metadata, or None: a stack that reads
+    images needs it to know its raw features before :func:`model_fields` can check them."""
+    shape = _typed(meta, "image_shape", list, None) if is_model(meta) else None
+    if shape is not None and (len(shape) != 2 or not all(_count(v) for v in shape)):
+        raise ValueError(f"image_shape: expected [rows, cols], got {shape!r}")
+    return tuple(shape) if shape else None
+
+
+def model_fields(meta: dict, n_in: int, n_out: int, output: str) -> dict[str, Any]:
+    """The checked plain values of a model file's metadata ``meta`` for a network of ``n_in`` raw
+    features, ``n_out`` outputs and the ``output`` activation; a bad field is a ValueError naming it. A
+    network without model metadata gives the fields of a model of raw numbers (every field empty)."""
     task = "regression" if output == "identity" else "classification"
-    n_out = sizes[-1]
     if not is_model(meta):  # a network saved with no model metadata (or only the user's own)
         meta = {}
     if meta:
@@ -63,11 +71,8 @@ def model_fields(meta: dict, architecture: dict) -> dict[str, Any]:
         if given != task:
             raise ValueError(f"task {given!r} does not match the network's {output!r} output")
     names = _typed(meta, "feature_names", list, None)
-    if names is not None and (len(names) != sizes[0] or not all(_short_text(n) for n in names)):
-        raise ValueError(f"feature_names: expected {sizes[0]} names, got {str(names)[:80]}")
-    shape = _typed(meta, "image_shape", list, None)
-    if shape is not None and (len(shape) != 2 or not all(_count(v) for v in shape)):
-        raise ValueError(f"image_shape: expected [rows, cols], got {shape!r}")
+    if names is not None and (len(names) != n_in or not all(_short_text(n) for n in names)):
+        raise ValueError(f"feature_names: expected {n_in} names, got {str(names)[:80]}")
     metrics = _typed(meta, "metrics", dict, {})
     history = _typed(meta, "history", dict, None)
     stream = _typed(meta, "stream", dict, None)
@@ -81,7 +86,7 @@ def model_fields(meta: dict, architecture: dict) -> dict[str, Any]:
         "target": _typed(meta, "target", str, None),
         "preprocess": meta.get("preprocess"),
         "encoding": {k: meta[k] for k in ("target_names", "target_scaling") if k in meta},
-        "image_shape": tuple(shape) if shape else None,
+        "image_shape": image_shape(meta),
         "training": _flat_table(meta, "training"),
         "metrics": {k: _flat_table(metrics, k, numbers=True, label=f"metrics.{k}") for k in metrics},
         "history": None if history is None else _history(history),

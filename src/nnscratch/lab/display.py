@@ -56,7 +56,9 @@ def in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _network_png(net: Any) -> bytes:
+def _network_png(net: Any) -> bytes | None:
+    if getattr(net, "sizes", None) is None:  # a stack of layers (a conv net): its table shows alone
+        return None
     from nnscratch.lab.plots.diagram import network
 
     return png_bytes(network(net, lang=LANG), dpi=_DPI)

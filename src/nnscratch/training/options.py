@@ -10,11 +10,12 @@ import numpy as np
 
 from nnscratch.callbacks import Callback, _EpochFunction
 from nnscratch.network import Sequential
+from nnscratch.network.shapes import chunk_rows
 
 __all__ = ["TrainOptions", "check_loop_options", "make_rng", "callbacks_list", "EpochLog", "accuracy_setup",
            "evaluate"]
 
-_EVAL_CHUNK = 4096  # rows per forward pass when evaluating validation data
+_EVAL_CHUNK = 4096  # rows per forward pass at most when evaluating validation data
 
 Counter = Callable[[np.ndarray, object], int]  # (truth, the output layer after a forward pass) -> #correct
 
@@ -190,8 +191,9 @@ def evaluate(
     n = x.shape[0]
     total = 0.0
     correct = 0
-    for s in range(0, n, _EVAL_CHUNK):
-        e = min(s + _EVAL_CHUNK, n)
+    rows = min(_EVAL_CHUNK, chunk_rows(net, x.shape[1:]))  # a conv net's feature maps: fewer rows
+    for s in range(0, n, rows):
+        e = min(s + rows, n)
         out = net._evaluated(x[s:e])
         total += out.loss(d[s:e]) * (e - s)
         if count is not None:
