@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import nnscratch._accel.pooling as P
 from nnscratch import layers as L
-from nnscratch._accel import pooling as P
 from nnscratch._accel.activations import ACTIVATIONS, LeakyReLU
 from nnscratch._accel.affine import FastAffine
 from nnscratch._accel.conv import FastConvolution, Scratch
