@@ -156,6 +156,19 @@ def _layer_outputs(net: Sequential, image: np.ndarray) -> list[tuple[str, np.nda
     return outputs
 
 
+def _one_image(net: Sequential, image: object) -> np.ndarray:
+    """``image`` (C, H, W) as a batch of one (1, C, H, W) in the net's dtype, or a one-line error."""
+    _first_convolution(net)
+    if image is None:
+        raise ValueError("image: a given net needs an image (C, H, W) of its input size, e.g. "
+                         "datasets.load('mnist5k').images()[0]")
+    x = np.asarray(image, dtype=net.params["W1"].dtype)
+    x = x.reshape((1,) * (4 - x.ndim) + x.shape) if x.ndim in (2, 3) else x
+    if x.ndim != 4 or x.shape[0] != 1:
+        raise ValueError(f"image: expected one image (C, H, W), got shape {np.shape(image)}")
+    return x
+
+
 def feature_maps(
     net: Sequential | None = None,
     image: object = None,
@@ -194,14 +207,7 @@ def feature_maps(
         net = run["net"]
         if image is None:
             image, label = run["x_test"][0], int(run["y_test"][0])
-    _first_convolution(net)
-    if image is None:
-        raise ValueError("image: a given net needs an image (C, H, W) of its input size, e.g. "
-                         "datasets.load('mnist5k').images()[0]")
-    x = np.asarray(image, dtype=net.params["W1"].dtype)
-    x = x.reshape((1,) * (4 - x.ndim) + x.shape) if x.ndim in (2, 3) else x
-    if x.ndim != 4 or x.shape[0] != 1:
-        raise ValueError(f"image: expected one image (C, H, W), got shape {np.shape(image)}")
+    x = _one_image(net, image)
     maps = _layer_outputs(net, x)
     predicted = int(np.argmax(net.predict(x), axis=1)[0])
     data = {"layers": [n for n, _ in maps], "maps": [m for _, m in maps], "label": label,
