@@ -233,3 +233,16 @@ def test_the_model_schema_gives_plain_values_and_knows_the_history_lists(tmp_pat
     assert fields["feature_names"] == list(model.feature_names)
     with pytest.raises(ValueError, match="not fields of a model file"):
         schema.model_metadata({"task": "classification", "colour": "red"})
+
+
+def test_a_loaded_model_keeps_learning_online(tmp_path):
+    """partial_fit on a model read from a file: a fresh optimizer (its state is not in the file), the
+    history continued."""
+    model = Model(data="iris", hidden_sizes=(8,), epochs=2, seed=0).fit()
+    model.save(tmp_path / "m.npz")
+    loaded = Model.load(tmp_path / "m.npz")
+    data = nnscratch.datasets.load("iris")
+    before = loaded.network.params["W1"].copy()
+    loaded.partial_fit(data.x[:30], [data.target_names[i] for i in data.y[:30]])
+    assert loaded.history.epochs == 3
+    assert not np.array_equal(before, loaded.network.params["W1"])

@@ -129,6 +129,10 @@ class Model:
             self.history = History()
             xs, ys = self._prepare((data.x, data.y))
         else:
+            if self._optimizer is None:  # a model read from a file: its optimizer's state is not in it
+                self._optimizer = self.spec.make_optimizer()
+            if self.history is None:
+                self.history = History()
             xs = self._inputs(self._rows(x), self.spec.dtype)
             ys = self.encoder.encode(y) if self.task == "regression" else self.encoder.indices(np.asarray(y))
             ys = self._as_network_targets(ys)
