@@ -261,13 +261,16 @@ def report(result: dict, args, memory: float | None) -> int:
     for name in times:
         print(f"| {name} | {statistics.median(times[name]):.3f} | {min(times[name]):.3f} | "
               f"{accs[name][-1]:.2%} |")
-    ok = accs["nnscratch"][-1] >= ACCURACY_BAR or args.net == "deep"  # the bar is SimpleConvNet's
-    print(f"\nnnscratch test accuracy {accs['nnscratch'][-1]:.2%} (bar {ACCURACY_BAR:.1%}): "
-          f"{'ok' if ok else 'BELOW THE BAR'}")
+    if args.net == "deep":  # the bars are SimpleConvNet's: DeepConvNet's few epochs on 1,000 images have none
+        print(f"\nnnscratch test accuracy {accs['nnscratch'][-1]:.2%} (no bar: a short DeepConvNet run)")
+    else:
+        ok = accs["nnscratch"][-1] >= ACCURACY_BAR
+        print(f"\nnnscratch test accuracy {accs['nnscratch'][-1]:.2%} (bar {ACCURACY_BAR:.1%}): "
+              f"{'ok' if ok else 'BELOW THE BAR'}")
     if "PyTorch" in times:
         ratio = statistics.median(times["PyTorch"]) / statistics.median(times["nnscratch"])
-        print(f"speed ratio PyTorch ÷ nnscratch (median epochs): {ratio:.2f}× (bar {RATIO_BAR}×, aim "
-              f"{RATIO_AIM}×)")
+        bars = "measured, no bar" if args.net == "deep" else f"bar {RATIO_BAR}×, aim {RATIO_AIM}×"
+        print(f"speed ratio PyTorch ÷ nnscratch (median epochs): {ratio:.2f}× ({bars})")
     if Book.name in times:
         ratio = statistics.median(times[Book.name]) / statistics.median(times["nnscratch"])
         print(f"speed ratio the book's code ÷ nnscratch (median epochs): {ratio:.2f}× (bar 5×)")
