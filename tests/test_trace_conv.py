@@ -162,10 +162,15 @@ def test_nnscratch_trace_follows_a_convolution_layer_and_updates_it():
     assert nnscratch.trace(conv32, BOOK_X).same_as_layer is True
 
 
-def test_a_conv_stack_names_the_way_to_trace_a_convolution():
+def test_a_conv_stack_is_traced_layer_by_layer_and_its_first_layer_step_by_step():
     net = nnscratch.presets.simple_convnet(input_shape=(1, 8, 8), filters=2, kernel=3, hidden=4)
-    with pytest.raises(TypeError, match=r"this one has Convolution .*trace\(layer, x\)"):
-        nnscratch.trace(net, np.ones((1, 1, 8, 8)))
+    x = np.linspace(0, 1, 64).reshape(1, 1, 8, 8)
+    t = nnscratch.trace(net, x, lang="en")  # the stack: layer by layer (tests/test_trace_stack.py)
+    assert t.labels()[t.labels().index("input x") + 1] == (
+        "layer 1 convolution 2×1×3×3 (stride 1, pad 0): output (1, 2, 6, 6)")
+    one = nnscratch.trace(net.layers[0], x, lang="en")  # its convolution: im2col step by step
+    assert isinstance(one, ConvTrace)
+    np.testing.assert_allclose(one.u, t.outputs[0], rtol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs, match", [

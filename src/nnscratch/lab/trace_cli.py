@@ -10,6 +10,7 @@ Examples::
     nnscratch trace --example multiclass --lang en
     nnscratch trace --layers 2-3-2 --x 1,5 --d 0,1 --lr 0.01 --hidden relu --output softmax --seed 0
     nnscratch trace --layers 2-3-2 --x "1,5;2,-1;0,1" --d "0,1;1,0;0,1" --batchnorm --dropout 0.5
+    nnscratch trace --layers conv2x3-relu-pool2 --x "0,1,2,3;4,5,6,7;8,9,10,11;12,13,14,15" --d 0,0,1
     nnscratch trace --conv                        # one convolution: 4×4 input, 2×2 filter → 3×3
     nnscratch trace --conv --filter "1,0,1;0,1,0;1,0,1" --pad 1 --backward --lang en
 """
@@ -24,6 +25,7 @@ import numpy as np
 
 from nnscratch.lab.trace import LANGS, PRESETS, course_example, trace, trace_convolution
 from nnscratch.lab.trace.convolution import EXAMPLE_W, EXAMPLE_X
+from nnscratch.layerstring import build, takes_images
 from nnscratch.network import Network
 
 
@@ -98,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if conv_only or args.backward or args.stride != 1 or args.pad != 0:
         flag = conv_only or ("backward" if args.backward else "stride" if args.stride != 1 else "pad")
         raise ValueError(f"{flag}: --{flag} is for the convolution trace; add --conv")
+    layer_string = args.layers is not None and any(c.isalpha() for c in args.layers)  # not 2-3-2
+    if layer_string and args.x is not None and takes_images(args.layers):
+        return run_images(args)
+    if args.outputs is not None:
+        raise ValueError("outputs: --outputs is for a layer string that reads images, e.g. "
+                         "--layers conv2x3-relu-pool2 --outputs 3")
     x = parse_array(args.x, "x") if args.x is not None else None
     d = parse_array(args.d, "d") if args.d is not None else None
     lr_given = args.lr is not None
@@ -122,6 +130,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_images(args: argparse.Namespace) -> int:
+    """``--layers`` a stack that reads images (conv…, pool…, a preset): one image (an H×W grid, or JSON
+    (C, H, W)) or a batch (JSON (N, C, H, W)) through the network the layer string builds, traced layer
+    by layer; the output layer has ``--outputs`` units, or as many as one row of ``--d`` has."""
+    if args.example is not None:
+        raise ValueError("example: give either --example or --layers, not both")
+    if args.batchnorm or args.dropout:
+        flag = "batchnorm" if args.batchnorm else "dropout"
+        raise ValueError(f"{flag}: with a layer string, write it among the layers "
+                         f"(e.g. ...-affine32-{'batchnorm' if args.batchnorm else 'dropout0.5'}-relu)")
+    x = parse_grid(args.x, "x")
+    images = x[None] if x.ndim == 2 else x  # an H×W grid is one image of one channel
+    d = parse_array(args.d, "d") if args.d is not None else None
+    n_out = args.outputs
+    if n_out is None:
+        if d is None or (images.ndim == 4 and d.ndim == 1):
+            raise ValueError("outputs: say how many outputs the network has, e.g. --outputs 3 (or give "
+                             "--d as one-hot rows)")
+        n_out = d.shape[-1]
+    init: object = args.init
+    try:
+        init = float(args.init)
+    except ValueError:
+        pass
+    net = build(args.layers, images.shape[-3:], n_out, output=args.output, init=init, seed=args.seed,
+                dtype=args.dtype, l1=args.l1, l2=args.l2)
+    if d is not None and images.ndim == 4 and d.ndim == 1:
+        d = d.astype(np.int64) if np.all(d == np.round(d)) else d  # class labels, one per image
+    record = trace(net, images, d=d, lr=args.lr, lang=args.lang)
+    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``trace`` to the CLI's sub-commands; the parser sets ``func`` to :func:`run`."""
     examples = ", ".join(PRESETS)
@@ -136,8 +177,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--example", choices=list(PRESETS), help="one of the course's scenarios")
-    parser.add_argument("--layers", help="layer sizes like 2-3-2 (a network with random weights from --seed)")
-    parser.add_argument("--x", help="input: '1,5' (one sample), '1,5;2,3' or JSON '[[1,5]]' (rows)")
+    parser.add_argument("--layers", help="layer sizes like 2-3-2 (a network with random weights from "
+                        "--seed), or a layer string like conv2x3-relu-pool2 (an image network, traced layer "
+                        "by layer)")
+    parser.add_argument("--x", help="input: '1,5' (one sample), '1,5;2,3' or JSON '[[1,5]]' (rows); for an "
+                        "image network one H×W image '0,1;2,3' or JSON (C, H, W) or (N, C, H, W)")
+    parser.add_argument("--outputs", type=int, metavar="K",
+                        help="with an image network: the output layer's units (default: the width of --d)")
     parser.add_argument("--d", help="targets (正解値): '0,1' (one-hot or values), class labels, or rows")
     parser.add_argument("--lr", type=float, help="learning rate: also apply one gradient-descent update")
     parser.add_argument("--hidden", default="relu", help="hidden activation with --layers (default relu)")

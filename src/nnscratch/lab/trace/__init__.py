@@ -21,8 +21,9 @@ a blank line) with Japanese labels (``lang="ja"``, the default) or English ones 
 Layout: ``labels`` (the printed labels in ja/en, ``print_vec``, ``format_vec``), ``record`` (the
 :class:`Trace` record, its printout and JSON), ``observe`` (:func:`trace`, :func:`trace_layer`: running
 the step and reading the layers' caches), ``presets`` (the course's exercises, :func:`course_example`)
-and ``convolution`` (:func:`trace_convolution`: one convolution step by step — im2col, the filter matrix,
-their product, the reshape back, and the backward pass with col2im).
+``convolution`` (:func:`trace_convolution`: one convolution step by step — im2col, the filter matrix,
+their product, the reshape back, and the backward pass with col2im) and ``stack`` (:class:`StackTrace`:
+any other stack, a convolutional network for one, layer by layer).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from nnscratch.lab.trace.observe import trace, trace_layer
 from nnscratch.lab.trace.presets import PRESETS, course_example
 from nnscratch.lab.trace.presets import Preset as Preset
 from nnscratch.lab.trace.record import Trace
+from nnscratch.lab.trace.stack import StackTrace
 
 __all__ = ["Trace", "trace", "trace_layer", "course_example", "PRESETS", "print_vec", "format_vec", "LANGS",
-           "ConvTrace", "trace_convolution"]
+           "ConvTrace", "trace_convolution", "StackTrace"]

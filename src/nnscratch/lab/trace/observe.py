@@ -14,6 +14,7 @@ from nnscratch._validation import check_positive
 from nnscratch.lab.trace.convolution import ConvTrace, trace_layer_convolution
 from nnscratch.lab.trace.labels import _check_lang
 from nnscratch.lab.trace.record import Trace
+from nnscratch.lab.trace.stack import StackTrace, trace_stack
 from nnscratch.layers import ACTIVATIONS, OUTPUTS, Affine, BatchNormalization, Convolution, Dropout
 from nnscratch.network import Network, Sequential
 
@@ -26,10 +27,10 @@ def _copy(a: np.ndarray, single: bool) -> np.ndarray:
 
 
 def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float | None = None,
-          lang: str = "ja") -> Trace | ConvTrace:
+          lang: str = "ja") -> Trace | StackTrace | ConvTrace:
     """Run one step of ``net`` (a :class:`~nnscratch.Network`, or a :class:`~nnscratch.Sequential` of
     dense layers: Affine, activations, BatchNormalization, Dropout, an output layer) on ``x`` and
-    record every quantity (see :class:`Trace`).
+    record every quantity (see :class:`Trace`); a stack of other layers is traced layer by layer.
 
     - always: the forward pass (順伝播) u_l = z_{l−1}·W_l + b_l, z_l = f(u_l), the output y and its sum;
     - with targets ``d``: the error E (誤差) and the back-propagation (誤差逆伝播法) — deltas ∂E/∂u_l
@@ -45,6 +46,11 @@ def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float 
     forward pass is a prediction (evaluation mode: the running averages, dropout's scaling). A batch of
     one sample has σ² = 0 and x̂ = 0: trace a few rows to see batch normalisation work. With ``l1``/``l2``
     the penalty is recorded beside E and its gradient is in the gradients and the update.
+
+    Any other stack — a convolutional network (Convolution, pooling, Flatten, …) or one holding a
+    user's own layer — is traced layer by layer (a :class:`~nnscratch.lab.trace.stack.StackTrace`):
+    each layer's output with its shape, y and E, then ∂E/∂(each layer's output) as back-propagation
+    hands it down, the gradients and the update.
 
     A lone :class:`~nnscratch.layers.Convolution` layer is traced step by step instead (畳み込み: the
     patch matrix im2col(x), the filters as a matrix, their product and the reshape back, a
@@ -65,12 +71,16 @@ def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float 
     """
     if isinstance(net, Convolution):
         return trace_layer_convolution(net, x, dout=d, lr=lr, lang=lang)
-    _check_traceable(net)
+    if not isinstance(net, Sequential):
+        raise TypeError(f"net: expected an nnscratch.Network or Sequential (or a Convolution layer), "
+                        f"got {type(net).__name__}")
     lang = _check_lang(lang)
     if lr is not None:
         check_positive("lr", lr)
         if d is None:
             raise ValueError("lr: an update needs targets; pass d (the correct values, 正解値) with lr")
+    if not _dense(net):  # convolutions, pooling, a user's own layer: layer by layer
+        return trace_stack(net, x, d, lr, lang, order=_param_order(net))
     train = d is not None  # a training step runs in training mode, as net.gradient does
     architecture = {**net.architecture(), "output": net.output}
     record = Trace("network", architecture, lang=lang, loss=net.loss_name if train else None)
@@ -142,19 +152,12 @@ def _forward(net: Network, x: np.ndarray, train: bool, single: bool, record: Tra
 _TRACEABLE = (Affine, BatchNormalization, Dropout, *ACTIVATIONS.values(), *OUTPUTS.values())
 
 
-def _check_traceable(net: object) -> None:
-    """A Network, or a Sequential of the dense library layers, starting with an Affine."""
+def _dense(net: Sequential) -> bool:
+    """A Network, or a Sequential of the dense library layers starting with an Affine: traced quantity
+    by quantity in the course's names (u_l, z_l, δ_l); any other stack is traced layer by layer."""
     if isinstance(net, Network):
-        return
-    if not isinstance(net, Sequential):
-        raise TypeError(f"net: expected an nnscratch.Network or Sequential, got {type(net).__name__}")
-    other = next((layer for layer in net.layers if type(layer) not in _TRACEABLE), None)
-    if other is not None or type(net.layers[0]) is not Affine:
-        first = type(net.layers[0]).__name__
-        what = type(other).__name__ if other is not None else f"a first layer {first}"
-        raise TypeError(f"net: the trace follows stacks of Affine, activation, BatchNormalization, Dropout "
-                        f"and output layers starting with an Affine; this one has {what} (trace one "
-                        f"convolution with trace(layer, x) or trace_convolution(x, W))")
+        return True
+    return type(net.layers[0]) is Affine and all(type(layer) in _TRACEABLE for layer in net.layers)
 
 
 def _batchnorm(layer: BatchNormalization, out: np.ndarray, train: bool, single: bool) -> dict:
@@ -167,9 +170,10 @@ def _batchnorm(layer: BatchNormalization, out: np.ndarray, train: bool, single: 
 
 
 def _param_order(net: Network) -> list[str]:
-    """The parameters as the course prints them: W1 … Wn, b1 … bn, then γ and β of batch normalisation."""
-    kind = {key: _PARAM.match(key).group(1) for key in net.params}  # type: ignore[union-attr]
-    return [key for p in ("W", "b", "gamma", "beta") for key in net.params if kind[key] == p]
+    """The parameters as the course prints them: W1 … Wn, b1 … bn, then γ and β of batch normalisation
+    (then any other names a user's own layer gave its parameters)."""
+    kind = {key: m.group(1) if (m := _PARAM.match(key)) else "" for key in net.params}
+    return [key for p in ("W", "b", "gamma", "beta", "") for key in net.params if kind[key] == p]
 
 
 def trace_layer(

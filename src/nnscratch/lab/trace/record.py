@@ -145,7 +145,11 @@ class Trace:
     def labels(self, lang: str | None = None) -> list[str]:
         """The printed labels, in order (without the section headers)."""
         lang = self.lang if lang is None else _check_lang(lang)
-        return [label(key, lang, self.loss_name) for _, key, _ in self.entries()]
+        return [self._label(key, lang) for _, key, _ in self.entries()]
+
+    def _label(self, key: str, lang: str) -> str:
+        """The printed label of one entry's key."""
+        return label(key, lang, self.loss_name)
 
     def to_text(self, lang: str | None = None) -> str:
         """The course's printout: ``##### section #####`` headers and ``print_vec`` blocks."""
@@ -156,7 +160,7 @@ class Trace:
             if sec is not None and sec != section:
                 parts.append(f"##### {_SECTIONS[lang][sec]} #####\n")
                 section = sec
-            parts.append(format_vec(label(key, lang, self.loss_name), value))
+            parts.append(format_vec(self._label(key, lang), value))
         return "".join(parts)
 
     def __str__(self) -> str:
@@ -175,8 +179,8 @@ class Trace:
                              f' <span style="color:#888;font-weight:normal">'
                              f'{_display.escape(_SECTIONS[other][sec])}</span></h4>')
                 section = sec
-            name = _display.escape(label(key, lang, self.loss_name))
-            aside = _display.escape(label(key, other, self.loss_name))
+            name = _display.escape(self._label(key, lang))
+            aside = _display.escape(self._label(key, other))
             parts.append(f'<div style="margin:2px 0"><b>{name}</b> <span style="color:#888">{aside}</span>'
                          f"{_array_html(value)}</div>")
         parts.append("</div>")
