@@ -191,3 +191,22 @@ def test_nnscratch_trace_of_an_image_network_in_a_subprocess(tmp_path):
         bad = run(*argv)
         assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, (argv, bad.stderr)
         assert message in bad.stderr and "Traceback" not in bad.stderr, (argv, bad.stderr)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_lab_pages_image_network_commands_run(lang, capsys):
+    """Every ``nnscratch trace --layers conv…`` line the lab page shows runs and prints the layers."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from nnscratch.lab import trace_cli
+
+    page = Path(__file__).resolve().parents[1] / "docs" / lang / "lab.md"
+    lines = re.findall(r"^nnscratch trace (--layers conv.*?)(?:\s+#.*)?$", page.read_text(encoding="utf-8"),
+                       re.M)
+    assert len(lines) >= 2
+    for line in lines:
+        assert trace_cli.main(shlex.split(line)) == 0, line
+        out = capsys.readouterr().out
+        assert ("layer 1 convolution 2×1×3×3" in out or "層1 畳み込み 2×1×3×3" in out), line
