@@ -87,16 +87,3 @@ def test_a_files_class_values_must_be_the_numbers_its_names_spell(values):
     ok = TargetEncoder.from_dict(meta, "classification", 2)
     assert ok.decode(np.array([1, 0])).tolist() == [2.0, 0.5]
 
-
-def test_the_training_pages_python_blocks_run(tmp_path, monkeypatch):
-    """docs/en/training.md's Python blocks, the image-array example among them, run as shown."""
-    import re
-    from pathlib import Path
-
-    page = (Path(__file__).resolve().parents[1] / "docs" / "en" / "training.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```python\n(.*?)^```", page, re.M | re.S)
-    assert any("model.fit(images, labels)" in block for block in blocks)
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, "training.md", "exec"), namespace)  # noqa: S102 - the page's own code
