@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_digits, load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -148,3 +148,53 @@ def test_pickle_round_trip_keeps_predictions_and_training_state(iris):
     est.partial_fit(xs, y)
     back.partial_fit(xs, y)  # the optimizer state came along: both continue identically
     np.testing.assert_array_equal(back.predict_proba(xs), est.predict_proba(xs))
+
+
+# ---------------------------------------------------------------- convolutional networks (layers=)
+
+CONV = "conv4x3-relu-pool2-affine16-relu"
+
+
+def test_a_convolutional_classifier_in_a_pipeline_reads_rows_of_pixels_as_images():
+    from sklearn.preprocessing import MinMaxScaler
+
+    X, y = load_digits(return_X_y=True)
+    clf = make_pipeline(MinMaxScaler(), NNClassifier(layers=CONV, image_shape=(8, 8), max_iter=10, lr=0.01,
+                                                     random_state=0))
+    clf.fit(X[:1200], y[:1200])
+    est = clf[-1]
+    assert est.network_.layers[0].in_channels == 1 and est.model_.image_shape == (8, 8)
+    assert clf.score(X[1200:], y[1200:]) > 0.7  # ten classes: chance is 0.1
+    proba = clf.predict_proba(X[1200:1300])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(est.classes_[proba.argmax(axis=1)], clf.predict(X[1200:1300]))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict(X[:50]), clf.predict(X[:50]))
+
+
+def test_grid_search_over_layer_strings_and_colour_images():
+    X, y = load_digits(return_X_y=True)
+    X = X[:400] / 16
+    search = GridSearchCV(NNClassifier(image_shape=(8, 8), max_iter=3, lr=0.01, random_state=0),
+                          {"layers": [CONV, "conv4x3p1-relu-pool2-affine16-relu"]}, cv=2)
+    search.fit(X, y[:400])
+    assert search.best_params_["layers"] in (CONV, "conv4x3p1-relu-pool2-affine16-relu")
+    colour = np.hstack([X, 1 - X, X ** 2])  # rows of 3·8·8 pixels, channel by channel
+    clf = NNClassifier(layers=CONV, image_shape=(3, 8, 8), max_iter=2, random_state=0).fit(colour, y[:400])
+    assert clf.network_.layers[0].in_channels == 3 and clf.n_features_in_ == 192
+    reg = NNRegressor(layers="conv2x3-relu-affine8-relu", image_shape=(1, 8, 8), max_iter=2, random_state=0)
+    reg.fit(X, y[:400].astype(float)).partial_fit(X[:50], y[:50].astype(float))
+    assert reg.predict(X[:3]).shape == (3,) and reg.n_iter_ == 3
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"layers": CONV}, r"image_shape: the layers .* read images; give the shape of one"),
+    ({"layers": CONV, "image_shape": (7, 7)}, r"image_shape: \(7, 7\) holds 49 pixels, but X has 64"),
+    ({"layers": CONV, "image_shape": (8,)}, r"image_shape: expected \(H, W\) or \(C, H, W\) of positive"),
+    ({"layers": CONV, "image_shape": (8, 0)}, r"image_shape: expected \(H, W\)"),
+    ({"layers": CONV, "image_shape": "8x8"}, r"image_shape: expected \(H, W\)"),
+    ({"layers": "conv4y3"}, r"layers: token 1 'conv4y3' is not a layer"),
+])
+def test_bad_layers_and_image_shapes_are_one_line_errors(params, match):
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match=match):
+        NNClassifier(max_iter=1, **params).fit(X[:40], y[:40])

@@ -38,10 +38,11 @@ def new_network(spec: RunSpec, task: str, output: str, data: Dataset) -> Sequent
         shape: tuple[int, ...] = (data.n_features,)
     elif data.image_shape is None:
         raise ValueError(f"layers: {s.layers!r} has a convolution or pooling, which reads images, "
-                         f"but the data set {data.name!r} is not images (no image shape); use an image data "
-                         f"set such as digits or mnist5k, or a string of affine layers")
+                         f"but the data set {data.name!r} is not images (no image shape); pass images "
+                         f"(N, C, H, W) or (N, H, W), use an image data set such as digits or mnist5k, or a "
+                         f"string of affine layers")
     else:
-        shape = (1, *data.image_shape)
+        shape = (data.channels, *data.image_shape)
     return layerstring.build(s.layers, shape, n_out, output=output, loss=s.loss, init=s.init, seed=s.seed,
                              dtype=s.dtype, l1=s.l1, l2=s.l2)
 

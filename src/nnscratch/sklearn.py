@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(*args, **kwargs)
 
 
+from nnscratch import modelnet
+from nnscratch.layerstring import takes_images
 from nnscratch.model import Model
 from nnscratch.network import Network
 from nnscratch.spec import RunSpec
@@ -71,6 +73,8 @@ class _NNBase(BaseEstimator):
         n_iter_no_change=10,
         random_state=None,
         dtype="float32",
+        layers=None,
+        image_shape=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -84,6 +88,8 @@ class _NNBase(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.dtype = dtype
+        self.layers = layers
+        self.image_shape = image_shape
 
     # ------------------------------------------------------------ parameters → RunSpec
 
@@ -99,13 +105,32 @@ class _NNBase(BaseEstimator):
             optimizer=self.optimizer, lr=self.lr, epochs=self.max_iter, batch_size=self.batch_size,
             weight_decay=self.weight_decay, early_stopping=self.n_iter_no_change if early else 0,
             val_split=self.validation_fraction if early else 0.0, test_split=0.0, split_seed=seed, seed=seed,
-            dtype=self.dtype,
+            dtype=self.dtype, layers=self.layers,
         )
         try:
             return RunSpec(**fields)
         except ValueError as exc:
             field, _, rest = str(exc).partition(":")
             raise ValueError(f"{_PARAMETER.get(field, field)}:{rest}") from None
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        """Validated rows (N, n_features) as the Model takes them: images (N, C, H, W) when
+        ``image_shape`` is given (each row holds an image's pixels in C order), else the rows."""
+        if self.image_shape is None:
+            if self.layers is not None and takes_images(self.layers):
+                raise ValueError(f"image_shape: the layers {self.layers!r} read images; give the shape of "
+                                 f"one, e.g. image_shape=(8, 8) or (3, 32, 32) for rows of C·H·W pixels")
+            return X
+        shape = self.image_shape
+        if not isinstance(shape, (tuple, list)) or len(shape) not in (2, 3) or not all(
+                isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in shape):
+            raise ValueError(f"image_shape: expected (H, W) or (C, H, W) of positive integers, got {shape!r}")
+        shape = (1, *shape) if len(shape) == 2 else tuple(shape)
+        pixels = int(np.prod(shape))
+        if pixels != X.shape[1]:
+            raise ValueError(f"image_shape: {tuple(self.image_shape)} holds {pixels} pixels, but X has "
+                             f"{X.shape[1]} features per row; expected C·H·W = {X.shape[1]}")
+        return X.reshape(len(X), *(int(v) for v in shape))
 
     def _seed(self) -> int:
         if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
@@ -135,7 +160,8 @@ class _NNBase(BaseEstimator):
         X = _validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         net = self.model_.network
         net = net if net.dtype == np.float64 else net.copy(dtype="float64")
-        return np.asarray(net.predict(X.astype(np.float64, copy=False)), dtype=np.float64)
+        x = modelnet.network_input(net, X.astype(np.float64, copy=False), self.model_.image_shape)
+        return np.asarray(modelnet.outputs(net, x), dtype=np.float64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -151,7 +177,11 @@ class NNClassifier(ClassifierMixin, _NNBase):
     ``"leaky_relu"``), ``optimizer`` (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
     ``"rmsprop"``, ``"adam"``), ``lr`` (学習率; None: the optimizer's default, Adam 0.001, others 0.01),
     ``max_iter`` (epochs), ``batch_size`` (None for full batch), ``weight_decay`` (L2 λ),
-    ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, ``random_state``, ``dtype``.
+    ``early_stopping`` with ``validation_fraction`` and ``n_iter_no_change``, ``random_state``, ``dtype``;
+    ``layers`` a layer string instead of ``hidden_layer_sizes``/``activation`` (e.g.
+    ``"conv8x3-relu-pool2-affine32-relu"``: a convolutional network, 畳み込みニューラルネットワーク) with
+    ``image_shape`` (H, W) or (C, H, W): X keeps scikit-learn's rows, each an image's C·H·W pixels in C
+    order (``images.reshape(len(images), -1)``).
 
     Fitted attributes: ``classes_``, ``model_`` (the :class:`~nnscratch.Model`), ``network_`` (its
     :class:`~nnscratch.Network`), ``history_``, ``loss_curve_``, ``n_iter_``, ``n_features_in_``.
@@ -165,7 +195,7 @@ class NNClassifier(ClassifierMixin, _NNBase):
         X, y = _validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        self.model_ = Model(self._spec()).fit(X, y)
+        self.model_ = Model(self._spec()).fit(self._inputs(X), y)
         self.classes_ = self.model_.encoder.values
         self._finish()
         return self
@@ -187,7 +217,7 @@ class NNClassifier(ClassifierMixin, _NNBase):
             raise ValueError(
                 f"classes: {list(classes)!r} differs from the first call's {list(self.classes_)!r}"
             )
-        self.model_.partial_fit(X, y, classes=classes if first else None)
+        self.model_.partial_fit(self._inputs(X), y, classes=classes if first else None)
         self.classes_ = self.model_.encoder.values
         self._finish()
         return self
@@ -222,7 +252,7 @@ class NNRegressor(RegressorMixin, _NNBase):
         """Train a new network on (X, y) with real-valued targets."""
         X, y = _validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, multi_output=True)
         self._y_ndim = np.ndim(y)
-        self.model_ = Model(self._spec()).fit(X, np.asarray(y, dtype=np.float64))
+        self.model_ = Model(self._spec()).fit(self._inputs(X), np.asarray(y, dtype=np.float64))
         self._finish()
         return self
 
@@ -235,11 +265,11 @@ class NNRegressor(RegressorMixin, _NNBase):
         if first:
             self._y_ndim = np.ndim(y)
             self.model_ = Model(self._spec())
-        elif (1 if np.ndim(y) == 1 else np.shape(y)[1]) != self.model_.network.sizes[-1]:
+        elif (1 if np.ndim(y) == 1 else np.shape(y)[1]) != self.model_.network.n_out:
             raise ValueError(
-                f"y: expected {self.model_.network.sizes[-1]} target column(s) as before, got {np.shape(y)}"
+                f"y: expected {self.model_.network.n_out} target column(s) as before, got {np.shape(y)}"
             )
-        self.model_.partial_fit(X, np.asarray(y, dtype=np.float64))
+        self.model_.partial_fit(self._inputs(X), np.asarray(y, dtype=np.float64))
         self._finish()
         return self
 

@@ -19,8 +19,9 @@ class Dataset:
       name of label k); for regression float32 targets of shape (N,) or (N, n_targets);
     - ``task``: ``"classification"`` (分類) or ``"regression"`` (回帰);
     - ``test``: an official held-out test split when the data set has one (MNIST), else ``None``;
-    - ``image_shape``: (rows, cols) when each row of ``x`` is an image's pixels (digits, MNIST);
-      :meth:`images` then gives ``x`` as (N, 1, rows, cols) images.
+    - ``image_shape``: (rows, cols) when each row of ``x`` is an image's pixels (digits, MNIST), and
+      ``channels`` how many of them (1, or e.g. 3 for colour); a row holds the pixels in C order
+      (channel, row, column), and :meth:`images` gives ``x`` as (N, channels, rows, cols) images.
 
     ``x, y = dataset`` unpacks the two arrays.
     """
@@ -36,6 +37,7 @@ class Dataset:
     source: str = ""
     test: Dataset | None = None
     image_shape: tuple[int, int] | None = None
+    channels: int = 1
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -44,6 +46,10 @@ class Dataset:
             raise ValueError(f"x: expected shape (N, n_features), got shape {self.x.shape}")
         if len(self.y) != len(self.x):
             raise ValueError(f"y: expected {len(self.x)} targets (one per row of x), got {len(self.y)}")
+        pixels = None if self.image_shape is None else self.channels * int(np.prod(self.image_shape))
+        if pixels is not None and pixels != self.x.shape[1]:
+            raise ValueError(f"image_shape: {self.channels} channel(s) of {tuple(self.image_shape)} pixels "
+                             f"do not make the {self.x.shape[1]} columns of x")
         if not self.feature_names:
             self.feature_names = [f"x{j}" for j in range(self.x.shape[1])]
         if len(self.feature_names) != self.x.shape[1]:
@@ -63,7 +69,7 @@ class Dataset:
         return len(self.x)
 
     def images(self) -> np.ndarray:
-        """The rows of ``x`` as one-channel images, shape (N, C, H, W) = (N, 1, rows, cols): the layout
+        """The rows of ``x`` as images, shape (N, C, H, W) = (N, channels, rows, cols): the layout
         convolution (畳み込み) takes, as ``load_mnist(flatten=False)``. A view of ``x``, not a copy.
 
         >>> from nnscratch import datasets
@@ -75,7 +81,7 @@ class Dataset:
                 f"image_shape: the data set {self.name!r} is not images (image_shape is None); images() is "
                 f"for image data such as datasets.load('mnist5k')"
             )
-        return self.x.reshape(len(self.x), 1, *self.image_shape)
+        return self.x.reshape(len(self.x), self.channels, *self.image_shape)
 
     @property
     def n_samples(self) -> int:

@@ -2,7 +2,8 @@
 
 A model file is a network file (:mod:`nnscratch.files.network`) whose user metadata (JSON inside the
 ``.npz``) holds, besides the network: ``task``, ``data`` (a name or the file it came from),
-``data_source``, ``feature_names``, ``target``, ``preprocess``, ``target_names`` (classification) or
+``data_source``, ``feature_names``, ``target``, ``preprocess``, ``target_names`` and ``class_values``
+(classification: the classes' names, and their values when they were numbers) or
 ``target_scaling`` (regression), ``image_shape``, ``training``, ``metrics``, ``history``, ``stream``
 (rows learned online), ``spec`` (the :class:`~nnscratch.RunSpec`) and ``provenance`` (library version,
 date, data fingerprint); ``model_format`` is 2. Files written by nnscratch 0.1.0's command line
@@ -26,8 +27,8 @@ __all__ = ["MODEL_FORMAT", "MODEL_KEYS", "HISTORY_LISTS", "is_model", "model_met
 MODEL_FORMAT = 2
 MODEL_KEYS = frozenset({
     "model_format", "nnscratch_cli", "task", "data", "data_source", "feature_names", "target", "preprocess",
-    "target_names", "target_scaling", "image_shape", "training", "metrics", "history", "stream", "spec",
-    "provenance",
+    "target_names", "class_values", "target_scaling", "image_shape", "training", "metrics", "history",
+    "stream", "spec", "provenance",
 })
 # the per-epoch lists of History.as_dict (tests/test_model.py checks that they agree)
 HISTORY_LISTS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "epoch_time")
@@ -85,7 +86,7 @@ def model_fields(meta: dict, n_in: int, n_out: int, output: str) -> dict[str, An
         "feature_names": names or None,
         "target": _typed(meta, "target", str, None),
         "preprocess": meta.get("preprocess"),
-        "encoding": {k: meta[k] for k in ("target_names", "target_scaling") if k in meta},
+        "encoding": {k: meta[k] for k in ("target_names", "class_values", "target_scaling") if k in meta},
         "image_shape": image_shape(meta),
         "training": _flat_table(meta, "training"),
         "metrics": {k: _flat_table(metrics, k, numbers=True, label=f"metrics.{k}") for k in metrics},

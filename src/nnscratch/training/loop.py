@@ -22,9 +22,10 @@ import numpy as np
 
 from nnscratch import _display, optim
 from nnscratch._accel import threads
+from nnscratch._validation import _all_finite
 from nnscratch.callbacks import Callback
 from nnscratch.network import Sequential
-from nnscratch.training.batches import Batches, NonFiniteBatch
+from nnscratch.training.batches import Batches
 from nnscratch.training.checkpoint import CheckpointWriter
 from nnscratch.training.checkpoint import resume as resume_run
 from nnscratch.training.guards import (
@@ -33,7 +34,7 @@ from nnscratch.training.guards import (
     baseline_loss,
     trend_warnings,
 )
-from nnscratch.training.history import DivergenceWarning, History
+from nnscratch.training.history import DivergenceError, DivergenceWarning, History
 from nnscratch.training.options import Counter, EpochLog, TrainOptions, callbacks_list, make_rng
 from nnscratch.training.trainer import Trainer, check_writable
 
@@ -155,11 +156,14 @@ class _Run:
             cb.on_epoch_begin(epoch, trainer)
         lr_used = trainer.optimizer.lr
         t0 = time.perf_counter()
+        loss, total, correct = _run_epoch(trainer, batches.epoch(self.rng), self.log.count)
         try:
-            loss, total, correct = _run_epoch(trainer, batches.epoch(self.rng), self.log.count)
-        except NonFiniteBatch:
-            self.guard.reject_x(self.x)
-        self.guard.check(epoch, loss, total / batches.n, lr_used)
+            self.guard.check(epoch, loss, total / batches.n, lr_used)
+        except DivergenceError:
+            # the epoch that first visits every row: NaN/inf in x, not the learning rate, may be the cause
+            if batches.verify and not _all_finite(self.x):
+                self.guard.reject_x(self.x)  # everything back as the call found it, and x's error
+            raise
         logs = self.log.record(history, total, correct, lr_used, t0)
         history.steps = trainer.steps
         for cb in self.cbs:

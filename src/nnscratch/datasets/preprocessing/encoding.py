@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -82,7 +83,10 @@ class TargetEncoder:
 
     def to_dict(self) -> dict[str, Any]:
         if self.task == "classification":
-            return {"target_names": list(self.classes or [])}
+            names = {"target_names": list(self.classes or [])}
+            numbers = self.values is not None and self.values.dtype.kind in "iuf"
+            # classes that were numbers come back as numbers from a file (predict gives 3, not '3')
+            return {**names, "class_values": self.values.tolist()} if numbers else names
         return {"target_scaling": {"mean": self.mean, "std": self.std}}
 
     @classmethod
@@ -95,7 +99,15 @@ class TargetEncoder:
             if not isinstance(names, list) or len(names) != n_classes or not all(
                     isinstance(n, str) and len(n) <= 200 for n in names):
                 raise ValueError(f"target_names: expected {n_classes} class names, got {str(names)[:80]}")
-            return cls(task, names)
+            values = meta.get("class_values")
+            if values is not None:
+                if not isinstance(values, list) or [str(v) for v in values] != names or not all(
+                        (type(v) is int and abs(v) < 2**63) or (type(v) is float and math.isfinite(v))
+                        for v in values):
+                    raise ValueError(f"class_values: expected the {n_classes} numbers the target_names "
+                                     f"spell, got {str(values)[:80]}")
+                values = np.array(values, dtype=np.int64 if all(type(v) is int for v in values) else None)
+            return cls(task, names, values=values)
         ts = meta.get("target_scaling")
         if ts is None:
             return cls(task)
@@ -130,15 +142,18 @@ def from_arrays(x: object, y: object, task: str, name: str, dtype: str = "float3
     """Given arrays as a Dataset: text or whole-number targets are classes (named by their sorted
     values, or by ``classes``); the original class values are kept for :class:`TargetEncoder`.
 
+    ``x`` is rows (N, n_features) or images (N, H, W) or (N, C, H, W), kept as rows of their pixels
+    with the data set's ``image_shape`` and ``channels``.
+
     >>> data = from_arrays([[1.0], [2.0], [3.0]], ["cat", "dog", "cat"], "auto", "pets")
     >>> data.task, data.target_names, data.y.tolist()
     ('classification', ['cat', 'dog'], [0, 1, 0])
+    >>> from_arrays(np.zeros((5, 3, 4, 4)), [0, 1, 0, 1, 1], "auto", "pictures").images().shape
+    (5, 3, 4, 4)
     """
     if y is None:
         raise ValueError("y: given x but no targets y; pass both")
-    xa = np.asarray(x)
-    if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim != 2:
-        raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), got {xa.dtype} {xa.shape}")
+    xa, image = _rows_of(x)
     ya = np.asarray(y)
     if len(ya) != len(xa):
         raise ValueError(f"y: expected {len(xa)} targets (one per row of x), got {len(ya)}")
@@ -148,7 +163,7 @@ def from_arrays(x: object, y: object, task: str, name: str, dtype: str = "float3
     if task == "regression":
         if ya.dtype.kind not in "biuf":
             raise ValueError(f"y: expected numbers for regression, got dtype {ya.dtype}")
-        return Dataset(xa.astype(dtype), ya.astype(dtype), task, name=name)
+        return Dataset(xa.astype(dtype), ya.astype(dtype), task, name=name, **image)
     if ya.ndim != 1:
         raise ValueError(f"y: expected one class label per row, shape (N,), got {ya.shape}")
     values = np.unique(ya if classes is None else np.asarray(classes))
@@ -158,6 +173,20 @@ def from_arrays(x: object, y: object, task: str, name: str, dtype: str = "float3
         unknown = sorted({str(v) for v in np.setdiff1d(ya, values)})
         raise ValueError(f"y: labels {', '.join(unknown[:5])} are not in classes {list(values)!r}")
     names = [str(v.item() if hasattr(v, "item") else v) for v in values]
-    data = Dataset(xa.astype(dtype), labels.astype(np.intp), task, name=name, target_names=names)
+    data = Dataset(xa.astype(dtype), labels.astype(np.intp), task, name=name, target_names=names, **image)
     data.class_values = values  # the estimators' classes_ keep their type (1, not "1")
     return data
+
+
+def _rows_of(x: object) -> tuple[np.ndarray, dict]:
+    """``x`` as rows (N, n_features), and for images — (N, H, W) or (N, C, H, W) — their shape: each
+    image becomes the row of its pixels in C order, as :meth:`Dataset.images` reads them back."""
+    xa = np.asarray(x)
+    if xa.dtype == object or xa.dtype.kind not in "biuf" or xa.ndim not in (2, 3, 4) or 0 in xa.shape[1:]:
+        raise ValueError(f"x: expected a 2-D array of numbers (N, n_features), or images (N, H, W) or "
+                         f"(N, C, H, W), got {xa.dtype} {xa.shape}")
+    if xa.ndim == 2:
+        return xa, {}
+    channels = 1 if xa.ndim == 3 else int(xa.shape[1])
+    shape = tuple(int(v) for v in xa.shape[-2:])
+    return xa.reshape(len(xa), -1), {"image_shape": shape, "channels": channels}
