@@ -91,15 +91,9 @@ def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float 
     net._bind()
     record.x = _copy(x2, single)
     y = _forward(net, x2, train, single, record)
-    record.y = _copy(y, single)
-    record.y_sum = float(np.sum(y)) if y.shape[0] == 1 else np.sum(y, axis=1)
-    if d is None:
+    dd = record._observe_output(net, y, d, single)
+    if dd is None:
         return record
-    dd = net.check_d(d, y.shape[0])
-    record.E = float(net.output_layer.loss(dd))
-    if net.l1 or net.l2:
-        record.penalty = net.penalty()
-    record.d = dd[0].copy() if single and dd.ndim == 2 else dd.copy()
     if not net.differentiable and lr is None:
         return record
 

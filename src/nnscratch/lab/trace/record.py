@@ -122,20 +122,43 @@ class Trace:
                 out += self._extra("bn", ids[i], self.bn[i] if i < len(self.bn) else None)
                 out.append(("forward", f"z{ids[i]}", self.z[i]))
                 out += self._extra("drop", ids[i], self.dropout[i] if i < len(self.dropout) else None)
-        out.append(("forward", "y", self.y))
+        out += self._output_entries()
+        if self.deltas:
+            out += [("backward", f"delta{ids[i]}", self.deltas[i]) for i in range(n_layers - 1, -1, -1)]
+        return out + self._gradient_entries()
+
+    def _output_entries(self) -> list[tuple[str | None, str, Any]]:
+        """y (and its sum for softmax), then with targets d, E and the penalty."""
+        out: list[tuple[str | None, str, Any]] = [("forward", "y", self.y)]
         if self.architecture.get("output") == "softmax":  # only softmax's outputs sum to 1
             out.append(("forward", "y_sum", self.y_sum))
         if self.d is not None:
             out += [("forward", "d", self.d), ("forward", "E", self.E)]
             if self.penalty is not None:
                 out.append(("forward", "penalty", self.penalty))
-        if self.deltas:
-            out += [("backward", f"delta{ids[i]}", self.deltas[i]) for i in range(n_layers - 1, -1, -1)]
-            out += [("backward", f"d{key}", value) for key, value in self.grads.items()]
+        return out
+
+    def _gradient_entries(self) -> list[tuple[str | None, str, Any]]:
+        """The parameters' gradients, then the learning rate and the updated parameters."""
+        out: list[tuple[str | None, str, Any]] = [("backward", f"d{key}", v) for key, v in self.grads.items()]
         if self.updated is not None:
             out.append(("update", "lr", self.lr))
             out += [("update", f"new_{key}", value) for key, value in self.updated.items()]
         return out
+
+    def _observe_output(self, net, y: np.ndarray, d: object, single: bool) -> np.ndarray | None:
+        """Record the output y (one row for a single sample) and its sum; given targets ``d``, the
+        error E of ``net``'s output layer, the l1/l2 penalty and d itself. Returns d validated."""
+        self.y = y[0].copy() if single else y.copy()
+        self.y_sum = float(np.sum(y)) if y.shape[0] == 1 else np.sum(y, axis=1)
+        if d is None:
+            return None
+        dd = net.check_d(d, y.shape[0])
+        self.E = float(net.output_layer.loss(dd))
+        if net.l1 or net.l2:
+            self.penalty = net.penalty()
+        self.d = dd[0].copy() if single and dd.ndim == 2 else dd.copy()
+        return dd
 
     @staticmethod
     def _extra(prefix: str, n: str, values: dict | None) -> list[tuple[str | None, str, Any]]:

@@ -106,21 +106,11 @@ class StackTrace(Trace):
         out: list[tuple[str | None, str, Any]] = [("init", key, value) for key, value in self.params.items()]
         out.append(("forward", "x", self.x))
         out += [("forward", f"out{i}", value) for i, value in enumerate(self.outputs, start=1)]
-        out.append(("forward", "y", self.y))
-        if self.architecture.get("output") == "softmax":  # only softmax's outputs sum to 1
-            out.append(("forward", "y_sum", self.y_sum))
-        if self.d is not None:
-            out += [("forward", "d", self.d), ("forward", "E", self.E)]
-            if self.penalty is not None:
-                out.append(("forward", "penalty", self.penalty))
+        out += self._output_entries()
         if self.grads:
             out += [("backward", f"dout{i}", self.douts[i - 1]) for i in range(len(self.douts), 0, -1)
                     if self.douts[i - 1] is not None]
-            out += [("backward", f"d{key}", value) for key, value in self.grads.items()]
-        if self.updated is not None:
-            out.append(("update", "lr", self.lr))
-            out += [("update", f"new_{key}", value) for key, value in self.updated.items()]
-        return out
+        return out + self._gradient_entries()
 
     def _label(self, key: str, lang: str) -> str:
         for prefix, template in (("dout", _DOUT), ("out", _OUT)):
@@ -170,15 +160,9 @@ def trace_stack(net, x: object, d: object = None, lr: float | None = None, lang:
         if layer is not layers[-1]:
             record.outputs.append(keep(z))
     net._n_rows = len(x2)
-    record.y = keep(z)
-    record.y_sum = float(np.sum(z)) if z.shape[0] == 1 else np.sum(z, axis=1)
-    if d is None:
+    dd = record._observe_output(net, z, d, single)
+    if dd is None:
         return record
-    dd = net.check_d(d, z.shape[0])
-    record.E = float(net.output_layer.loss(dd))
-    if net.l1 or net.l2:
-        record.penalty = net.penalty()
-    record.d = dd[0].copy() if single and dd.ndim == 2 else dd.copy()
     if not net.differentiable:
         if lr is not None:
             net.check_trainable()
