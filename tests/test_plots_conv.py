@@ -90,6 +90,20 @@ def test_conv_filters_of_a_given_net_and_before():
         plots.conv_filters(dense)
 
 
+def test_colour_filters_are_drawn_in_colour_on_their_own_scale():
+    net = presets.simple_convnet(input_shape=(3, 6, 6), filters=2, kernel=3, hidden=4, seed=0)
+    fig = plots.conv_filters(net, lang="en")
+    images = [ax.get_images()[0].get_array() for ax in fig.axes if ax.get_images()]
+    assert len(images) == 2
+    for f, rgb in enumerate(images):
+        w = net.params["W1"][f]
+        assert rgb.shape == (3, 3, 3)  # FH × FW × (red, green, blue)
+        np.testing.assert_allclose(rgb, np.moveaxis((w - w.min()) / (w.max() - w.min()), 0, -1), rtol=1e-6)
+    grey = plots.conv_filters(presets.simple_convnet(input_shape=(2, 6, 6), filters=2, kernel=3, hidden=4),
+                              lang="en")
+    assert [ax.get_images()[0].get_array().shape for ax in grey.axes if ax.get_images()] == [(3, 3)] * 2
+
+
 def test_feature_maps_are_the_layers_own_outputs():
     net = presets.double_convnet(input_shape=(2, 12, 12), filters=(3, 4), kernels=(3, 3), pads=(1, 1),
                                  hidden=5, seed=0, dtype="float64")

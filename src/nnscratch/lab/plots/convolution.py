@@ -92,7 +92,8 @@ def conv_filters(
     the weights before are its He-initialised filters); given a trained ``net`` its filters are drawn
     after, and ``before`` — the filters before training, an array (FN, C, FH, FW) or a Sequential — on
     top (left out when None). Each filter is drawn on its own grey scale (its min to its max): what counts
-    is the pattern, as in the book. Only channel 0 of each filter is drawn.
+    is the pattern, as in the book. Filters of colour images (3 channels) are drawn in colour, each
+    channel as red, green and blue on the filter's own scale; of other channel counts, channel 0.
 
     ``fig.data``: ``before``, ``after`` (FN, C, FH, FW) (``before`` None when not known), ``change``
     (‖after − before‖ per filter), ``accuracy`` (the test accuracy of the trained default, else None).
@@ -131,7 +132,7 @@ def conv_filters(
                 if f >= fn:
                     ax.axis("off")
                     continue
-                ax.imshow(w[f, 0], cmap="gray", interpolation="nearest")
+                ax.imshow(*_filter_image(w[f]), interpolation="nearest")
                 if r == 0 and f < cols:
                     ax.set_title(str(f), fontsize=7, pad=2)
             key = name if accuracy is not None else f"{name}_given"  # a given net: no init or accuracy known
@@ -141,6 +142,16 @@ def conv_filters(
         return fig, data
 
     return _render(lang, out, dpi, draw)
+
+
+def _filter_image(w: np.ndarray) -> tuple:
+    """imshow's arguments for one filter (C, FH, FW): 3 channels as an RGB image scaled from the
+    filter's min (0) to its max (1), else channel 0 in grey (imshow scales it itself)."""
+    if w.shape[0] != 3:
+        return w[0], "gray"
+    span = float(w.max() - w.min())
+    rgb = (w - w.min()) / span if span > 0 else np.full_like(w, 0.5)
+    return np.moveaxis(rgb, 0, -1), None
 
 
 def _layer_outputs(net: Sequential, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
