@@ -91,7 +91,7 @@ def trace(net: Sequential | Convolution, x: object, d: object = None, lr: float 
     net._bind()
     record.x = _copy(x2, single)
     y = _forward(net, x2, train, single, record)
-    dd = record._observe_output(net, y, d, single)
+    dd = record._observe_output(net, d, y, single)
     if dd is None:
         return record
     if not net.differentiable and lr is None:

@@ -146,7 +146,7 @@ class Trace:
             out += [("update", f"new_{key}", value) for key, value in self.updated.items()]
         return out
 
-    def _observe_output(self, net, y: np.ndarray, d: object, single: bool) -> np.ndarray | None:
+    def _observe_output(self, net, d: object, y: np.ndarray, single: bool) -> np.ndarray | None:
         """Record the output y (one row for a single sample) and its sum; given targets ``d``, the
         error E of ``net``'s output layer, the l1/l2 penalty and d itself. Returns d validated."""
         self.y = y[0].copy() if single else y.copy()

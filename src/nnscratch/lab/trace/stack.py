@@ -160,7 +160,7 @@ def trace_stack(net, x: object, d: object = None, lr: float | None = None, lang:
         if layer is not layers[-1]:
             record.outputs.append(keep(z))
     net._n_rows = len(x2)
-    dd = record._observe_output(net, z, d, single)
+    dd = record._observe_output(net, d, z, single)
     if dd is None:
         return record
     if not net.differentiable:
