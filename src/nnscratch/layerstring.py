@@ -10,6 +10,7 @@ Tokens, joined by ``-`` (case and spaces ignored):
 | `pool<K>[s<S>][p<P>]` | `MaxPooling` K×K, stride S (default K), pad P (default 0); `maxpool<K>` too |
 | `avgpool<K>[s<S>][p<P>]` | `AveragePooling` |
 | `flatten` | `Flatten` (added by itself before the first affine) |
+| `gap`, `gmp` | `GlobalAveragePooling`, `GlobalMaxPooling`: one number per channel, instead of flatten |
 | `affine<N>` | `Affine` to N units |
 | `relu`, `sigmoid`, `tanh`, `leaky_relu`, `identity` | the activation |
 | `dropout<P>` | `Dropout` with rate P, e.g. `dropout0.5` |
@@ -47,7 +48,7 @@ PRESETS = {"simple_convnet": presets.simple_convnet, "double_convnet": presets.d
            "deep_convnet": presets.deep_convnet}
 ACTIVATION_TOKENS = tuple(name for name, cls in L.ACTIVATIONS.items() if cls.differentiable)
 EXAMPLE = "conv30x5-relu-pool2-affine100-relu"
-GRAMMAR = (f"conv<F>x<K>[s<S>][p<P>], pool<K>, avgpool<K>, flatten, affine<N>, "
+GRAMMAR = (f"conv<F>x<K>[s<S>][p<P>], pool<K>, avgpool<K>, flatten, gap, gmp, affine<N>, "
            f"{'|'.join(ACTIVATION_TOKENS)}, dropout<P>, batchnorm, or a preset ({', '.join(PRESETS)})")
 MAX_TEXT, MAX_TOKENS = 1000, 64
 
@@ -67,8 +68,8 @@ _LIMITS["avgpool"] = _LIMITS["pool"]
 
 @dataclass(frozen=True)
 class Token:
-    """One layer of a layer string: its kind (``conv``, ``pool``, ``avgpool``, ``flatten``, ``affine``,
-    ``dropout``, ``batchnorm`` or an activation's name) and its numbers, e.g. conv30x5 →
+    """One layer of a layer string: its kind (``conv``, ``pool``, ``avgpool``, ``flatten``, ``gap``,
+    ``gmp``, ``affine``, ``dropout``, ``batchnorm`` or an activation's name) and its numbers, e.g. conv30x5 →
     ``Token("conv", (30, 5, 1, 0), "conv30x5")`` (filters, kernel, stride, pad)."""
 
     kind: str
@@ -77,7 +78,7 @@ class Token:
 
     @property
     def image(self) -> bool:
-        return self.kind in ("conv", "pool", "avgpool")
+        return self.kind in ("conv", "pool", "avgpool", "gap", "gmp")
 
 
 def _bad(i: int, token: str, why: str, grammar: bool = False) -> ValueError:
@@ -86,7 +87,7 @@ def _bad(i: int, token: str, why: str, grammar: bool = False) -> ValueError:
 
 
 def _token(i: int, text: str) -> Token:
-    if text in ("flatten", "batchnorm") or text in ACTIVATION_TOKENS:
+    if text in ("flatten", "batchnorm", "gap", "gmp") or text in ACTIVATION_TOKENS:
         return Token(text, (), text)
     for kind, pattern in _PATTERNS.items():
         m = pattern.fullmatch(text)
@@ -142,7 +143,7 @@ def _check_order(tokens: list[Token]) -> None:
                        "convolutions and pooling first")
         if t.kind == "flatten" and not any(u.image for u in tokens[:i]):
             raise _bad(i, t.text, "has no images to flatten (it follows a convolution or a pooling)")
-        rows = rows or t.kind in ("flatten", "affine")
+        rows = rows or t.kind in ("flatten", "affine", "gap", "gmp")
 
 
 def canonical(text: object) -> str:
@@ -172,7 +173,7 @@ def image_channels(layers: list) -> int | None:
     for layer in layers:
         if isinstance(layer, L.Convolution):
             return layer.in_channels
-        if isinstance(layer, L.Pooling):
+        if isinstance(layer, (L.Pooling, L.GlobalPooling)):
             return 1
         if isinstance(layer, (L.Flatten, L.Affine)):
             return None
@@ -271,6 +272,11 @@ def _layer(t: Token, shape: tuple[int, ...], init: str | float, dtype: str) -> o
         return L.Affine(shape[0], t.args[0], init=init, dtype=dtype)
     if t.kind == "flatten":
         return L.Flatten()
+    if t.kind in ("gap", "gmp"):
+        if len(shape) != 3:
+            raise ValueError(f"layers: {t.text!r} reads images (C, H, W), but the layer before gives rows "
+                             f"{shape}; put it after the convolutions and pooling")
+        return L.GlobalAveragePooling() if t.kind == "gap" else L.GlobalMaxPooling()
     if t.kind == "dropout":
         return L.Dropout(t.args[0])
     if t.kind == "batchnorm":

@@ -6,7 +6,8 @@
 - activation layers (:class:`ReLU`, :class:`Sigmoid`, …) — z = f(u); backward gives δ = ∂E/∂z ⊙ f'(u).
 - :class:`BatchNormalization` (バッチ正規化) and :class:`Dropout` (ドロップアウト) — the course's Day 2.
 - :class:`Convolution` (畳み込み層: u = im2col(x)·Wᵀ + b), :class:`MaxPooling` / :class:`AveragePooling`
-  (プーリング層) and :class:`Flatten` (images to rows) — convolutional networks, on (N, C, H, W) images.
+  (プーリング層) and :class:`Flatten` (images to rows), or :class:`GlobalAveragePooling` /
+  :class:`GlobalMaxPooling` (one number per channel) — convolutional networks, on (N, C, H, W) images.
 - output layers (:class:`SoftmaxCrossEntropy`, …) — an activation paired with its loss (誤差関数);
   ``forward(u)`` gives the output y, ``loss(d)`` the batch-mean error E and ``backward(d)`` the output
   delta ∂E/∂u, which already carries the 1/N of the mean.
@@ -32,6 +33,7 @@ from nnscratch.layers.base import Layer
 from nnscratch.layers.convolution import Convolution
 from nnscratch.layers.dropout import Dropout
 from nnscratch.layers.flatten import Flatten
+from nnscratch.layers.global_pooling import GlobalAveragePooling, GlobalMaxPooling, GlobalPooling
 from nnscratch.layers.normalization import BatchNormalization
 from nnscratch.layers.outputs import (
     DEFAULT_LOSS,
@@ -49,12 +51,13 @@ __all__ = [
     "Layer", "Affine", "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
     "ACTIVATIONS", "OutputLayer", "IdentityMSE", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy",
     "SigmoidMSE", "SoftmaxMSE", "OUTPUTS", "DEFAULT_LOSS", "BatchNormalization", "Dropout",
-    "Convolution", "Pooling", "MaxPooling", "AveragePooling", "Flatten", "LAYERS",
+    "Convolution", "Pooling", "MaxPooling", "AveragePooling", "Flatten", "GlobalPooling",
+    "GlobalAveragePooling", "GlobalMaxPooling", "LAYERS",
 ]
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (Affine, BatchNormalization, Dropout, Convolution, MaxPooling, AveragePooling, Flatten,
-                *ACTIVATIONS.values(), *OUTPUTS.values())
+                GlobalAveragePooling, GlobalMaxPooling, *ACTIVATIONS.values(), *OUTPUTS.values())
 }
 """The library's layer classes by name: what a file may name (a file never holds code)."""

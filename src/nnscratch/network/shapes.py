@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnscratch.functions import conv_output_size
-from nnscratch.layers import Affine, Convolution, Flatten, Pooling
+from nnscratch.layers import Affine, Convolution, Flatten, GlobalPooling, Pooling
 
 __all__ = ["output_shape", "shapes", "bytes_per_sample", "chunk_rows", "BUDGET", "MOST_ROWS"]
 
@@ -44,6 +44,11 @@ def output_shape(layer: object, shape: tuple[int, ...]) -> tuple[int, ...]:
             fh, fw = layer.pool
         return (c, conv_output_size(h, fh, layer.stride, layer.pad),
                 conv_output_size(w, fw, layer.stride, layer.pad))
+    if isinstance(layer, GlobalPooling):
+        if len(shape) != 3:
+            raise ValueError(f"layers: {type(layer).__name__} takes images (C, H, W), but the layer before "
+                             f"gives {shape}; put it after the convolutions and pooling, before affine")
+        return (shape[0],)
     if isinstance(layer, Flatten):
         return (int(np.prod(shape)),)
     if isinstance(layer, Affine):

@@ -33,6 +33,8 @@ from nnscratch.layers import (
     Convolution,
     Dropout,
     Flatten,
+    GlobalAveragePooling,
+    GlobalMaxPooling,
     MaxPooling,
 )
 
@@ -41,12 +43,14 @@ _NAMES = {  # layer class -> its name in the printout, {…} filled from the lay
            MaxPooling: "最大プーリング {pool} (ストライド {stride})",
            AveragePooling: "平均プーリング {pool} (ストライド {stride})",
            Flatten: "平坦化", Affine: "Affine {shape}", BatchNormalization: "バッチ正規化",
-           Dropout: "ドロップアウト p = {p}"},
+           Dropout: "ドロップアウト p = {p}", GlobalAveragePooling: "グローバル平均プーリング",
+           GlobalMaxPooling: "グローバル最大プーリング"},
     "en": {Convolution: "convolution {filters} (stride {stride}, pad {pad})",
            MaxPooling: "max pooling {pool} (stride {stride})",
            AveragePooling: "average pooling {pool} (stride {stride})",
            Flatten: "flatten", Affine: "Affine {shape}", BatchNormalization: "batch normalisation",
-           Dropout: "dropout p = {p}"},
+           Dropout: "dropout p = {p}", GlobalAveragePooling: "global average pooling",
+           GlobalMaxPooling: "global max pooling"},
 }
 _ACTIVATION_NAMES = {
     "ja": {"relu": "ReLU", "sigmoid": "シグモイド関数", "tanh": "tanh", "identity": "恒等写像",
