@@ -49,7 +49,21 @@ def _deep():
     return (1, 12, 12), net.layers
 
 
-STACKS = {"simple": _simple, "strided": _strided, "general": _general, "deep": _deep}
+def _global():
+    """Global average pooling after a convolution, and global max pooling (its ties: the first place)
+    in a second stack of two channels, instead of Flatten."""
+    return (2, 6, 6), [L.Convolution(2, 4, 3, pad=1), L.Tanh(), L.MaxPooling(2), L.Convolution(4, 5, 2),
+                       L.ReLU(), L.GlobalAveragePooling(), L.Affine(5, 4), L.Tanh(), L.Affine(4, 3),
+                       L.SoftmaxCrossEntropy()]
+
+
+def _global_max():
+    return (1, 5, 5), [L.Convolution(1, 3, 2), L.Sigmoid(), L.GlobalMaxPooling(), L.Affine(3, 2),
+                       L.SigmoidBinaryCrossEntropy()]
+
+
+STACKS = {"simple": _simple, "strided": _strided, "general": _general, "deep": _deep, "global": _global,
+          "global_max": _global_max}
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 # relative to max(1, |p|): float64 to rounding; float32 a few steps of rounding (RMSProp's first step
 # turns the rounding of a gradient near 0 into a full-size step, as in tests/test_twin.py)

@@ -40,7 +40,7 @@ def compile_conv(net) -> ConvRunner | None:
         stage = _stage(layer, images, not stages, keys, net.params)
         if stage is None:
             return None
-        if type(layer) is L.Flatten:
+        if type(layer) in (L.Flatten, L.GlobalAveragePooling, L.GlobalMaxPooling):
             images = False
         if type(layer) in (L.Convolution, L.Affine):
             weighted.append(stage)
@@ -70,6 +70,8 @@ def _stage(layer, images: bool, first: bool, keys: dict, params: dict):
         return P.Pool(layer.pool, layer.stride, layer.pad, "max" if kind is L.MaxPooling else "average")
     if kind is L.Flatten:
         return P.Flatten() if images else None
+    if kind in (L.GlobalAveragePooling, L.GlobalMaxPooling):
+        return P.GlobalPool("average" if kind is L.GlobalAveragePooling else "max") if images else None
     if kind in L.ACTIVATIONS.values():
         twin = ACTIVATIONS[layer.name]
         twin = LeakyReLU(layer.alpha) if twin is LeakyReLU else twin()
@@ -120,7 +122,7 @@ class ConvRunner:
         self.output_layer = OUTPUTS[output]()
         self.update = Updater()
         self._layer_of = [getattr(s, "layer", s) for s in weighted]  # where dW, db are kept
-        self._flat = next(i for i, s in enumerate(stages) if type(s) is P.Flatten)
+        self._flat = next(i for i, s in enumerate(stages) if type(s) in (P.Flatten, P.GlobalPool))
         self._rows = Scratch()  # the Flatten's rows of an evaluation in chunks
 
     def _reset(self) -> None:

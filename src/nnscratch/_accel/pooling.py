@@ -154,6 +154,41 @@ class Flatten:
         return dx
 
 
+class GlobalPool:
+    """Global average or max pooling (:class:`~nnscratch.layers.GlobalAveragePooling`,
+    :class:`~nnscratch.layers.GlobalMaxPooling`) of channel-major images (C, N, H, W) into rows (N, C):
+    where :class:`Flatten` hands the rows to the dense stages, this hands them one number per channel.
+    Max: δ to each channel's first largest value, as the readable layer."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "average" or "max"
+        self._y, self._dx = Scratch(), Scratch()
+        self.x_shape = self.argmax = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        c, n, h, w = self.x_shape = x.shape
+        flat = x.reshape(c, n, h * w)
+        y = self._y.get((n, c), x.dtype)
+        if self.kind == "average":
+            np.mean(flat, axis=2, out=y.T)
+        else:
+            self.argmax = flat.argmax(axis=2)
+            np.copyto(y.T, np.take_along_axis(flat, self.argmax[:, :, None], axis=2)[:, :, 0])
+        return y
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        if self.x_shape is None:
+            raise ValueError("backward: no forward pass to differentiate; call forward(x) first")
+        c, n, h, w = self.x_shape
+        dx = self._dx.get((c, n, h * w), delta.dtype)
+        if self.kind == "average":
+            np.copyto(dx, (delta.T / delta.dtype.type(h * w))[:, :, None])
+        else:
+            dx.fill(0)
+            np.put_along_axis(dx, self.argmax[:, :, None], delta.T[:, :, None], axis=2)
+        return dx.reshape(c, n, h, w)
+
+
 class ReLU4:
     """ReLU z = max(0, u) in place on a convolution's output (no one else reads u); backward
     δ = dz ⊙ [z > 0], the mask as 0/1 in the images' dtype (a float product is the fast one)."""
