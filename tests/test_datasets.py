@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nnscratch
 from nnscratch import datasets as D
 
 GENERATED = ["linear", "xor", "moons", "circles", "spiral", "blobs", "animals"]
@@ -227,7 +228,28 @@ def test_npz_round_trip(tmp_path):
     np.savez(path, x=x, y=np.linspace(0, 1, 6))
     assert D.load(str(path)).task == "regression"
     np.savez(path, x=np.zeros((4, 3, 3)), y=np.array([0, 1, 1, 0]))
-    assert D.read_npz(path).x.shape == (4, 9)  # images are flattened to rows
+    images = D.read_npz(path)
+    assert images.x.shape == (4, 9) and images.image_shape == (3, 3) and images.channels == 1  # pixel rows
+    np.savez(path, x=np.arange(96.0).reshape(4, 2, 3, 4), y=np.array([0, 1, 1, 0]))
+    colour = D.read_npz(path)
+    assert colour.image_shape == (3, 4) and colour.channels == 2
+    np.testing.assert_array_equal(colour.images(), np.arange(96.0).reshape(4, 2, 3, 4))
+
+
+def test_a_convolutional_network_learns_from_an_npz_of_images_on_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    digits = D.load("digits")
+    np.savez(tmp_path / "images.npz", x=digits.images()[:300], y=digits.y[:300])
+    run = subprocess.run(
+        [sys.executable, "-m", "nnscratch.cli", "train", "--data", "images.npz", "--layers",
+         "conv4x3p1-relu-pool2-gap", "--epochs", "2", "--save", "cnn.npz", "--quiet"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    model = nnscratch.load(tmp_path / "cnn.npz")
+    assert model.image_shape == (8, 8) and model.network.layers[0].in_channels == 1
+    assert model.predict(digits.images()[:5]).shape == (5,)
 
 
 @pytest.mark.parametrize(

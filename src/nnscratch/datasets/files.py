@@ -136,6 +136,14 @@ def _check_x(label: str, h: ArrayHeader) -> None:
         raise ValueError(f"{label}: array 'x' has no rows (shape {h.shape})")
 
 
+def _image(shape: tuple[int, ...]) -> dict:
+    """A Dataset's ``image_shape`` and ``channels`` for ``x`` of images (N, H, W) or (N, C, H, W)."""
+    if len(shape) not in (3, 4):
+        return {}
+    channels = int(shape[1]) if len(shape) == 4 else 1
+    return {"image_shape": (int(shape[-2]), int(shape[-1])), "channels": channels}
+
+
 def _features_2d(label: str, x: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         x = x[:, None]
@@ -157,9 +165,12 @@ def _names(z: Archive, label: str, key: str) -> list[str] | None:
 def read_npz(source: str | os.PathLike, task: str = "auto", name: str | None = None) -> Dataset:
     """A ``.npz`` file with arrays ``x`` (N, …) and ``y`` (N,) → :class:`Dataset`.
 
-    Optional arrays ``feature_names`` and ``target_names`` (strings) are used when present. ``y`` of
-    integers or strings is classification, floats regression (unless ``task`` says otherwise). The
-    arrays' headers are checked (names, dtypes, row counts) before any data is read.
+    ``x`` of images, (N, H, W) or (N, C, H, W), gives rows of their pixels with the data set's
+    ``image_shape`` (H, W) and ``channels`` C, so that a convolutional network can learn from it
+    (``nnscratch train --data images.npz --layers conv8x3-relu-pool2-affine32-relu``). Optional arrays
+    ``feature_names`` and ``target_names`` (strings) are used when present. ``y`` of integers or
+    strings is classification, floats regression (unless ``task`` says otherwise). The arrays' headers
+    are checked (names, dtypes, row counts) before any data is read.
     """
     _check_task(task)
     label = os.fspath(source)
@@ -174,6 +185,7 @@ def read_npz(source: str | os.PathLike, task: str = "auto", name: str | None = N
             raise ValueError(
                 f"{label}: 'x' has {hx.shape[0]} rows but 'y' has {rows}; expected one target per row"
             )
+        image = _image(tuple(hx.shape))
         x = _features_2d(label, _read(z, label, "x"))
         y = _read(z, label, "y")
         feature_names = _names(z, label, "feature_names") or []
@@ -182,7 +194,7 @@ def read_npz(source: str | os.PathLike, task: str = "auto", name: str | None = N
     base = os.path.splitext(os.path.basename(label))[0]
     return Dataset(
         x, y, task, name=name or base, feature_names=feature_names, target_names=target_names,
-        description="npz file", source=label,
+        description="npz file", source=label, **image,
     )
 
 
