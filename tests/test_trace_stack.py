@@ -182,9 +182,14 @@ def test_nnscratch_trace_of_an_image_network_in_a_subprocess(tmp_path):
     assert ok.returncode == 0, ok.stderr
     record = json.loads(ok.stdout)
     assert record["kind"] == "stack" and record["d"] == [0, 2] and np.shape(record["y"]) == (2, 3)
+    ok = run("--layers", "affine4-tanh-affine3-relu", "--x", "1,5;2,-1", "--d", "0,2", "--outputs", "3",
+             "--lang", "en")  # a layer string of dense layers: the course's names, u1 … y
+    assert ok.returncode == 0, ok.stderr
+    assert "*** total input u1 ***" in ok.stdout and "*** delta dE/du3 ***" in ok.stdout
     for argv, message in [
         (("--layers", "conv2x3-relu", "--x", grid), "outputs: say how many outputs"),
         (("--layers", "2-3-2", "--x", "1,5", "--outputs", "3"), "outputs: --outputs is for a layer string"),
+        (("--layers", "affine4-relu", "--d", "0,1"), "x: --layers needs an input"),
         (("--layers", "conv2x3-relu", "--x", grid, "--d", "0,1", "--batchnorm"), "batchnorm: with a layer"),
         (("--layers", "conv2x5-relu", "--x", grid, "--d", "0,1"), "OH = (H + 2P − FH) / S + 1"),
     ]:

@@ -73,6 +73,20 @@ def parse_grid(text: str, name: str) -> np.ndarray:
 _NOT_FOR_CONV = ("example", "layers", "d", "lr", "batchnorm", "l1", "l2")
 
 
+def _show(record, args: argparse.Namespace) -> int:
+    """Print the trace (or its JSON with ``--json``); the command's status, 0."""
+    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
+    return 0
+
+
+def _init(text: str) -> object:
+    """``--init``: a standard deviation such as 0.01, else a name (he, xavier)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def run_convolution(args: argparse.Namespace) -> int:
     """``--conv``: trace one convolution (the book's 4×4 input and a 2×2 filter unless given)."""
     given = next((name for name in _NOT_FOR_CONV if getattr(args, name) not in (None, False, 0.0)), None)
@@ -88,8 +102,7 @@ def run_convolution(args: argparse.Namespace) -> int:
     if args.backward and dout is None:  # dout = 1 everywhere: ∂E/∂x counts the windows over each pixel
         record = trace_convolution(x, W, args.bias, stride=args.stride, pad=args.pad,
                                    dout=np.ones_like(record.u), lang=args.lang, dtype=args.dtype)
-    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
-    return 0
+    return _show(record, args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,12 +113,11 @@ def run(args: argparse.Namespace) -> int:
     if conv_only or args.backward or args.stride != 1 or args.pad != 0:
         flag = conv_only or ("backward" if args.backward else "stride" if args.stride != 1 else "pad")
         raise ValueError(f"{flag}: --{flag} is for the convolution trace; add --conv")
-    layer_string = args.layers is not None and any(c.isalpha() for c in args.layers)  # not 2-3-2
-    if layer_string and args.x is not None and takes_images(args.layers):
-        return run_images(args)
+    if args.layers is not None and any(c.isalpha() for c in args.layers):  # a layer string, not 2-3-2
+        return run_layer_string(args)
     if args.outputs is not None:
-        raise ValueError("outputs: --outputs is for a layer string that reads images, e.g. "
-                         "--layers conv2x3-relu-pool2 --outputs 3")
+        raise ValueError("outputs: --outputs is for a layer string, e.g. --layers conv2x3-relu-pool2 "
+                         "--outputs 3")
     x = parse_array(args.x, "x") if args.x is not None else None
     d = parse_array(args.d, "d") if args.d is not None else None
     lr_given = args.lr is not None
@@ -114,53 +126,48 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("example: give either --example or --layers, not both")
         if x is None:
             raise ValueError("x: --layers needs an input, e.g. --x 1,5")
-        init: object = args.init
-        try:
-            init = float(args.init)
-        except ValueError:
-            pass
-        net = Network(args.layers, hidden=args.hidden, output=args.output, init=init, seed=args.seed,
-                      dtype=args.dtype, batchnorm=args.batchnorm, dropout=args.dropout, l1=args.l1,
-                      l2=args.l2)
+        net = Network(args.layers, hidden=args.hidden, output=args.output, init=_init(args.init),
+                      seed=args.seed, dtype=args.dtype, batchnorm=args.batchnorm, dropout=args.dropout,
+                      l1=args.l1, l2=args.l2)
         record = trace(net, x, d=d, lr=args.lr, lang=args.lang)
     else:
         record = course_example(args.example or "backprop", lang=args.lang, x=x, d=d,
                                 lr=args.lr if lr_given else ...)
-    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
-    return 0
+    return _show(record, args)
 
 
-def run_images(args: argparse.Namespace) -> int:
-    """``--layers`` a stack that reads images (conv…, pool…, a preset): one image (an H×W grid, or JSON
-    (C, H, W)) or a batch (JSON (N, C, H, W)) through the network the layer string builds, traced layer
-    by layer; the output layer has ``--outputs`` units, or as many as one row of ``--d`` has."""
+def run_layer_string(args: argparse.Namespace) -> int:
+    """``--layers`` a layer string (conv…-relu-pool…, affine…, a preset): the network it builds, traced
+    layer by layer (a stack of dense layers in the course's names). A string that reads images takes one
+    image (an H×W grid, or JSON (C, H, W)) or a batch (JSON (N, C, H, W)); one of affine layers takes rows
+    as the sizes' form does. The output layer has ``--outputs`` units, or as many as a row of ``--d``."""
     if args.example is not None:
         raise ValueError("example: give either --example or --layers, not both")
+    if args.x is None:
+        raise ValueError("x: --layers needs an input, e.g. --x 1,5 (or an image '0,1;2,3')")
     if args.batchnorm or args.dropout:
         flag = "batchnorm" if args.batchnorm else "dropout"
         raise ValueError(f"{flag}: with a layer string, write it among the layers "
                          f"(e.g. ...-affine32-{'batchnorm' if args.batchnorm else 'dropout0.5'}-relu)")
-    x = parse_grid(args.x, "x")
-    images = x[None] if x.ndim == 2 else x  # an H×W grid is one image of one channel
+    if takes_images(args.layers):
+        x = parse_grid(args.x, "x")
+        x = x[None] if x.ndim == 2 else x  # an H×W grid is one image of one channel
+        batch, sample = x.ndim == 4, x.shape[-3:]
+    else:
+        x = parse_array(args.x, "x")
+        batch, sample = x.ndim == 2, x.shape[-1:]
     d = parse_array(args.d, "d") if args.d is not None else None
     n_out = args.outputs
     if n_out is None:
-        if d is None or (images.ndim == 4 and d.ndim == 1):
+        if d is None or (batch and d.ndim == 1):
             raise ValueError("outputs: say how many outputs the network has, e.g. --outputs 3 (or give "
                              "--d as one-hot rows)")
         n_out = d.shape[-1]
-    init: object = args.init
-    try:
-        init = float(args.init)
-    except ValueError:
-        pass
-    net = build(args.layers, images.shape[-3:], n_out, output=args.output, init=init, seed=args.seed,
+    net = build(args.layers, sample, n_out, output=args.output, init=_init(args.init), seed=args.seed,
                 dtype=args.dtype, l1=args.l1, l2=args.l2)
-    if d is not None and images.ndim == 4 and d.ndim == 1:
-        d = d.astype(np.int64) if np.all(d == np.round(d)) else d  # class labels, one per image
-    record = trace(net, images, d=d, lr=args.lr, lang=args.lang)
-    print(record.to_json() if args.json else str(record), end="\n" if args.json else "")
-    return 0
+    if d is not None and batch and d.ndim == 1 and np.all(d == np.round(d)):
+        d = d.astype(np.int64)  # class labels, one per sample
+    return _show(trace(net, x, d=d, lr=args.lr, lang=args.lang), args)
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -178,12 +185,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--example", choices=list(PRESETS), help="one of the course's scenarios")
     parser.add_argument("--layers", help="layer sizes like 2-3-2 (a network with random weights from "
-                        "--seed), or a layer string like conv2x3-relu-pool2 (an image network, traced layer "
+                        "--seed), or a layer string like conv2x3-relu-pool2 or affine4-relu (traced layer "
                         "by layer)")
     parser.add_argument("--x", help="input: '1,5' (one sample), '1,5;2,3' or JSON '[[1,5]]' (rows); for an "
                         "image network one H×W image '0,1;2,3' or JSON (C, H, W) or (N, C, H, W)")
     parser.add_argument("--outputs", type=int, metavar="K",
-                        help="with an image network: the output layer's units (default: the width of --d)")
+                        help="with a layer string: the output layer's units (default: the width of --d)")
     parser.add_argument("--d", help="targets (正解値): '0,1' (one-hot or values), class labels, or rows")
     parser.add_argument("--lr", type=float, help="learning rate: also apply one gradient-descent update")
     parser.add_argument("--hidden", default="relu", help="hidden activation with --layers (default relu)")
